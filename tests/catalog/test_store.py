@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from vitrine.catalog import schema
+from vitrine.catalog.build import build_catalog
+from vitrine.catalog.images import ImageStore, UnreadableImage, encode_png
+from vitrine.catalog.save import save_catalog, save_shopper_log
+from vitrine.catalog.shoppers import ShopperConfig, simulate
+from vitrine.catalog.splits import new_item_ids, split_of
+from vitrine.catalog.store import Store
+
+
+@pytest.fixture
+def built_store(tmp_path, tiny_fm):
+    store = Store(tmp_path / "data")
+    catalog = build_catalog(tiny_fm, seed=0, progress=False)
+    save_catalog(store, catalog, seed=0, progress=False)
+    log = simulate(catalog.category, catalog.colour, catalog.pattern, catalog.price,
+                   ShopperConfig(n_users=60, seed=0, new_item_fraction=0.05), progress=False)
+    save_shopper_log(store, log, catalog.item_ids, progress=False)
+    return store, catalog, log
+
+
+def test_sqlite_uses_wal(tmp_path):
+    store = Store(tmp_path)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_catalog_and_log_round_trip(built_store):
+    store, catalog, log = built_store
+    assert store.count(schema.Item.__table__) == len(catalog)
+    assert sum(store.event_counts().values()) == len(log.event)
+    with store.engine.connect() as conn:
+        row = conn.execute(select(schema.Item.__table__).where(schema.Item.__table__.c.id == "fm-00003")).one()
+        user = conn.execute(select(schema.User.__table__).where(schema.User.__table__.c.id == "u-00000")).one()
+    assert row.title == catalog.titles[3] and row.attributes["fmnist_index"] == 3
+    assert set(user.true_preferences["colour"]) >= {"red", "navy"}
+
+
+def test_images_are_files_named_by_content(built_store):
+    store, catalog, _ = built_store
+    with store.engine.connect() as conn:
+        path = conn.execute(select(schema.Image.__table__.c.path)
+                            .join(schema.ItemImage.__table__)
+                            .where(schema.ItemImage.__table__.c.item_id == "fm-00007")).scalar_one()
+    import hashlib
+    data = store.images.resolve(path).read_bytes()
+    assert data == encode_png(catalog.images[7])
+    assert hashlib.sha256(data).hexdigest() in path
+
+
+def test_split_and_new_items_recorded(built_store):
+    store, _, log = built_store
+    split = split_of(store)
+    assert split.valid_end_ms == log.config.valid_end_ms
+    new = new_item_ids(store)
+    assert len(new) == len(log.new_items) > 0
+    events = store.interactions()
+    on_new = np.isin(events["item_id"], new)
+    assert (events["ts"][on_new] >= split.valid_end_ms).all()
+
+
+def test_failed_load_leaves_database_and_files_as_before(tmp_path):
+    store = Store(tmp_path)
+    before_files = sorted(p for p in tmp_path.rglob("*") if "images" in p.parts)
+    with pytest.raises(RuntimeError), store.loading() as load:
+        load.images.put(encode_png(np.zeros((4, 4, 3), np.uint8)))
+        load.insert(schema.Item, [{"id": "x", "title": "t", "source": "test", "attributes": {}}])
+        raise RuntimeError("boom")
+    assert store.count(schema.Item.__table__) == 0
+    assert sorted(p for p in tmp_path.rglob("*") if "images" in p.parts) == before_files
+
+
+def test_image_store_refuses_garbage_and_escapes(tmp_path):
+    images = ImageStore(tmp_path)
+    with images.batch() as batch, pytest.raises(UnreadableImage):
+        batch.put(b"not an image")
+    with pytest.raises(ValueError, match="outside"):
+        images.resolve("../../etc/passwd")

@@ -1,0 +1,42 @@
+"""Fixtures the tests build themselves: tiny IDX files, a tiny catalog and a small store."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vitrine.catalog.fashion import FashionMNIST
+from vitrine.catalog.idx import write_idx
+
+
+def tiny_photos(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """n fake 28×28 'garments': a bright filled rectangle with a darker print on a black background."""
+    rng = np.random.default_rng(seed)
+    images = np.zeros((n, 28, 28), dtype=np.uint8)
+    for i in range(n):
+        top, left = rng.integers(2, 8, size=2)
+        bottom, right = rng.integers(20, 26, size=2)
+        images[i, top:bottom, left:right] = rng.integers(120, 255)
+        images[i, top + 4:top + 7, left + 3:left + 6] = 20  # a dark print inside the garment
+    labels = (np.arange(n) % 10).astype(np.uint8)
+    return images, labels
+
+
+@pytest.fixture
+def fmnist_dir(tmp_path):
+    """A folder laid out like the Debian package, with 30 train and 10 test images."""
+    folder = tmp_path / "fmnist"
+    folder.mkdir()
+    train_x, train_y = tiny_photos(30, seed=1)
+    test_x, test_y = tiny_photos(10, seed=2)
+    write_idx(folder / "train-images-idx3-ubyte.gz", train_x)
+    write_idx(folder / "train-labels-idx1-ubyte.gz", train_y)
+    write_idx(folder / "t10k-images-idx3-ubyte.gz", test_x)
+    write_idx(folder / "t10k-labels-idx1-ubyte.gz", test_y)
+    return folder
+
+
+@pytest.fixture
+def tiny_fm() -> FashionMNIST:
+    images, labels = tiny_photos(200)
+    return FashionMNIST(images, labels, np.array(["train"] * 150 + ["test"] * 50))

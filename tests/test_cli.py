@@ -1,0 +1,61 @@
+"""The verbs end to end on a tiny catalog, in process."""
+
+import json
+import subprocess
+import sys
+
+from PIL import Image
+
+from vitrine.cli import main
+
+
+def test_help_is_instant_and_imports_nothing_heavy():
+    code = ("import sys, vitrine.cli as c; c.build_parser(); "
+            "print(sorted(m for m in ('numpy', 'sqlalchemy', 'PIL', 'tqdm') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_demo_verbs_on_a_tiny_catalog(tmp_path, fmnist_dir, capsys):
+    data = str(tmp_path / "data")
+    common = ["--data-dir", data, "--quiet"]
+    assert main(common + ["demo", "--fashion-dir", str(fmnist_dir), "--users", "40"]) == 0
+    out = capsys.readouterr().out
+    assert "catalog: 40 items" in out and "shoppers: 40 users" in out
+    sheet = Image.open(tmp_path / "data" / "catalog-sheet.png")
+    assert sheet.width == 8 * 128
+    stats = json.loads((tmp_path / "data" / "stats.json").read_text())
+    assert stats["items"] == 40 and stats["users"] == 40
+    assert stats["new_items"]["train_or_valid_events"] == 0
+
+    # A second demo with the same settings reuses the store.
+    assert main(common + ["demo", "--fashion-dir", str(fmnist_dir), "--users", "40"]) == 0
+    assert "already built" in capsys.readouterr().out
+
+    assert main(["stats", "--json"] + common) == 0  # options after the verb work too
+    assert json.loads(capsys.readouterr().out)["items"] == 40
+
+
+def test_catalog_build_refuses_to_overwrite_another_shop(tmp_path, fmnist_dir, capsys):
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    (shop / "items.csv").write_text("item_id,title\n1,A thing\n")
+    data = ["--data-dir", str(tmp_path / "data"), "-q"]
+    assert main(data + ["import", "generic", str(shop)]) == 0
+    assert main(data + ["catalog", "build", "--fashion-dir", str(fmnist_dir)]) == 2
+    assert "--force" in capsys.readouterr().err
+
+
+def test_import_failure_exit_code_and_message(tmp_path, capsys):
+    (tmp_path / "items.csv").write_text("item_id,title\n,\n")
+    assert main(["--data-dir", str(tmp_path / "d"), "-q", "import", "generic", str(tmp_path), "--strict"]) == 1
+    err = capsys.readouterr().err
+    assert "nothing was stored" in err and "items.csv:2: item_id" in err
+
+
+def test_missing_dataset_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    from vitrine.catalog import fashion
+    monkeypatch.setattr(fashion, "DEBIAN_DIR", tmp_path / "none")
+    monkeypatch.delenv("VITRINE_FASHION_MNIST", raising=False)
+    assert main(["--data-dir", str(tmp_path / "d"), "catalog", "build"]) == 2
+    assert "dataset-fashion-mnist" in capsys.readouterr().err

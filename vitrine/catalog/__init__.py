@@ -1,0 +1,1 @@
+"""The shop's data: the Fashion-MNIST catalog, simulated shoppers, the store and importers."""

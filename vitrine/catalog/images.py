@@ -1,0 +1,115 @@
+"""Image files addressed by content: data_dir/images/ab/cd/<sha256>.<ext>.
+
+The same bytes always land at the same path, so re-imports and duplicate photos cost nothing.
+A `batch()` remembers the files it created and deletes them if the surrounding load fails, so a
+failed import leaves the image folder exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image as PILImage
+
+FORMAT_EXT = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif", "BMP": "bmp"}
+MAX_PIXELS = 40_000_000  # refuse decompression bombs
+
+
+class UnreadableImage(ValueError):
+    """Bytes that are not an image Pillow can decode (or one absurdly large)."""
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    sha256: str
+    path: str  # relative to the data directory
+    width: int
+    height: int
+    format: str
+
+
+def inspect(data: bytes) -> tuple[int, int, str]:
+    """(width, height, format) of encoded image bytes, fully decoded to catch truncated files."""
+    try:
+        with PILImage.open(io.BytesIO(data)) as im:
+            fmt = im.format or ""
+            if im.width * im.height > MAX_PIXELS:
+                raise UnreadableImage(f"{im.width}×{im.height} exceeds {MAX_PIXELS} pixels")
+            im.load()
+            width, height = im.size
+    except UnreadableImage:
+        raise
+    except Exception as exc:  # Pillow raises many types for bad data
+        raise UnreadableImage(str(exc) or type(exc).__name__) from exc
+    if fmt not in FORMAT_EXT:
+        raise UnreadableImage(f"unsupported image format {fmt or 'unknown'}")
+    return width, height, fmt
+
+
+def encode_png(pixels) -> bytes:
+    """Deterministic PNG bytes of an (H, W, 3) uint8 array."""
+    buffer = io.BytesIO()
+    PILImage.fromarray(pixels).save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()
+
+
+@dataclass
+class ImageBatch:
+    store: "ImageStore"
+    created: list[Path] = field(default_factory=list)
+
+    def put(self, data: bytes) -> StoredImage:
+        width, height, fmt = inspect(data)
+        return self.put_verified(data, width, height, fmt)
+
+    def put_verified(self, data: bytes, width: int, height: int, fmt: str) -> StoredImage:
+        """Store bytes already known to be a valid image (our own renders skip the decode)."""
+        sha = hashlib.sha256(data).hexdigest()
+        rel = Path("images") / sha[:2] / sha[2:4] / f"{sha}.{FORMAT_EXT[fmt]}"
+        target = self.store.root / rel
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, target)  # atomic: a reader never sees half a file
+            self.created.append(target)
+        return StoredImage(sha, rel.as_posix(), width, height, fmt)
+
+    def rollback(self) -> None:
+        for path in reversed(self.created):
+            path.unlink(missing_ok=True)
+            for folder in (path.parent, path.parent.parent, path.parent.parent.parent):  # cd/, ab/, images/ once empty
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+        self.created.clear()
+
+
+class ImageStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    @contextmanager
+    def batch(self):
+        batch = ImageBatch(self)
+        try:
+            yield batch
+        except BaseException:
+            batch.rollback()
+            raise
+
+    def resolve(self, rel_path: str) -> Path:
+        """Absolute path of a stored image; refuses anything outside the images folder."""
+        base = (self.root / "images").resolve()
+        path = (self.root / rel_path).resolve()
+        if not path.is_relative_to(base):
+            raise ValueError(f"image path {rel_path!r} lies outside {base}")
+        return path

@@ -1,0 +1,403 @@
+"""What every importer shares: the report, row validation, and the one-transaction load.
+
+An importer turns its files into three streams of plain dicts (items, users, events), each row
+tagged with the file and line it came from. `run_import` validates every row, loads the streams
+in one transaction through `Store.loading()`, and fills an `ImportReport`. A bad row is skipped
+and reported (file, line, field, reason); with `strict=True` the first bad row aborts the import
+and the store is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import select
+from tqdm import tqdm
+
+from vitrine.catalog import schema
+from vitrine.catalog.images import UnreadableImage
+from vitrine.catalog.store import Store
+
+CHUNK = 20_000
+MAX_LENGTH = {"id": 128, "user_id": 128, "item_id": 128, "category": 128, "colour": 64,
+              "pattern": 64, "brand": 128, "title": 2_000, "description": 20_000, "session_id": 128}
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+EVENT_ALIASES = {
+    "view": "view", "click": "view", "detail": "view", "pageview": "view",
+    "cart": "cart", "addtocart": "cart", "add_to_cart": "cart", "basket": "cart",
+    "purchase": "purchase", "transaction": "purchase", "buy": "purchase", "order": "purchase",
+    "rating": "rating", "review": "rating",
+}
+csv.field_size_limit(1_000_000)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line is not None else "")
+        return f"{where}: {self.field + ': ' if self.field else ''}{self.message}"
+
+
+class ImportFailed(Exception):
+    """The import stopped; nothing it read was stored."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+class RowError(ValueError):
+    """One row (or one field of it) is bad; `field` names which."""
+
+    def __init__(self, field_name: str | None, message: str):
+        super().__init__(message)
+        self.field = field_name
+
+
+@dataclass
+class ImportReport:
+    source: str
+    strict: bool = False
+    items: int = 0
+    users: int = 0
+    events: int = 0
+    images: int = 0
+    skipped_rows: list[Problem] = field(default_factory=list)
+    unreadable_images: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def skip(self, problem: Problem) -> None:
+        if self.strict:
+            raise ImportFailed(problem)
+        self.skipped_rows.append(problem)
+
+    def bad_image(self, problem: Problem) -> None:
+        if self.strict:
+            raise ImportFailed(problem)
+        self.unreadable_images.append(problem)
+
+    def summary(self, limit: int = 20) -> str:
+        lines = [f"imported from {self.source}: {self.items:,} items, {self.users:,} new users, "
+                 f"{self.events:,} events, {self.images:,} images",
+                 f"skipped rows: {len(self.skipped_rows):,}; unreadable images: {len(self.unreadable_images):,}"]
+        for title, problems in (("skipped", self.skipped_rows), ("unreadable image", self.unreadable_images),
+                                ("warning", self.warnings)):
+            for p in problems[:limit]:
+                lines.append(f"  {title}: {p}")
+            if len(problems) > limit:
+                lines.append(f"  … and {len(problems) - limit:,} more {title} lines")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "items": self.items, "users": self.users, "events": self.events,
+                "images": self.images,
+                "skipped_rows": [str(p) for p in self.skipped_rows],
+                "unreadable_images": [str(p) for p in self.unreadable_images],
+                "warnings": [str(p) for p in self.warnings]}
+
+
+# ---- reading files ---------------------------------------------------------------------------
+
+def read_csv(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, row) for each data row; undecodable or malformed files stop the import."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            try:
+                for row in reader:
+                    yield reader.line_num, row
+            except (csv.Error, UnicodeDecodeError) as exc:
+                raise ImportFailed(Problem(str(path), reader.line_num + 1, None, f"unreadable CSV: {exc}")) from exc
+    except OSError as exc:
+        raise ImportFailed(Problem(str(path), None, None, f"cannot read: {exc.strerror or exc}")) from exc
+
+
+def csv_header(path: Path) -> list[str]:
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            return next(csv.reader(f), [])
+    except (OSError, csv.Error, UnicodeDecodeError) as exc:
+        raise ImportFailed(Problem(str(path), 1, None, f"unreadable header: {exc}")) from exc
+
+
+def require_columns(path: Path, header: Iterable[str], required: Iterable[str]) -> None:
+    missing = [c for c in required if c not in set(header)]
+    if missing:
+        raise ImportFailed(Problem(str(path), 1, missing[0],
+                                   f"required column missing (header has: {', '.join(header) or 'nothing'})"))
+
+
+def read_jsonl(path: Path, report: ImportReport) -> Iterator[tuple[int, dict]]:
+    """(line number, object) per non-empty line; a line that is not a JSON object is a skipped row."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as f:
+            line_no = 0
+            try:
+                for line_no, line in enumerate(f, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        obj = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        report.skip(Problem(str(path), line_no, None, f"not valid JSON: {exc.msg}"))
+                        continue
+                    if not isinstance(obj, dict):
+                        report.skip(Problem(str(path), line_no, None, "line is not a JSON object"))
+                        continue
+                    yield line_no, obj
+            except (UnicodeDecodeError, EOFError, OSError) as exc:
+                raise ImportFailed(Problem(str(path), line_no + 1, None, f"unreadable: {exc}")) from exc
+    except OSError as exc:
+        raise ImportFailed(Problem(str(path), None, None, f"cannot read: {exc.strerror or exc}")) from exc
+
+
+# ---- parsing fields --------------------------------------------------------------------------
+
+def text(row: dict, name: str, required: bool = False) -> str | None:
+    value = row.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise RowError(name, "required value is empty")
+        return None
+    if not isinstance(value, (str, int, float)):
+        raise RowError(name, f"expected text, got {type(value).__name__}")
+    value = str(value).strip()
+    limit = MAX_LENGTH.get(name)
+    if limit and len(value) > limit:
+        raise RowError(name, f"{len(value)} characters, at most {limit} allowed")
+    if name in ("id", "user_id", "item_id") and any(ord(ch) < 32 for ch in value):
+        raise RowError(name, "control characters in an ID")
+    return value
+
+
+def price(value, name: str = "price") -> float | None:
+    """'12.99', '$12.99', '1,299.00', 12.99 → float; '', 'None' → None; other text → RowError."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        cleaned = str(value).strip().replace(",", "").lstrip("$€£ ")
+        if cleaned in ("", "None", "null", "nan", "-"):
+            return None
+        try:
+            number = float(cleaned)
+        except ValueError:
+            raise RowError(name, f"not a price: {str(value)[:40]!r}") from None
+    if not math.isfinite(number) or number < 0 or number > 1e7:
+        raise RowError(name, f"price out of range: {number}")
+    return number
+
+
+def timestamp_ms(value, name: str = "timestamp") -> int:
+    """Epoch seconds or milliseconds (numbers above 1e11 are read as ms), or ISO-8601 text → epoch ms."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise RowError(name, "required value is empty")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is not None:
+        if not math.isfinite(number):
+            raise RowError(name, f"not a time: {value!r}")
+        ms = number if abs(number) > 1e11 else number * 1000
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise RowError(name, f"not a time (want ISO-8601 or epoch seconds/ms): {str(value)[:40]!r}") from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        ms = parsed.timestamp() * 1000
+    if not (0 <= ms < 4_102_444_800_000):  # 1970 … 2100
+        raise RowError(name, f"time out of range: {value!r}")
+    return int(ms)
+
+
+def event_name(value, name: str = "event") -> str:
+    key = str(value or "").strip().lower()
+    if key not in EVENT_ALIASES:
+        raise RowError(name, f"unknown event {str(value)[:30]!r} (known: {', '.join(sorted(set(EVENT_ALIASES)))})")
+    return EVENT_ALIASES[key]
+
+
+def number(value, name: str) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        raise RowError(name, f"not a number: {str(value)[:40]!r}") from None
+    if not math.isfinite(result):
+        raise RowError(name, f"not a finite number: {value!r}")
+    return result
+
+
+# ---- the load --------------------------------------------------------------------------------
+
+Stream = Callable[[ImportReport], Iterable[tuple[str, int, Callable[[], dict]]]]
+
+
+def _nothing(_report: ImportReport):
+    return ()
+
+
+@dataclass
+class Source:
+    """What an importer hands to `run_import`: for items, users and events, a function that, given
+    the report, yields (file, line, parse) where parse() returns the row or raises RowError."""
+
+    name: str
+    items: Stream = _nothing
+    users: Stream = _nothing
+    events: Stream = _nothing
+    # Items an event may name without an items file (RetailRocket): built on first sight.
+    placeholder_item: Callable[[str], dict] | None = None
+
+
+def _parsed(stream, report: ImportReport) -> Iterator[tuple[str, int, dict]]:
+    for file, line, parse in stream:
+        try:
+            yield file, line, parse()
+        except RowError as exc:
+            report.skip(Problem(file, line, exc.field, str(exc)))
+
+
+def _store_image(load, report: ImportReport, file: str, line: int, image_path: Path | None):
+    if image_path is None:
+        return None
+    try:
+        size = image_path.stat().st_size
+        if size > MAX_IMAGE_BYTES:
+            raise UnreadableImage(f"{size:,} bytes, at most {MAX_IMAGE_BYTES:,}")
+        stored = load.images.put(image_path.read_bytes())
+    except (OSError, UnreadableImage) as exc:
+        report.bad_image(Problem(file, line, "image", f"{image_path}: {exc}"))
+        return None
+    report.images += 1
+    return stored
+
+
+def run_import(store: Store, source: Source, strict: bool = False, progress: bool = True) -> ImportReport:
+    """Validate and load one source in one transaction; returns the report (raises ImportFailed)."""
+    report = ImportReport(source.name, strict=strict)
+    items_t, users_t = schema.Item.__table__, schema.User.__table__
+    with store.loading() as load:
+        known_items = set(load.conn.execute(select(items_t.c.id)).scalars())
+        known_users = set(load.conn.execute(select(users_t.c.id)).scalars())
+
+        batch, links = [], []
+        seen = set()
+        for file, line, row in tqdm(_parsed(source.items(report), report), desc="items", unit="item",
+                                    disable=not progress, mininterval=0.5):
+            if row["id"] in seen:
+                report.skip(Problem(file, line, "item_id", f"duplicate item {row['id']!r} in this import"))
+                continue
+            seen.add(row["id"])
+            image_path = row.pop("image_path", None)
+            stored = _store_image(load, report, file, line, image_path)
+            if stored is not None:
+                links.append((row["id"], stored, 0))
+            row.setdefault("source", source.name)
+            batch.append(row)
+            if len(batch) >= CHUNK:
+                load.upsert_items(batch)
+                batch.clear()
+        load.upsert_items(batch)
+        load.attach_images(links)
+        report.items = len(seen)
+        known_items |= seen
+
+        new_users = []
+        for file, line, row in _parsed(source.users(report), report):
+            if row["id"] in known_users:
+                continue
+            known_users.add(row["id"])
+            new_users.append(row)
+        load.insert(schema.User, new_users)
+        report.users = len(new_users)
+
+        events, placeholders, event_users = [], [], []
+
+        def flush() -> None:
+            load.insert(schema.Item, placeholders)
+            load.insert(schema.User, event_users)
+            load.insert(schema.Interaction, events)
+            report.events += len(events)
+            for pending in (placeholders, event_users, events):
+                pending.clear()
+
+        for file, line, row in tqdm(_parsed(source.events(report), report), desc="events", unit="event",
+                                    disable=not progress, mininterval=0.5):
+            if row["item_id"] not in known_items:
+                if source.placeholder_item is None:
+                    report.skip(Problem(file, line, "item_id", f"unknown item {row['item_id']!r}"))
+                    continue
+                placeholders.append(source.placeholder_item(row["item_id"]))
+                known_items.add(row["item_id"])
+                report.items += 1
+            if row["user_id"] not in known_users:
+                event_users.append(user_row(row["user_id"]))
+                known_users.add(row["user_id"])
+                report.users += 1
+            events.append(row)
+            if len(events) >= CHUNK:
+                flush()
+        flush()
+        load.set_meta(f"import:{source.name}", {k: v for k, v in report.to_dict().items()
+                                               if k in ("items", "users", "events", "images")})
+    return report
+
+
+def item_row(item_id: str, title: str, source: str, **fields) -> dict:
+    """A complete items row (every column present, as bulk inserts need)."""
+    row = {"id": item_id, "title": title, "description": None, "category": None, "colour": None,
+           "pattern": None, "brand": None, "price": None, "source": source, "launched_at": None,
+           "is_new": False, "attributes": {}}
+    row.update(fields)
+    return row
+
+
+def event_row(user_id: str, item_id: str, event: str, ts: int, value: float | None = None,
+              session_id: str | None = None) -> dict:
+    return {"user_id": user_id, "item_id": item_id, "event": event, "ts": ts, "value": value,
+            "session_id": session_id}
+
+
+def user_row(user_id: str, attributes: dict | None = None) -> dict:
+    return {"id": user_id, "attributes": attributes or {}, "true_preferences": None}
+
+
+def attributes_json(row: dict, exclude: Iterable[str]) -> dict:
+    """The columns an importer does not map, kept as item/user attributes."""
+    skip = set(exclude)
+    return {k: v for k, v in row.items() if k not in skip and k is not None and v not in (None, "")}
+
+
+def safe_child(folder: Path, relative: str) -> Path | None:
+    """folder/relative if it stays inside folder (no '..' or absolute escapes), else None."""
+    base = folder.resolve()
+    candidate = (folder / relative).resolve()
+    return candidate if candidate.is_relative_to(base) else None
+
+
+def as_text_list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value if v is not None]
+    return [str(value)]
+

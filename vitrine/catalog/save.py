@@ -1,0 +1,72 @@
+"""Write a built catalog and a simulated shopper log into a store, each in one transaction."""
+
+from __future__ import annotations
+
+import numpy as np
+from tqdm import tqdm
+
+from vitrine.catalog import schema
+from vitrine.catalog.attributes import BRAND_NAMES, CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
+from vitrine.catalog.build import Catalog
+from vitrine.catalog.images import encode_png
+from vitrine.catalog.shoppers import ShopperLog
+from vitrine.catalog.store import Store
+
+ARRAYS_FILE = "catalog/fashion-32.npz"  # under the data dir: the pixels and labels, for training
+
+
+def save_catalog(store: Store, catalog: Catalog, seed: int, progress: bool = True) -> None:
+    """Replace the store's contents with `catalog`: items, their photos as files, and an array cache."""
+    rows, links = [], []
+    with store.loading() as load:
+        load.clear()
+        for i in tqdm(range(len(catalog)), desc="store items", unit="item", disable=not progress, mininterval=0.5):
+            item_id = catalog.item_ids[i]
+            image = load.images.put_verified(encode_png(catalog.images[i]), 32, 32, "PNG")
+            links.append((item_id, image, 0))
+            rows.append({
+                "id": item_id, "title": catalog.titles[i], "description": catalog.descriptions[i],
+                "category": CATEGORY_NAMES[catalog.category[i]], "colour": COLOUR_NAMES[catalog.colour[i]],
+                "pattern": PATTERN_NAMES[catalog.pattern[i]], "brand": BRAND_NAMES[catalog.brand[i]],
+                "price": float(catalog.price[i]), "source": "fashion-mnist", "launched_at": None,
+                "is_new": False,
+                "attributes": {"fmnist_split": str(catalog.origin[i]), "fmnist_index": int(catalog.source_index[i])},
+            })
+        load.insert(schema.Item, rows)
+        load.attach_images(links)
+        load.set_meta("catalog", {"source": "fashion-mnist", "seed": seed, "items": len(catalog),
+                                  "image_size": 32, "arrays": ARRAYS_FILE})
+    cache = store.data_dir / ARRAYS_FILE
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(".tmp.npz")
+    np.savez_compressed(tmp, images=catalog.images, category=catalog.category, colour=catalog.colour,
+             pattern=catalog.pattern, item_ids=np.array(catalog.item_ids), origin=catalog.origin)
+    tmp.replace(cache)
+
+
+def save_shopper_log(store: Store, log: ShopperLog, item_ids: list[str], progress: bool = True) -> None:
+    """Replace users and interactions with the simulated ones; mark the new (cold-start) items."""
+    cfg = log.config
+    events = np.array(ShopperLog.EVENT_NAMES)[log.event]
+    user_ids = [f"u-{u:05d}" for u in range(len(log.activity))]
+    ids = np.array(item_ids, dtype=object)
+    item_table = schema.Item.__table__
+    with store.loading() as load:
+        for model in (schema.Interaction, schema.User):
+            load.conn.execute(model.__table__.delete())
+        load.conn.execute(item_table.update().values(is_new=False, launched_at=None))
+        new_ids = [item_ids[i] for i in log.new_items]
+        for start in range(0, len(new_ids), 900):
+            load.conn.execute(item_table.update().where(item_table.c.id.in_(new_ids[start:start + 900]))
+                              .values(is_new=True, launched_at=cfg.valid_end_ms))
+        load.insert(schema.User, [{"id": uid, "attributes": {"simulated": True},
+                                   "true_preferences": log.true_preferences(u)} for u, uid in enumerate(user_ids)])
+        user_col = np.array(user_ids, dtype=object)[log.user]
+        item_col = ids[log.item]
+        rows = [{"user_id": u, "item_id": i, "event": e, "ts": int(t), "session_id": f"s{s}", "value": None}
+                for u, i, e, t, s in zip(user_col, item_col, events, log.ts.tolist(), log.session.tolist())]
+        with tqdm(total=len(rows), desc="store events", unit="event", disable=not progress, mininterval=0.5) as bar:
+            load.insert(schema.Interaction, rows, progress=bar)
+        load.set_meta("split", log.split_meta())
+        load.set_meta("shoppers", {"users": len(user_ids), "events": len(rows),
+                                   "new_items": len(new_ids), "seed": cfg.seed})

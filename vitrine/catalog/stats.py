@@ -1,0 +1,113 @@
+"""A summary of what a store holds: counts, splits, the popularity curve, cold-start items."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import case, func, select
+
+from vitrine.catalog import schema
+from vitrine.catalog.splits import new_item_ids, split_of
+from vitrine.catalog.store import Store
+
+
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+def summarize(store: Store) -> dict:
+    items = schema.Item.__table__
+    with store.engine.connect() as conn:
+        by_column = {
+            name: dict(conn.execute(select(items.c[name], func.count()).group_by(items.c[name])
+                                    .order_by(func.count().desc())).all())
+            for name in ("source", "category", "colour", "pattern")
+        }
+        with_photo = conn.execute(select(func.count(func.distinct(schema.ItemImage.__table__.c.item_id)))).scalar_one()
+    summary = {
+        "data_dir": str(store.data_dir),
+        "items": store.count(items), "items_with_photo": with_photo,
+        "images": store.count(schema.Image.__table__),
+        "users": store.count(schema.User.__table__),
+        "events": store.event_counts(),
+        "items_by": {k: {str(name): n for name, n in v.items()} for k, v in by_column.items()},
+        "generated_images": store.count(schema.GeneratedImage.__table__),
+    }
+    inter = schema.Interaction.__table__
+    with store.engine.connect() as conn:
+        first, last = conn.execute(select(func.min(inter.c.ts), func.max(inter.c.ts))).one()
+        if first is None:
+            return summary
+        per_item = np.array(conn.execute(select(func.count()).select_from(inter).group_by(inter.c.item_id)).scalars().all())
+        per_user = np.array(conn.execute(select(func.count()).select_from(inter).group_by(inter.c.user_id)).scalars().all())
+    summary["time_range"] = [_iso(first), _iso(last)]
+    ranked = np.sort(per_item)[::-1]
+    top = max(len(ranked) // 100, 1)
+    summary["popularity"] = {
+        "items_with_events": int(len(per_item)),
+        "top_1pct_item_share": round(float(ranked[:top].sum() / ranked.sum()), 4),
+        "median_events_per_item": float(np.median(per_item)),
+    }
+    summary["users_events"] = {
+        "median": float(np.median(per_user)),
+        "p5": float(np.percentile(per_user, 5)), "p95": float(np.percentile(per_user, 95)),
+        "users_with_at_most_5": int((per_user <= 5).sum()),
+    }
+    try:
+        split = split_of(store)
+    except LookupError:
+        return summary
+    part = case((inter.c.ts < split.train_end_ms, "train"), (inter.c.ts < split.valid_end_ms, "valid"),
+                else_="test")
+    new_item = inter.c.item_id.in_(select(items.c.id).where(items.c.is_new.is_(True)))
+    with store.engine.connect() as conn:
+        counts = dict(conn.execute(select(part, func.count()).group_by(part)).all())
+        new_counts = dict(conn.execute(select(part, func.count()).where(new_item).group_by(part)).all())
+    summary["split"] = {"train_end": _iso(split.train_end_ms), "valid_end": _iso(split.valid_end_ms),
+                        **{name: int(counts.get(name, 0)) for name in ("train", "valid", "test")}}
+    summary["new_items"] = {
+        "count": len(new_item_ids(store)), "test_events": int(new_counts.get("test", 0)),
+        "train_or_valid_events": int(new_counts.get("train", 0) + new_counts.get("valid", 0)),
+    }
+    return summary
+
+
+def to_markdown(summary: dict) -> str:
+    lines = [f"# Store summary: {summary['data_dir']}", "",
+             "| what | count |", "|---|---:|"]
+    for key in ("items", "items_with_photo", "images", "users", "generated_images"):
+        lines.append(f"| {key.replace('_', ' ')} | {summary[key]:,} |")
+    for event_name, n in sorted(summary["events"].items()):
+        lines.append(f"| {event_name} events | {n:,} |")
+    if "split" in summary:
+        s = summary["split"]
+        lines += ["", f"Temporal split: train before {s['train_end']}, valid to {s['valid_end']}, test after.",
+                  "", "| split | events |", "|---|---:|"]
+        lines += [f"| {name} | {s[name]:,} |" for name in ("train", "valid", "test")]
+    if "new_items" in summary:
+        n = summary["new_items"]
+        lines += ["", f"New (cold-start) items: {n['count']:,}, with {n['test_events']:,} test events "
+                      f"and {n['train_or_valid_events']:,} earlier events."]
+    if "popularity" in summary:
+        p, u = summary["popularity"], summary["users_events"]
+        lines += ["", f"Popularity: the top 1 % of items take {p['top_1pct_item_share']:.1%} of events; "
+                      f"median item has {p['median_events_per_item']:g} events.",
+                  f"Users: median {u['median']:g} events (5th pct {u['p5']:g}, 95th {u['p95']:g}); "
+                  f"{u['users_with_at_most_5']:,} users have 5 events or fewer."]
+    for column, counts in summary["items_by"].items():
+        shown = ", ".join(f"{name} {n:,}" for name, n in list(counts.items())[:13])
+        lines.append(f"\nItems by {column}: {shown}")
+    return "\n".join(lines) + "\n"
+
+
+def write_summary(store: Store, folder: Path | None = None) -> tuple[Path, Path, dict]:
+    folder = Path(folder or store.data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    summary = summarize(store)
+    json_path, md_path = folder / "stats.json", folder / "stats.md"
+    json_path.write_text(json.dumps(summary, indent=2) + "\n")
+    md_path.write_text(to_markdown(summary))
+    return json_path, md_path, summary

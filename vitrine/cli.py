@@ -1,0 +1,225 @@
+"""`vitrine`: one verb per job. Heavy modules load inside each verb, so `vitrine --help` is instant."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def _store(args):
+    from vitrine.catalog.store import Store
+    return Store(args.data_dir, args.db_url)
+
+
+def _catalog_settings(args) -> dict:
+    return {"source": "fashion-mnist", "seed": args.seed, "limit": args.limit}
+
+
+def cmd_catalog_build(args) -> int:
+    from vitrine.catalog import fashion
+    from vitrine.catalog.build import build_catalog
+    from vitrine.catalog.save import save_catalog
+    from vitrine.catalog.schema import Item
+    store = _store(args)
+    existing = store.count(Item.__table__)
+    meta = store.get_meta("catalog") or {}
+    if existing and meta.get("source") != "fashion-mnist" and not args.force:
+        print(f"error: {store.data_dir} holds {existing:,} items of another shop; "
+              "`catalog build` replaces them — pass --force, or use another --data-dir", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    fm = fashion.load(args.fashion_dir)
+    catalog = build_catalog(fm, seed=args.seed, limit=args.limit, progress=not args.quiet)
+    built = time.perf_counter()
+    save_catalog(store, catalog, seed=args.seed, progress=not args.quiet)
+    with store.loading() as load:
+        load.set_meta("catalog", {**(store.get_meta("catalog") or {}), **_catalog_settings(args),
+                                  "build_seconds": round(built - start, 1),
+                                  "store_seconds": round(time.perf_counter() - built, 1)})
+    print(f"catalog: {len(catalog):,} items built in {built - start:.1f} s, "
+          f"stored in {time.perf_counter() - built:.1f} s → {store.data_dir}")
+    return 0
+
+
+def cmd_catalog_sheet(args) -> int:
+    from vitrine.catalog.sheet import contact_sheet
+    store = _store(args)
+    out = contact_sheet(store, args.output or store.data_dir / "catalog-sheet.png", n=args.n, columns=args.columns,
+                        seed=args.seed)
+    print(f"contact sheet: {out}")
+    return 0
+
+
+def cmd_catalog_download(args) -> int:
+    from vitrine.catalog import fashion
+    folder = fashion.download(args.folder)
+    print(f"Fashion-MNIST files in {folder}; export VITRINE_FASHION_MNIST={folder}")
+    return 0
+
+
+def cmd_shoppers_simulate(args) -> int:
+    import numpy as np
+    from sqlalchemy import select
+
+    from vitrine.catalog import schema
+    from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
+    from vitrine.catalog.save import save_shopper_log
+    from vitrine.catalog.shoppers import ShopperConfig, simulate
+    store = _store(args)
+    items = schema.Item.__table__
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(items.c.id, items.c.category, items.c.colour, items.c.pattern, items.c.price)
+                            .where(items.c.source == "fashion-mnist").order_by(items.c.id)).all()
+    if not rows:
+        print(f"error: {store.data_dir} has no Fashion-MNIST catalog; run `vitrine catalog build` first",
+              file=sys.stderr)
+        return 2
+    ids, cats, cols, pats, prices = zip(*rows)
+    index = lambda names, values: np.array([names.index(v) for v in values])  # noqa: E731
+    config = ShopperConfig(n_users=args.users, seed=args.seed)
+    start = time.perf_counter()
+    log = simulate(index(CATEGORY_NAMES, cats), index(COLOUR_NAMES, cols), index(PATTERN_NAMES, pats),
+                   np.array(prices, dtype=float), config, progress=not args.quiet)
+    simulated = time.perf_counter()
+    save_shopper_log(store, log, list(ids), progress=not args.quiet)
+    counts = np.bincount(log.event, minlength=3)
+    with store.loading() as load:
+        load.set_meta("shoppers", {**store.get_meta("shoppers"), "simulate_seconds": round(simulated - start, 1),
+                                   "store_seconds": round(time.perf_counter() - simulated, 1)})
+    print(f"shoppers: {args.users:,} users, {len(log.event):,} events "
+          f"({counts[0]:,} views, {counts[1]:,} carts, {counts[2]:,} purchases), {len(log.new_items):,} new items; "
+          f"simulated in {simulated - start:.1f} s, stored in {time.perf_counter() - simulated:.1f} s")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from vitrine.catalog.importers import ImportFailed, run_import, source_for
+    options = {}
+    if args.format == "generic":
+        options = {"interactions": args.interactions, "images": args.images}
+    elif args.format == "amazon":
+        options = {"reviews": args.reviews}
+    store = _store(args)
+    try:
+        source = source_for(args.format, args.path, **options)
+        report = run_import(store, source, strict=args.strict, progress=not args.quiet)
+    except ImportFailed as exc:
+        print(f"import failed, nothing was stored: {exc}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    if args.report:
+        Path(args.report).write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+        print(f"full report: {args.report}")
+    return 0
+
+
+def cmd_stats(args) -> int:
+    from vitrine.catalog.stats import to_markdown, write_summary
+    json_path, md_path, summary = write_summary(_store(args))
+    print(json.dumps(summary, indent=2) if args.json else to_markdown(summary))
+    print(f"written: {md_path}, {json_path}", file=sys.stderr)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    """The main job on the embedded default: catalog, shoppers, contact sheet, stats."""
+    store = _store(args)
+    catalog_meta, shopper_meta = store.get_meta("catalog") or {}, store.get_meta("shoppers") or {}
+    same_catalog = all(catalog_meta.get(k) == v for k, v in _catalog_settings(args).items())
+    if args.rebuild or not same_catalog:
+        if cmd_catalog_build(args):
+            return 2
+        shopper_meta = {}
+    else:
+        print(f"catalog: already built in {store.data_dir} with these settings (--rebuild to redo)")
+    if args.rebuild or shopper_meta.get("users") != args.users or shopper_meta.get("seed") != args.seed:
+        cmd_shoppers_simulate(args)
+    else:
+        print(f"shoppers: {shopper_meta['users']:,} users and {shopper_meta['events']:,} events already stored")
+    args.output, args.n, args.columns = None, 48, 8
+    cmd_catalog_sheet(args)
+    from vitrine.catalog.stats import write_summary
+    json_path, md_path, _ = write_summary(store)
+    print(f"stats: {md_path}")
+    print(md_path.read_text())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vitrine", description="Vitrine: recommendations and generated product images for a shop.")
+    # The store options work before or after the verb: the verb's copies default to "not given".
+    common = argparse.ArgumentParser(add_help=False)
+    for target, default in ((parser, None), (common, argparse.SUPPRESS)):
+        target.add_argument("--data-dir", default=default,
+                            help="where the store lives (default ./vitrine-data or $VITRINE_DATA_DIR)")
+        target.add_argument("--db-url", default=default,
+                            help="SQLAlchemy URL (default: SQLite file in the data dir, or $VITRINE_DB_URL)")
+        target.add_argument("-q", "--quiet", action="store_true", default=default or False,
+                            help="no progress bars")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    add_verb = lambda sub, name, **kw: sub.add_parser(name, parents=[common], **kw)  # noqa: E731
+
+    def catalog_options(p):
+        p.add_argument("--seed", type=int, default=0, help="seed for every attribute, price and text (default 0)")
+        p.add_argument("--limit", type=int, help="use only the first N photos (default: all 70,000)")
+        p.add_argument("--fashion-dir", help="folder with the Fashion-MNIST IDX files (default: search)")
+        p.add_argument("--force", action="store_true", help="replace a store that holds another shop's items")
+
+    catalog = add_verb(verbs, "catalog", help="build and look at the Fashion-MNIST catalog")
+    catalog_verbs = catalog.add_subparsers(dest="catalog_verb", required=True, metavar="ACTION")
+    p = add_verb(catalog_verbs, "build", help="turn Fashion-MNIST into a coloured, priced, described catalog")
+    catalog_options(p)
+    p.set_defaults(func=cmd_catalog_build)
+    p = add_verb(catalog_verbs, "sheet", help="write a labelled grid PNG of sample items")
+    p.add_argument("-o", "--output", help="PNG path (default DATA_DIR/catalog-sheet.png)")
+    p.add_argument("-n", type=int, default=48, help="items on the sheet (default 48)")
+    p.add_argument("--columns", type=int, default=8)
+    p.add_argument("--seed", type=int, default=0, help="which evenly spread sample to show")
+    p.set_defaults(func=cmd_catalog_sheet)
+    p = add_verb(catalog_verbs, "download", help="fetch the official Fashion-MNIST files (needs network)")
+    p.add_argument("folder")
+    p.set_defaults(func=cmd_catalog_download)
+
+    shoppers = add_verb(verbs, "shoppers", help="simulated shoppers with known preferences")
+    shopper_verbs = shoppers.add_subparsers(dest="shoppers_verb", required=True, metavar="ACTION")
+    p = add_verb(shopper_verbs, "simulate", help="draw users and their view/cart/purchase log")
+    p.add_argument("--users", type=int, default=25_000, help="number of shoppers (default 25,000)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_shoppers_simulate)
+
+    p = add_verb(verbs, "import", help="load a shop's own data")
+    p.add_argument("format", choices=["generic", "hm", "amazon", "retailrocket"])
+    p.add_argument("path", help="folder (or main file) of the data")
+    p.add_argument("--strict", action="store_true", help="abort on the first bad row or image (store unchanged)")
+    p.add_argument("--interactions", help="generic: interactions CSV (default PATH/interactions.csv)")
+    p.add_argument("--images", help="generic: image folder (default PATH/images)")
+    p.add_argument("--reviews", help="amazon: reviews JSONL (default: the non-meta .jsonl in PATH)")
+    p.add_argument("--report", help="write the full import report as JSON here")
+    p.set_defaults(func=cmd_import)
+
+    p = add_verb(verbs, "stats", help="summarize the store (also writes DATA_DIR/stats.{md,json})")
+    p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    p.set_defaults(func=cmd_stats)
+
+    p = add_verb(verbs, "demo", help="the main job on the embedded default (Fashion-MNIST shop)")
+    catalog_options(p)
+    p.add_argument("--users", type=int, default=25_000)
+    p.add_argument("--rebuild", action="store_true", help="rebuild even if the store already matches")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except LookupError as exc:
+        print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return 2
