@@ -56,6 +56,7 @@ def summarize(store: Store) -> dict:
         "p5": float(np.percentile(per_user, 5)), "p95": float(np.percentile(per_user, 95)),
         "users_with_at_most_5": int((per_user <= 5).sum()),
     }
+    summary.update(_preference_check(store))
     try:
         split = split_of(store)
     except LookupError:
@@ -73,6 +74,24 @@ def summarize(store: Store) -> dict:
         "train_or_valid_events": int(new_counts.get("train", 0) + new_counts.get("valid", 0)),
     }
     return summary
+
+
+def _preference_check(store: Store) -> dict:
+    """For simulated shoppers: how often a purchase falls in the buyer's true top category."""
+    users, items, inter = schema.User.__table__, schema.Item.__table__, schema.Interaction.__table__
+    with store.engine.connect() as conn:
+        prefs = conn.execute(select(users.c.id, users.c.true_preferences)
+                             .where(users.c.true_preferences.is_not(None))).all()
+        if not prefs:
+            return {}
+        top = {uid: max(p["category"], key=p["category"].get) for uid, p in prefs}
+        bought = conn.execute(select(inter.c.user_id, items.c.category)
+                              .join(items, items.c.id == inter.c.item_id)
+                              .where(inter.c.event == "purchase")).all()
+    hits = [top[u] == c for u, c in bought if u in top]
+    n_categories = len({c for _, c in bought}) or 1
+    return {"purchases_in_true_top_category": round(sum(hits) / max(len(hits), 1), 4),
+            "chance_rate": round(1 / n_categories, 4)}
 
 
 def to_markdown(summary: dict) -> str:
@@ -97,6 +116,9 @@ def to_markdown(summary: dict) -> str:
                       f"median item has {p['median_events_per_item']:g} events.",
                   f"Users: median {u['median']:g} events (5th pct {u['p5']:g}, 95th {u['p95']:g}); "
                   f"{u['users_with_at_most_5']:,} users have 5 events or fewer."]
+    if "purchases_in_true_top_category" in summary:
+        lines.append(f"Simulated shoppers: {summary['purchases_in_true_top_category']:.1%} of purchases fall in "
+                     f"the buyer's true top category (chance: {summary['chance_rate']:.1%}).")
     for column, counts in summary["items_by"].items():
         shown = ", ".join(f"{name} {n:,}" for name, n in list(counts.items())[:13])
         lines.append(f"\nItems by {column}: {shown}")
