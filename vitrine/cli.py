@@ -148,6 +148,95 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    from dataclasses import asdict
+
+    from vitrine.diffusion.data import from_store
+    from vitrine.diffusion.train import TRAIN_PRESETS, TrainConfig, Trainer
+    values = dict(TRAIN_PRESETS[args.preset])
+    for name in ("schedule", "steps", "batch_size", "lr", "precision", "prediction", "seed", "checkpoint_every",
+                 "threads"):
+        if getattr(args, name) is not None:
+            values[name] = getattr(args, name)
+    if args.model is not None:
+        values["preset"] = args.model
+    values["compile"], values["channels_last"] = args.compile, args.channels_last
+    out = Path(args.out or f"runs/{args.preset}")
+    config = TrainConfig.from_dict(values)
+    if args.resume:
+        if not (out / "checkpoint.safetensors").exists():
+            print(f"error: --resume: no checkpoint in {out}", file=sys.stderr)
+            return 2
+        saved = json.loads((out / "config.json").read_text())
+        config = TrainConfig.from_dict({**saved, **{k: v for k, v in values.items() if k in ("threads",)}})
+    try:
+        config.validate()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    data = from_store(_store(args), limit=args.limit, progress=not args.quiet)
+    trainer = Trainer(config, data, out)
+    if args.resume:
+        trainer.resume()
+        print(f"resumed {out} at step {trainer.step:,}")
+    print(f"training {config.preset} on {len(data):,} photos: {json.dumps(asdict(config))}")
+    result = trainer.run(until=args.until, progress=not args.quiet)
+    print(f"trained to step {result.step:,} in {result.seconds:.0f} s ({result.images_per_second:.1f} img/s); "
+          f"checkpoint {trainer.checkpoint_path}, loss curve {out / 'loss.png'}")
+    if trainer.step >= config.steps or args.export:
+        folder = trainer.export(args.export or out / "pipeline")
+        print(f"pipeline (EMA weights): {folder}")
+    return 0
+
+
+def cmd_generate(args) -> int:
+    import torch
+
+    from vitrine.diffusion.grid import save_grid
+    from vitrine.diffusion.pipeline import load_pipeline
+    try:
+        pipe = load_pipeline(args.model, sampler=args.sampler)
+        steps = args.steps or (1000 if args.sampler == "ddpm" else 20)
+        generators = [torch.Generator().manual_seed(args.seed + i) for i in range(args.n)]
+        images = pipe(args.prompt, negative_prompt=args.negative, num_images_per_prompt=args.n,
+                      num_inference_steps=steps, guidance_scale=args.guidance, generator=generators).images
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out = save_grid(images, args.output, columns=min(args.n, 8))
+    print(f"{args.n} images for {args.prompt!r} ({args.sampler}, {steps} steps, guidance {args.guidance}, "
+          f"seeds {args.seed}…{args.seed + args.n - 1}): {out}")
+    return 0
+
+
+def cmd_diffusion_forward(args) -> int:
+    import numpy as np
+    from PIL import Image as PILImage
+    from sqlalchemy import select
+
+    from vitrine.catalog import schema
+    from vitrine.diffusion.forward import forward_strip, save, table
+    store = _store(args)
+    links, images = schema.ItemImage.__table__, schema.Image.__table__
+    with store.engine.connect() as conn:
+        path = conn.execute(select(images.c.path).join(links, links.c.image_sha256 == images.c.sha256)
+                            .where(links.c.item_id == args.item_id).order_by(links.c.position)).scalar()
+    if path is None:
+        print(f"error: item {args.item_id!r} has no photo in {store.data_dir}", file=sys.stderr)
+        return 2
+    with PILImage.open(store.images.resolve(path)) as im:
+        photo = np.asarray(im.convert("RGB"))
+    try:
+        ts = [int(t) for t in args.t.split(",")]
+        strip, rows = forward_strip(photo, ts, args.schedule, args.T, args.beta_bar, args.seed)
+    except ValueError as exc:
+        print(f"error: --t: {exc}", file=sys.stderr)
+        return 2
+    print(table(rows, args.schedule))
+    print(f"strip: {save(strip, args.output or f'forward-{args.item_id}-{args.schedule}.png')}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vitrine", description="Vitrine: recommendations and generated product images for a shop.")
@@ -204,6 +293,53 @@ def build_parser() -> argparse.ArgumentParser:
     p = add_verb(verbs, "stats", help="summarize the store (also writes DATA_DIR/stats.{md,json})")
     p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     p.set_defaults(func=cmd_stats)
+
+    p = add_verb(verbs, "train", help="train the text-to-image diffusion model on the catalog's photos")
+    p.add_argument("--preset", default="default", choices=["tiny", "quick", "default"],
+                   help="recipe: tiny (tests), quick (≤15 min), default (the shipped model)")
+    p.add_argument("--model", choices=["tiny", "small", "base"], help="U-Net size (overrides the recipe)")
+    p.add_argument("--schedule", choices=["brief", "ddpm", "cosine"])
+    p.add_argument("--prediction", choices=["epsilon", "v_prediction"])
+    p.add_argument("--steps", type=int)
+    p.add_argument("--until", type=int, help="stop at this step (resume later with --resume)")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--precision", choices=["fp32", "bf16"])
+    p.add_argument("--compile", action="store_true", help="torch.compile the U-Net")
+    p.add_argument("--channels-last", action="store_true")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    p.add_argument("--checkpoint-every", type=int)
+    p.add_argument("--limit", type=int, help="train on the first N photos only")
+    p.add_argument("--out", help="run folder (default runs/PRESET)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    p.add_argument("--export", help="also save the pipeline here (default: OUT/pipeline when finished)")
+    p.set_defaults(func=cmd_train)
+
+    diffusion = add_verb(verbs, "diffusion", help="look at the noise process")
+    diffusion_verbs = diffusion.add_subparsers(dest="diffusion_verb", required=True, metavar="ACTION")
+    p = add_verb(diffusion_verbs, "forward", help="noise one item's photo to several t; print abar_t and SNR")
+    p.add_argument("item_id")
+    p.add_argument("--t", default="0,100,500,900,1000", help="comma-separated steps (default 0,100,500,900,1000)")
+    p.add_argument("--schedule", default="brief", choices=["brief", "ddpm", "cosine"])
+    p.add_argument("--T", type=int, default=1000, help="number of steps T (default 1000)")
+    p.add_argument("--beta-bar", type=float, default=0.01, help="the brief schedule's final beta (default 0.01)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("-o", "--output", help="PNG path (default forward-ITEM-SCHEDULE.png)")
+    p.set_defaults(func=cmd_diffusion_forward)
+
+    p = add_verb(verbs, "generate", help="product images from a text prompt")
+    p.add_argument("prompt")
+    p.add_argument("-n", type=int, default=8, help="images (default 8)")
+    p.add_argument("--steps", type=int, help="sampling steps (default 20; 1000 for ddpm)")
+    p.add_argument("--guidance", type=float, default=3.0, help="classifier-free guidance scale w (default 3)")
+    p.add_argument("--sampler", default="dpm++", help="dpm++ (default), ddim, ddpm, unipc, euler, … "
+                                                      "or a diffusers scheduler class name")
+    p.add_argument("--negative", help="negative prompt")
+    p.add_argument("--seed", type=int, default=0, help="seed of the first image; image i uses seed+i")
+    p.add_argument("--model", default="models/vitrine-fashion-32", help="saved pipeline folder")
+    p.add_argument("-o", "--output", default="generated.png")
+    p.set_defaults(func=cmd_generate)
 
     p = add_verb(verbs, "demo", help="the main job on the embedded default (Fashion-MNIST shop)")
     catalog_options(p)

@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+import torch
+from diffusers import DiffusionPipeline
+
+from vitrine.diffusion.models import build_unet
+from vitrine.diffusion.pipeline import VitrinePipeline, load_pipeline
+from vitrine.diffusion.train import TrainConfig, make_noise_scheduler
+
+
+@pytest.fixture(scope="module")
+def pipe():
+    torch.manual_seed(0)
+    p = VitrinePipeline(build_unet("tiny"), make_noise_scheduler(TrainConfig(schedule="brief"))).with_sampler("dpm++")
+    p.set_progress_bar_config(disable=True)
+    return p
+
+
+def _run(pipe, prompt="a red t-shirt", **kw):
+    kw = {"num_inference_steps": 4, "guidance_scale": 3.0, "output_type": "np", **kw}
+    return pipe(prompt, generator=torch.Generator().manual_seed(7), **kw).images
+
+
+def test_save_and_load_through_diffusers_round_trip(pipe, tmp_path):
+    pipe.save(tmp_path / "model")
+    loaded = DiffusionPipeline.from_pretrained(str(tmp_path / "model"), trust_remote_code=True)
+    assert type(loaded).__name__ == "VitrinePipeline"
+    loaded = load_pipeline(tmp_path / "model", sampler="dpm++")
+    np.testing.assert_allclose(_run(loaded), _run(pipe), atol=1e-6)
+
+
+def test_guidance_scales_behave_as_defined(pipe):
+    # w = 1: the conditional model alone, so the negative prompt plays no part.
+    np.testing.assert_allclose(_run(pipe, guidance_scale=1.0), _run(pipe, guidance_scale=1.0, negative_prompt="blue"),
+                               atol=1e-6)
+    # w = 0: the unconditional model alone, so the prompt plays no part.
+    np.testing.assert_allclose(_run(pipe, "a red t-shirt", guidance_scale=0.0),
+                               _run(pipe, "a green bag", guidance_scale=0.0), atol=1e-6)
+    # w > 1 extrapolates away from the unconditional prediction: different from both.
+    strong = _run(pipe, guidance_scale=5.0)
+    assert np.abs(strong - _run(pipe, guidance_scale=1.0)).max() > 1e-4
+    assert np.abs(strong - _run(pipe, guidance_scale=0.0)).max() > 1e-4
+
+
+def test_seeds_batching_and_shapes(pipe):
+    a = _run(pipe, num_images_per_prompt=2)
+    assert a.shape == (2, 32, 32, 3) and 0 <= a.min() and a.max() <= 1
+    b = pipe(["a red t-shirt", "a green bag"], num_inference_steps=4, output_type="np",
+             generator=[torch.Generator().manual_seed(s) for s in (1, 2)]).images
+    c = pipe(["a red t-shirt"], num_inference_steps=4, output_type="np",
+             generator=[torch.Generator().manual_seed(1)]).images
+    np.testing.assert_allclose(b[0], c[0], atol=1e-4)  # per-image seeds: same noise whatever the batch
+    assert np.abs(b[0] - b[1]).max() > 0.1
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"prompt": ""}, "non-empty"),
+    ({"num_inference_steps": 0}, "between 1 and 1000"),
+    ({"num_inference_steps": 5000}, "between 1 and 1000"),
+    ({"guidance_scale": -1.0}, "guidance_scale"),
+    ({"height": 512}, "32×32"),
+    ({"num_images_per_prompt": 1000}, "images per call"),
+])
+def test_bad_requests_get_clear_errors(pipe, kwargs, message):
+    kwargs = {"prompt": "a red t-shirt", "num_inference_steps": 2, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        pipe(**kwargs)
+
+
+def test_samplers_by_name(pipe):
+    for name in ("ddim", "ddpm", "unipc", "EulerDiscreteScheduler"):
+        pipe.with_sampler(name)
+        assert _run(pipe, num_inference_steps=3).shape == (1, 32, 32, 3)
+    with pytest.raises(ValueError, match="unknown sampler"):
+        pipe.with_sampler("warp-drive")
+    pipe.with_sampler("dpm++")

@@ -1,0 +1,78 @@
+"""Training state in one safetensors file, written atomically (temp file, then rename).
+
+Tensors go in as tensors (model, EMA shadow, optimizer moments, RNG state); everything else
+(step, optimizer hyper-parameters, LR-scheduler counters, EMA counters) goes into the file's
+string metadata as JSON. Nothing is pickled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, safe_open, save_file
+
+
+def _flatten_optimizer(state: dict) -> tuple[dict[str, torch.Tensor], dict]:
+    tensors, extra = {}, {"param_groups": state["param_groups"], "state": {}}
+    for index, slots in state["state"].items():
+        for name, value in slots.items():
+            if torch.is_tensor(value):
+                tensors[f"optim.{index}.{name}"] = value.detach().cpu().contiguous()
+            else:
+                extra["state"].setdefault(str(index), {})[name] = value
+    return tensors, extra
+
+
+def _unflatten_optimizer(tensors: dict[str, torch.Tensor], extra: dict) -> dict:
+    state: dict[int, dict] = {}
+    for key, value in tensors.items():
+        if key.startswith("optim."):
+            _, index, name = key.split(".", 2)
+            state.setdefault(int(index), {})[name] = value
+    for index, slots in extra["state"].items():
+        state.setdefault(int(index), {}).update(slots)
+    return {"state": state, "param_groups": extra["param_groups"]}
+
+
+def save_training_state(path: str | Path, *, model: torch.nn.Module, ema, optimizer, lr_scheduler,
+                        generator: torch.Generator, step: int, info: dict) -> None:
+    path = Path(path)
+    tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    ema_state = ema.state_dict()
+    for i, p in enumerate(ema_state.pop("shadow_params")):
+        tensors[f"ema.{i}"] = p.detach().cpu().contiguous()
+    optim_tensors, optim_extra = _flatten_optimizer(optimizer.state_dict())
+    tensors.update(optim_tensors)
+    tensors["rng.generator"] = generator.get_state()
+    tensors["rng.torch"] = torch.get_rng_state()
+    sched = lr_scheduler.state_dict()  # LambdaLR keeps None in place of plain-function lambdas
+    metadata = {"step": str(step), "info": json.dumps(info), "optimizer": json.dumps(optim_extra),
+                "lr_scheduler": json.dumps(sched, default=lambda _: None), "ema": json.dumps(ema_state)}
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp), metadata=metadata)
+    os.replace(tmp, path)  # a crash mid-write leaves the previous checkpoint intact
+
+
+def read_metadata(path: str | Path) -> dict:
+    with safe_open(str(path), framework="pt") as f:
+        return f.metadata()
+
+
+def load_training_state(path: str | Path, *, model: torch.nn.Module, ema, optimizer, lr_scheduler,
+                        generator: torch.Generator) -> int:
+    """Restore everything save_training_state wrote; returns the step to continue from."""
+    tensors = load_file(str(path))
+    meta = read_metadata(path)
+    model.load_state_dict({k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")})
+    ema_state = json.loads(meta["ema"])
+    count = sum(1 for k in tensors if k.startswith("ema."))
+    ema_state["shadow_params"] = [tensors[f"ema.{i}"] for i in range(count)]
+    ema.load_state_dict(ema_state)
+    optimizer.load_state_dict(_unflatten_optimizer(tensors, json.loads(meta["optimizer"])))
+    lr_scheduler.load_state_dict(json.loads(meta["lr_scheduler"]))
+    generator.set_state(tensors["rng.generator"])
+    torch.set_rng_state(tensors["rng.torch"])
+    return int(meta["step"])

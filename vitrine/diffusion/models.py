@@ -1,0 +1,56 @@
+"""Size presets of the text-conditioned U-Net (diffusers' UNet2DConditionModel).
+
+All presets: 32×32 RGB in and out, sinusoidal time embedding, and cross-attention to the 384-dim
+MiniLM token states only at 16×16 and below (attention over 32×32 maps costs more than the rest of
+the network here; DESIGN.md measured it). `tiny` exists for tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from vitrine.text.encoder import DIM
+
+
+@dataclass(frozen=True)
+class UNetPreset:
+    block_out_channels: tuple[int, ...]
+    layers_per_block: int
+    attention_head_dim: int
+    norm_num_groups: int = 32
+
+
+PRESETS = {
+    "tiny": UNetPreset((16, 32), 1, 8, norm_num_groups=8),
+    "small": UNetPreset((32, 64, 128), 1, 32),
+    "base": UNetPreset((64, 128, 256), 2, 32),
+}
+
+
+def unet_config(preset: str, sample_size: int = 32) -> dict:
+    """The UNet2DConditionModel keyword arguments of a preset."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown model preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    p = PRESETS[preset]
+    levels = len(p.block_out_channels)
+    # Level 0 runs at full resolution without attention; every lower level cross-attends.
+    down = ("DownBlock2D",) + ("CrossAttnDownBlock2D",) * (levels - 1)
+    up = ("CrossAttnUpBlock2D",) * (levels - 1) + ("UpBlock2D",)
+    return {
+        "sample_size": sample_size, "in_channels": 3, "out_channels": 3,
+        "down_block_types": down, "up_block_types": up,
+        "mid_block_type": "UNetMidBlock2DCrossAttn",
+        "block_out_channels": p.block_out_channels, "layers_per_block": p.layers_per_block,
+        "cross_attention_dim": DIM, "attention_head_dim": p.attention_head_dim,
+        "norm_num_groups": p.norm_num_groups,
+        "flip_sin_to_cos": True, "freq_shift": 0,  # the sinusoidal time embedding
+    }
+
+
+def build_unet(preset: str, sample_size: int = 32):
+    from diffusers import UNet2DConditionModel
+    return UNet2DConditionModel(**unet_config(preset, sample_size))
+
+
+def describe(preset: str) -> dict:
+    return {"preset": preset, **asdict(PRESETS[preset])}

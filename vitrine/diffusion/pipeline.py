@@ -1,0 +1,171 @@
+"""Text → product image: a diffusers `DiffusionPipeline` around the trained U-Net.
+
+Reverse process p_θ(x_{t−1} | x_t, y) with the scheduler chosen by name (DDPM ancestral is the
+brief's own; DDIM and DPM-Solver++ take far fewer steps). Classifier-free guidance (Ho &
+Salimans 2022): ε̂ = ε(x_t, ∅) + w·(ε(x_t, y) − ε(x_t, ∅)); w = 1 is the plain conditional model,
+w = 0 the unconditional one, and a negative prompt takes the place of ∅.
+
+The text encoder is the frozen MiniLM from the installed package, not a saved component, so a
+saved pipeline holds only the U-Net and the scheduler config. `save()` also writes `pipeline.py`
+and names it in model_index.json, the diffusers way to ship custom pipeline code, so
+`DiffusionPipeline.from_pretrained(folder, trust_remote_code=True)` returns this class.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from diffusers import DiffusionPipeline, ImagePipelineOutput
+
+MAX_STEPS = 1000
+MAX_IMAGES = 256
+MAX_PROMPT_CHARS = 1000
+SAMPLERS = {  # short names; any other diffusers scheduler class name also works
+    "ddpm": ("DDPMScheduler", {}),
+    "ddim": ("DDIMScheduler", {}),
+    "dpm++": ("DPMSolverMultistepScheduler", {"algorithm_type": "dpmsolver++", "solver_order": 2}),
+    "dpm++sde": ("DPMSolverMultistepScheduler", {"algorithm_type": "sde-dpmsolver++"}),
+    "unipc": ("UniPCMultistepScheduler", {}),
+    "euler": ("EulerDiscreteScheduler", {}),
+    "euler-a": ("EulerAncestralDiscreteScheduler", {}),
+    "heun": ("HeunDiscreteScheduler", {}),
+    "pndm": ("PNDMScheduler", {}),
+}
+DEFAULT_STEPS = {"ddpm": 1000}
+
+PIPELINE_FILE = '''"""Custom pipeline code for diffusers: the class lives in the installed `vitrine` package."""
+
+from vitrine.diffusion.pipeline import VitrinePipeline  # noqa: F401
+'''
+
+
+class VitrinePipeline(DiffusionPipeline):
+    model_cpu_offload_seq = "unet"
+
+    def __init__(self, unet, scheduler):
+        super().__init__()
+        self.register_modules(unet=unet, scheduler=scheduler)
+        self._text_encoder = None
+
+    # ---- text ------------------------------------------------------------------------------
+    @property
+    def text_encoder(self):
+        if self._text_encoder is None:
+            from vitrine.text.encoder import shared_encoder
+            self._text_encoder = shared_encoder(str(self.device))
+        return self._text_encoder
+
+    def encode(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.text_encoder.token_states(texts)
+
+    # ---- samplers --------------------------------------------------------------------------
+    def with_sampler(self, name: str) -> "VitrinePipeline":
+        """This pipeline with its scheduler swapped for the named sampler (same noise schedule)."""
+        import diffusers
+        class_name, extra = SAMPLERS.get(name, (name, {}))
+        cls = getattr(diffusers, class_name, None)
+        if cls is None or not hasattr(cls, "from_config") or "Scheduler" not in class_name:
+            known = ", ".join(SAMPLERS)
+            raise ValueError(f"unknown sampler {name!r}; use one of {known}, or a diffusers scheduler class name")
+        self.scheduler = cls.from_config(self.scheduler.config, **extra)
+        return self
+
+    # ---- sampling --------------------------------------------------------------------------
+    @staticmethod
+    def _check(prompts, negative, steps, guidance, n) -> None:
+        if not prompts or any(not isinstance(p, str) or not p.strip() for p in prompts):
+            raise ValueError("prompt must be non-empty text")
+        if any(len(p) > MAX_PROMPT_CHARS for p in prompts + (negative or [])):
+            raise ValueError(f"prompts are limited to {MAX_PROMPT_CHARS} characters")
+        if not 1 <= steps <= MAX_STEPS:
+            raise ValueError(f"num_inference_steps must be between 1 and {MAX_STEPS}, got {steps}")
+        if not 0 <= guidance <= 50 or not np.isfinite(guidance):
+            raise ValueError(f"guidance_scale must be between 0 and 50, got {guidance}")
+        if not 1 <= n * len(prompts) <= MAX_IMAGES:
+            raise ValueError(f"between 1 and {MAX_IMAGES} images per call, asked for {n * len(prompts)}")
+        if negative is not None and len(negative) not in (1, len(prompts)):
+            raise ValueError("give one negative prompt, or one per prompt")
+
+    @torch.inference_mode()
+    def __call__(self, prompt: str | list[str], negative_prompt: str | list[str] | None = None,
+                 num_images_per_prompt: int = 1, num_inference_steps: int = 20, guidance_scale: float = 3.0,
+                 generator: torch.Generator | list[torch.Generator] | None = None, output_type: str = "pil",
+                 height: int | None = None, width: int | None = None, return_dict: bool = True):
+        prompts = [prompt] if isinstance(prompt, str) else list(prompt)
+        negative = [negative_prompt] if isinstance(negative_prompt, str) else negative_prompt
+        self._check(prompts, negative, num_inference_steps, guidance_scale, num_images_per_prompt)
+        size = self.unet.config.sample_size
+        if (height or size) != size or (width or size) != size:
+            raise ValueError(f"this model makes {size}×{size} images; got height={height}, width={width}")
+        if output_type not in ("pil", "np", "pt"):
+            raise ValueError("output_type must be pil, np or pt")
+
+        batch = len(prompts) * num_images_per_prompt
+        cond, cond_mask = self.encode([p for p in prompts for _ in range(num_images_per_prompt)])
+        uncond_texts = ([""] * batch if negative is None else
+                        [(negative * len(prompts))[i // num_images_per_prompt] for i in range(batch)])
+        use_cond, use_uncond = guidance_scale != 0, guidance_scale != 1
+        if use_cond and use_uncond:
+            unc, unc_mask = self.encode(uncond_texts)
+            states, masks = torch.cat([unc, cond]), torch.cat([unc_mask, cond_mask])
+        elif use_cond:
+            states, masks = cond, cond_mask
+        else:
+            states, masks = self.encode(uncond_texts)
+        dtype = self.unet.dtype
+        states = states.to(self.device, dtype)
+
+        # x_T ~ N(0, I), one generator per image if a list is given (reproducible per seed).
+        shape = (batch, self.unet.config.in_channels, size, size)
+        if isinstance(generator, list):
+            x = torch.stack([torch.randn(shape[1:], generator=g) for g in generator]).to(self.device, dtype)
+        else:
+            x = torch.randn(shape, generator=generator).to(self.device, dtype)
+        self.scheduler.set_timesteps(num_inference_steps, device=self.device)
+        x = x * self.scheduler.init_noise_sigma
+        # Stochastic samplers (DDPM, Euler-a, SDE) draw noise each step; only some take a generator.
+        takes_generator = "generator" in inspect.signature(self.scheduler.step).parameters
+        step_kwargs = {"generator": generator} if takes_generator and not isinstance(generator, list) else {}
+        for t in self.progress_bar(self.scheduler.timesteps):
+            model_in = self.scheduler.scale_model_input(x, t)
+            model_in = torch.cat([model_in, model_in]) if (use_cond and use_uncond) else model_in
+            eps = self.unet(model_in, t, encoder_hidden_states=states, encoder_attention_mask=masks).sample
+            if use_cond and use_uncond:
+                eps_u, eps_c = eps.chunk(2)
+                eps = eps_u + guidance_scale * (eps_c - eps_u)  # classifier-free guidance
+            x = self.scheduler.step(eps, t, x, **step_kwargs).prev_sample
+
+        images = (x.float().clamp(-1, 1) + 1) / 2  # [−1, 1] → [0, 1]
+        if output_type == "pt":
+            out = images
+        else:
+            out = images.permute(0, 2, 3, 1).cpu().numpy()
+            if output_type == "pil":
+                out = self.numpy_to_pil(out)
+        return ImagePipelineOutput(images=out) if return_dict else (out,)
+
+    # ---- saving ----------------------------------------------------------------------------
+    def save(self, folder: str | Path) -> Path:
+        """save_pretrained (safetensors) plus the custom-code hook for DiffusionPipeline.from_pretrained."""
+        folder = Path(folder)
+        self.save_pretrained(folder, safe_serialization=True)
+        (folder / "pipeline.py").write_text(PIPELINE_FILE)
+        index_path = folder / "model_index.json"
+        index = json.loads(index_path.read_text())
+        index["_class_name"] = ["pipeline", "VitrinePipeline"]
+        index_path.write_text(json.dumps(index, indent=2) + "\n")
+        return folder
+
+
+def load_pipeline(folder: str | Path, sampler: str | None = "dpm++") -> VitrinePipeline:
+    """Load a saved pipeline through diffusers' own loader, optionally choosing a sampler."""
+    folder = Path(folder)
+    if not (folder / "model_index.json").exists():
+        raise FileNotFoundError(f"{folder}: not a saved pipeline (no model_index.json)")
+    pipe = DiffusionPipeline.from_pretrained(str(folder), trust_remote_code=True)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe.with_sampler(sampler) if sampler else pipe

@@ -1,0 +1,256 @@
+"""The training loop: ε- (or v-) prediction MSE with classifier-free-guidance dropout, EMA, AdamW.
+
+One step (Ho et al. 2020, Algorithm 1, with text conditioning y):
+  1. x_0 ~ data, scaled to [−1, 1]; y its description's MiniLM token states
+  2. with probability p_uncond, y ← the empty prompt's states (so one network learns ε(x_t, t, ∅) too)
+  3. t ~ U{0 … T−1}, ε ~ N(0, I), x_t = √ᾱ_t·x_0 + √(1−ᾱ_t)·ε
+  4. loss = ‖target − ε_θ(x_t, t, y)‖², target = ε (or v = √ᾱ_t·ε − √(1−ᾱ_t)·x_0)
+  5. clip the gradient norm, AdamW step, LR schedule step, EMA update
+Every random draw comes from one torch.Generator whose state is checkpointed, so a run stopped
+and resumed reproduces an unbroken run's losses exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from vitrine.diffusion import schedules
+from vitrine.diffusion.checkpoint import load_training_state, save_training_state
+from vitrine.diffusion.models import PRESETS, build_unet
+
+
+@dataclass
+class TrainConfig:
+    preset: str = "small"
+    schedule: str = "brief"
+    timesteps: int = schedules.DEFAULT_T
+    beta_bar: float = schedules.BRIEF_BETA_BAR
+    prediction: str = "epsilon"      # or "v_prediction"
+    steps: int = 3000
+    batch_size: int = 32
+    lr: float = 2e-4
+    weight_decay: float = 1e-2
+    warmup_steps: int = 200
+    lr_schedule: str = "cosine"      # any diffusers.optimization.get_scheduler name
+    grad_clip: float = 1.0
+    ema_decay: float = 0.999
+    cond_dropout: float = 0.1        # p_uncond for classifier-free guidance
+    precision: str = "fp32"          # fp32 | bf16 (autocast)
+    channels_last: bool = False
+    compile: bool = False
+    seed: int = 0
+    checkpoint_every: int = 250
+    log_every: int = 10
+    threads: int = 0                 # torch threads; 0 = leave torch's default
+
+    def validate(self) -> None:
+        if self.preset not in PRESETS:
+            raise ValueError(f"preset: unknown {self.preset!r}; choose one of {', '.join(PRESETS)}")
+        if self.schedule not in schedules.SCHEDULES:
+            raise ValueError(f"schedule: unknown {self.schedule!r}; choose one of {', '.join(schedules.SCHEDULES)}")
+        if self.prediction not in ("epsilon", "v_prediction"):
+            raise ValueError("prediction: choose epsilon or v_prediction")
+        if self.precision not in ("fp32", "bf16"):
+            raise ValueError("precision: choose fp32 or bf16")
+        if self.steps < 1 or self.batch_size < 1 or not 0 <= self.cond_dropout < 1:
+            raise ValueError("steps and batch_size must be ≥ 1 and cond_dropout in [0, 1)")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+# Named recipes for `vitrine train --preset`; any field can still be overridden by its own flag.
+TRAIN_PRESETS = {
+    "tiny": {"preset": "tiny", "steps": 60, "batch_size": 8, "warmup_steps": 10, "checkpoint_every": 30},
+    "quick": {"preset": "small", "steps": 800, "warmup_steps": 100, "lr": 3e-4},
+    "default": {"preset": "small", "steps": 8000, "schedule": "cosine", "warmup_steps": 300},
+}
+
+
+@dataclass
+class TrainingData:
+    """Images (N, 3, 32, 32) uint8, token states (N, L, 384) float16, masks (N, L) bool, and the
+    empty prompt's states/mask (L, 384)/(L,) used for the unconditional branch."""
+
+    images: torch.Tensor
+    states: torch.Tensor
+    masks: torch.Tensor
+    null_state: torch.Tensor
+    null_mask: torch.Tensor
+    texts: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+
+@dataclass
+class TrainResult:
+    losses: list[float]
+    seconds: float
+    images_per_second: float
+    step: int
+
+
+def make_noise_scheduler(config: TrainConfig):
+    from diffusers import DDPMScheduler
+    return DDPMScheduler(**schedules.scheduler_config(config.schedule, config.timesteps, config.beta_bar,
+                                                      config.prediction))
+
+
+class Trainer:
+    """Holds the model, EMA, optimizer and RNG of one run; `run()` trains up to config.steps."""
+
+    def __init__(self, config: TrainConfig, data: TrainingData, out_dir: str | Path):
+        from accelerate import Accelerator
+        from diffusers.optimization import get_scheduler
+        from diffusers.training_utils import EMAModel
+        config.validate()
+        self.config, self.data, self.out_dir = config, data, Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        torch.manual_seed(config.seed)  # weight init
+        self.accelerator = Accelerator(mixed_precision="bf16" if config.precision == "bf16" else "no",
+                                       cpu=not torch.cuda.is_available())
+        model = build_unet(config.preset)
+        if config.channels_last:
+            model = model.to(memory_format=torch.channels_last)
+        self.ema = EMAModel(model.parameters(), decay=config.ema_decay, use_ema_warmup=True,
+                            inv_gamma=1.0, power=3 / 4)
+        optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        lr_scheduler = get_scheduler(config.lr_schedule, optimizer, num_warmup_steps=config.warmup_steps,
+                                     num_training_steps=config.steps)
+        self.model, self.optimizer, self.lr_scheduler = self.accelerator.prepare(model, optimizer, lr_scheduler)
+        self.forward = torch.compile(self.model) if config.compile else self.model
+        self.noise = make_noise_scheduler(config)
+        self.generator = torch.Generator().manual_seed(config.seed)
+        self.step = 0
+        self.losses: list[float] = []
+
+    # ---- state ---------------------------------------------------------------------------
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.out_dir / "checkpoint.safetensors"
+
+    def save(self) -> None:
+        save_training_state(self.checkpoint_path, model=self.accelerator.unwrap_model(self.model), ema=self.ema,
+                            optimizer=self.optimizer.optimizer if hasattr(self.optimizer, "optimizer") else self.optimizer,
+                            lr_scheduler=self.lr_scheduler.scheduler if hasattr(self.lr_scheduler, "scheduler") else self.lr_scheduler,
+                            generator=self.generator, step=self.step,
+                            info={"config": asdict(self.config), "losses": self.losses})
+        (self.out_dir / "config.json").write_text(json.dumps(asdict(self.config), indent=2) + "\n")
+
+    def resume(self) -> None:
+        from vitrine.diffusion.checkpoint import read_metadata
+        info = json.loads(read_metadata(self.checkpoint_path)["info"])
+        self.step = load_training_state(
+            self.checkpoint_path, model=self.accelerator.unwrap_model(self.model), ema=self.ema,
+            optimizer=self.optimizer.optimizer if hasattr(self.optimizer, "optimizer") else self.optimizer,
+            lr_scheduler=self.lr_scheduler.scheduler if hasattr(self.lr_scheduler, "scheduler") else self.lr_scheduler,
+            generator=self.generator)
+        self.losses = info["losses"][: self.step]
+
+    # ---- one step --------------------------------------------------------------------------
+    def batch(self):
+        """Steps 1–3: a batch of (x_t, t, y, mask, target), every draw from self.generator."""
+        cfg, data, g = self.config, self.data, self.generator
+        index = torch.randint(len(data), (cfg.batch_size,), generator=g)
+        x0 = data.images[index].float() / 127.5 - 1.0
+        states, masks = data.states[index].float(), data.masks[index]
+        drop = torch.rand(cfg.batch_size, generator=g) < cfg.cond_dropout
+        states[drop] = data.null_state.float()
+        masks[drop] = data.null_mask
+        t = torch.randint(0, cfg.timesteps, (cfg.batch_size,), generator=g)
+        eps = torch.randn(x0.shape, generator=g)
+        xt = self.noise.add_noise(x0, eps, t)
+        target = eps if cfg.prediction == "epsilon" else self.noise.get_velocity(x0, eps, t)
+        if cfg.channels_last:
+            xt = xt.contiguous(memory_format=torch.channels_last)
+        return xt, t, states, masks, target
+
+    def train_step(self) -> float:
+        xt, t, states, masks, target = self.batch()
+        with self.accelerator.autocast():
+            pred = self.forward(xt, t, encoder_hidden_states=states, encoder_attention_mask=masks).sample
+        loss = torch.nn.functional.mse_loss(pred.float(), target)
+        self.accelerator.backward(loss)
+        self.accelerator.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+        self.optimizer.step()
+        self.lr_scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.ema.step(self.accelerator.unwrap_model(self.model).parameters())
+        self.step += 1
+        return float(loss.detach())
+
+    def run(self, until: int | None = None, progress: bool = True) -> TrainResult:
+        """Train from self.step to `until` (default config.steps), checkpointing on the way."""
+        until = min(until or self.config.steps, self.config.steps)
+        self.model.train()
+        start, start_step = time.perf_counter(), self.step
+        bar = tqdm(total=until, initial=self.step, desc="train", unit="step", disable=not progress)
+        while self.step < until:
+            loss = self.train_step()
+            self.losses.append(loss)
+            bar.update()
+            if self.step % self.config.log_every == 0 or self.step == until:
+                done = self.step - start_step
+                recent = self.losses[-self.config.log_every:]
+                rate = done * self.config.batch_size / max(time.perf_counter() - start, 1e-9)
+                bar.set_postfix(loss=f"{sum(recent) / len(recent):.4f}", img_s=f"{rate:.1f}",
+                                lr=f"{self.lr_scheduler.get_last_lr()[0]:.1e}")
+            if self.step % self.config.checkpoint_every == 0 or self.step == until:
+                self.save()
+                write_loss_curve(self.losses, self.out_dir / "loss.png")
+        bar.close()
+        seconds = time.perf_counter() - start
+        done = self.step - start_step
+        return TrainResult(self.losses[start_step:], seconds,
+                           done * self.config.batch_size / seconds if seconds > 0 else math.nan, self.step)
+
+    def export(self, folder: str | Path):
+        """Save a VitrinePipeline with the EMA weights (what sampling uses) and the run's config."""
+        from vitrine.diffusion.pipeline import VitrinePipeline
+        pipe = VitrinePipeline(self.ema_unet(), make_noise_scheduler(self.config))
+        folder = pipe.save(folder)
+        (Path(folder) / "training_config.json").write_text(json.dumps(asdict(self.config), indent=2) + "\n")
+        return folder
+
+    def ema_unet(self):
+        """A copy of the U-Net carrying the EMA weights (what sampling uses)."""
+        unet = build_unet(self.config.preset)
+        unet.load_state_dict(self.accelerator.unwrap_model(self.model).state_dict())
+        self.ema.copy_to(unet.parameters())
+        return unet.eval()
+
+
+def write_loss_curve(losses: list[float], path: Path, window: int = 50) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    if not losses:
+        return
+    fig, ax = plt.subplots(figsize=(6, 3.2), dpi=100)
+    ax.plot(range(1, len(losses) + 1), losses, lw=0.5, alpha=0.35, label="loss per step")
+    if len(losses) >= window:
+        kernel = torch.ones(window) / window
+        smooth = torch.nn.functional.conv1d(torch.tensor(losses)[None, None], kernel[None, None]).flatten()
+        ax.plot(range(window, len(losses) + 1), smooth.tolist(), lw=1.5, label=f"mean of {window}")
+    ax.set_xlabel("step")
+    ax.set_ylabel("MSE")
+    ax.set_yscale("log")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    tmp = path.with_name(path.stem + ".tmp.png")
+    fig.savefig(tmp)
+    plt.close(fig)
+    tmp.replace(path)

@@ -1,0 +1,53 @@
+"""Encode a list of texts once and keep the token states on disk (safetensors, float16).
+
+The cache key is a hash of the texts, the encoder id and the token length, so a changed catalog
+or prompt list never reads stale states. 70,000 catalog descriptions take ~6 minutes on 2 cores
+and 1.7 GB as float16.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+from tqdm import tqdm
+
+from vitrine.text.encoder import MAX_TOKENS, MODEL_ID, TextEncoder, shared_encoder
+
+
+def cache_key(texts: list[str], max_tokens: int = MAX_TOKENS) -> str:
+    digest = hashlib.sha256(f"{MODEL_ID}|{max_tokens}|".encode())
+    for text in texts:
+        digest.update(text.encode("utf-8") + b"\x00")
+    return digest.hexdigest()[:20]
+
+
+def encode_texts(texts: list[str], encoder: TextEncoder | None = None, batch_size: int = 256,
+                 progress: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token states (N, L, 384) float16 and masks (N, L) bool for `texts`, in batches."""
+    encoder = encoder or shared_encoder()
+    states = torch.empty((len(texts), encoder.max_tokens, 384), dtype=torch.float16)
+    masks = torch.empty((len(texts), encoder.max_tokens), dtype=torch.bool)
+    for start in tqdm(range(0, len(texts), batch_size), desc="encode text", unit="batch", disable=not progress):
+        s, m = encoder.token_states(texts[start:start + batch_size])
+        states[start:start + len(s)] = s.half()
+        masks[start:start + len(s)] = m
+    return states, masks
+
+
+def cached_token_states(texts: list[str], cache_dir: str | Path, progress: bool = True,
+                        encoder: TextEncoder | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """encode_texts, read from / written to cache_dir/text-<key>.safetensors (written atomically)."""
+    path = Path(cache_dir) / f"text-{cache_key(texts)}.safetensors"
+    if path.exists():
+        data = load_file(path)
+        return data["states"], data["mask"].bool()
+    states, masks = encode_texts(texts, encoder, progress=progress)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    save_file({"states": states.contiguous(), "mask": masks.to(torch.uint8).contiguous()}, str(tmp))
+    os.replace(tmp, path)
+    return states, masks
