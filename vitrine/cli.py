@@ -237,6 +237,50 @@ def cmd_diffusion_forward(args) -> int:
     return 0
 
 
+def cmd_evaluator_train(args) -> int:
+    from vitrine.evaluate.data import real_photos
+    from vitrine.evaluate.evaluator import EvaluatorConfig, accuracy, save_evaluator, train_evaluator
+    store = _store(args)
+    train_x, train_y = real_photos(store, "train", limit=args.limit)
+    test_x, test_y = real_photos(store, "test")
+    config = EvaluatorConfig(epochs=args.epochs, width=args.width, seed=args.seed)
+    model, info = train_evaluator(train_x, train_y, config, progress=not args.quiet)
+    held_out = accuracy(model, test_x, test_y)
+    info.update({"train_photos": len(train_x), "test_photos": len(test_x), "test_accuracy": held_out})
+    folder = save_evaluator(model, args.out, info)
+    shown = ", ".join(f"{k} {v:.1%}" for k, v in held_out.items())
+    print(f"evaluator: trained on {len(train_x):,} real photos in {info['train_seconds']:.0f} s; "
+          f"held-out accuracy on {len(test_x):,}: {shown} → {folder}")
+    return 0
+
+
+def cmd_eval_generation(args) -> int:
+    import numpy as np
+
+    from vitrine.diffusion.pipeline import load_pipeline
+    from vitrine.evaluate.evaluator import load_evaluator
+    from vitrine.evaluate.generation import DEFAULT_SETTINGS, evaluate_generation, parse_settings, write_report
+    store = _store(args)
+    meta = store.get_meta("catalog")
+    if not meta or meta.get("source") != "fashion-mnist":
+        print(f"error: {store.data_dir}: no Fashion-MNIST catalog; run `vitrine catalog build` first", file=sys.stderr)
+        return 2
+    try:
+        settings = parse_settings(args.settings) if args.settings else DEFAULT_SETTINGS
+        pipe = load_pipeline(args.model)
+        evaluator = load_evaluator(args.evaluator)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    arrays = np.load(store.data_dir / meta["arrays"])
+    result = evaluate_generation(pipe, evaluator, arrays, settings, n_prompts=args.prompts, samples=args.samples,
+                                 subset_prompts=args.subset_prompts, seed=args.seed, progress=not args.quiet)
+    out = write_report(result, args.out, str(args.model))
+    print((out / "report.md").read_text())
+    print(f"report: {out / 'report.md'}, metrics: {out / 'metrics.json'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vitrine", description="Vitrine: recommendations and generated product images for a shop.")
@@ -340,6 +384,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default="models/vitrine-fashion-32", help="saved pipeline folder")
     p.add_argument("-o", "--output", default="generated.png")
     p.set_defaults(func=cmd_generate)
+
+    evaluator = add_verb(verbs, "evaluator", help="the image evaluator (trained on real photos only)")
+    evaluator_verbs = evaluator.add_subparsers(dest="evaluator_verb", required=True, metavar="ACTION")
+    p = add_verb(evaluator_verbs, "train", help="train it on the train-split photos; report held-out accuracy")
+    p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--width", type=int, default=32, help="channels of the first block (default 32)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--limit", type=int, help="train on a random subset of N photos")
+    p.add_argument("--out", default="models/evaluator", help="folder for evaluator.safetensors (default models/evaluator)")
+    p.set_defaults(func=cmd_evaluator_train)
+
+    evaluation = add_verb(verbs, "eval", help="measure the models")
+    eval_verbs = evaluation.add_subparsers(dest="eval_verb", required=True, metavar="WHAT")
+    p = add_verb(eval_verbs, "generation", help="sampler × steps × guidance table of generated-image quality")
+    p.add_argument("--model", default="models/vitrine-fashion-32", help="saved pipeline folder")
+    p.add_argument("--evaluator", default="models/evaluator", help="evaluator folder")
+    p.add_argument("--samples", type=int, default=8, help="images per prompt (more: slower, more precise)")
+    p.add_argument("--prompts", type=int, default=52, help="prompts in the set (default 52)")
+    p.add_argument("--subset-prompts", type=int, default=8, help="prompts for the DDPM-1000 comparison rows")
+    p.add_argument("--settings", help="sampler:steps:guidance[:subset],… (default: the full table)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="reports/generation")
+    p.set_defaults(func=cmd_eval_generation)
 
     p = add_verb(verbs, "demo", help="the main job on the embedded default (Fashion-MNIST shop)")
     catalog_options(p)

@@ -3,6 +3,11 @@
 All presets: 32×32 RGB in and out, sinusoidal time embedding, and cross-attention to the 384-dim
 MiniLM token states only at 16×16 and below (attention over 32×32 maps costs more than the rest of
 the network here; DESIGN.md measured it). `tiny` exists for tests.
+
+`small` (the default model) keeps cross-attention but drops the self-attention of its transformer
+blocks (`only_cross_attention`): on 2 cores the CPU flash-attention kernels took ~37 % of a step,
+and dropping self-attention made a training step 1.58× faster in a side-by-side run (1.85 → 1.17 s
+at batch 32). At 32×32 the convolutions at 8×8 already see the whole image. `base` keeps both.
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ class UNetPreset:
     layers_per_block: int
     attention_head_dim: int
     norm_num_groups: int = 32
+    self_attention: bool = True
 
 
 PRESETS = {
     "tiny": UNetPreset((16, 32), 1, 8, norm_num_groups=8),
-    "small": UNetPreset((32, 64, 128), 1, 32),
+    "small": UNetPreset((32, 64, 128), 1, 32, self_attention=False),
     "base": UNetPreset((64, 128, 256), 2, 32),
 }
 
@@ -42,7 +48,7 @@ def unet_config(preset: str, sample_size: int = 32) -> dict:
         "mid_block_type": "UNetMidBlock2DCrossAttn",
         "block_out_channels": p.block_out_channels, "layers_per_block": p.layers_per_block,
         "cross_attention_dim": DIM, "attention_head_dim": p.attention_head_dim,
-        "norm_num_groups": p.norm_num_groups,
+        "norm_num_groups": p.norm_num_groups, "only_cross_attention": not p.self_attention,
         "flip_sin_to_cos": True, "freq_shift": 0,  # the sinusoidal time embedding
     }
 

@@ -72,7 +72,7 @@ class TrainConfig:
 TRAIN_PRESETS = {
     "tiny": {"preset": "tiny", "steps": 60, "batch_size": 8, "warmup_steps": 10, "checkpoint_every": 30},
     "quick": {"preset": "small", "steps": 800, "warmup_steps": 100, "lr": 3e-4},
-    "default": {"preset": "small", "steps": 8000, "schedule": "cosine", "warmup_steps": 300},
+    "default": {"preset": "small", "steps": 7000, "schedule": "cosine", "warmup_steps": 300},
 }
 
 

@@ -1,0 +1,29 @@
+import pytest
+import torch
+
+from vitrine.diffusion.models import PRESETS, build_unet, unet_config
+
+
+def test_presets_sizes_and_attention_levels():
+    sizes = {name: sum(p.numel() for p in build_unet(name).parameters()) for name in ("tiny", "small")}
+    assert sizes["tiny"] < 1e6 < 3e6 < sizes["small"] < 8e6
+    config = unet_config("small")
+    assert config["down_block_types"][0] == "DownBlock2D"  # no attention at 32×32
+    assert all(b == "CrossAttnDownBlock2D" for b in config["down_block_types"][1:])
+    assert config["cross_attention_dim"] == 384 and config["only_cross_attention"] is True
+    assert unet_config("base")["only_cross_attention"] is False
+
+
+def test_output_matches_input_shape_and_depends_on_text():
+    torch.manual_seed(0)
+    unet = build_unet("tiny").eval()
+    x, t = torch.randn(2, 3, 32, 32), torch.tensor([10, 500])
+    a = unet(x, t, encoder_hidden_states=torch.randn(2, 5, 384)).sample
+    b = unet(x, t, encoder_hidden_states=torch.randn(2, 5, 384)).sample
+    assert a.shape == x.shape and not torch.allclose(a, b)
+
+
+def test_unknown_preset():
+    with pytest.raises(ValueError, match="unknown model preset"):
+        unet_config("giant")
+    assert set(PRESETS) == {"tiny", "small", "base"}

@@ -1,0 +1,1 @@
+"""Judging generated images with an evaluator trained on real catalog photos only."""
