@@ -145,6 +145,14 @@ def cmd_demo(args) -> int:
     json_path, md_path, _ = write_summary(store)
     print(f"stats: {md_path}")
     print(md_path.read_text())
+    model = Path(args.model)
+    if (model / "model_index.json").exists():
+        from vitrine.diffusion.pipeline import load_pipeline
+        from vitrine.diffusion.showcase import showcase
+        out = showcase(load_pipeline(model), store.data_dir / "generated-showcase.png")
+        print(f"generated products ({model}): {out}")
+    else:
+        print(f"no diffusion model at {model}; skipping the generated-products grid (train one: `vitrine train`)")
     return 0
 
 
@@ -412,6 +420,8 @@ def build_parser() -> argparse.ArgumentParser:
     catalog_options(p)
     p.add_argument("--users", type=int, default=25_000)
     p.add_argument("--rebuild", action="store_true", help="rebuild even if the store already matches")
+    p.add_argument("--model", default="models/vitrine-fashion-32",
+                   help="diffusion pipeline for the generated-products grid (skipped if absent)")
     p.set_defaults(func=cmd_demo)
     return parser
 
