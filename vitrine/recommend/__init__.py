@@ -1,0 +1,1 @@
+"""Recommendation: split protocols, metrics, baselines and the multimodal model."""
