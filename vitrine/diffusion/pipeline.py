@@ -24,12 +24,17 @@ from diffusers import DiffusionPipeline, ImagePipelineOutput
 MAX_STEPS = 1000
 MAX_IMAGES = 256
 MAX_PROMPT_CHARS = 1000
+# Every sampler that estimates x̂_0 = (x_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t clips it to the data range [−1, 1]
+# (clip_sample, or thresholding with sample_max_value = 1). Without it, near t = T of the cosine
+# schedule (√ᾱ_T ≈ 4.5e-5) any ε error is multiplied ~20,000-fold and the samples are noise.
+CLIP = {"clip_sample": True, "clip_sample_range": 1.0}
+THRESHOLD = {"thresholding": True, "sample_max_value": 1.0}
 SAMPLERS = {  # short names; any other diffusers scheduler class name also works
-    "ddpm": ("DDPMScheduler", {}),
-    "ddim": ("DDIMScheduler", {}),
-    "dpm++": ("DPMSolverMultistepScheduler", {"algorithm_type": "dpmsolver++", "solver_order": 2}),
-    "dpm++sde": ("DPMSolverMultistepScheduler", {"algorithm_type": "sde-dpmsolver++"}),
-    "unipc": ("UniPCMultistepScheduler", {}),
+    "ddpm": ("DDPMScheduler", CLIP),
+    "ddim": ("DDIMScheduler", CLIP),
+    "dpm++": ("DPMSolverMultistepScheduler", {"algorithm_type": "dpmsolver++", "solver_order": 2, **THRESHOLD}),
+    "dpm++sde": ("DPMSolverMultistepScheduler", {"algorithm_type": "sde-dpmsolver++", **THRESHOLD}),
+    "unipc": ("UniPCMultistepScheduler", THRESHOLD),
     "euler": ("EulerDiscreteScheduler", {}),
     "euler-a": ("EulerAncestralDiscreteScheduler", {}),
     "heun": ("HeunDiscreteScheduler", {}),
