@@ -6,8 +6,9 @@ the network here; DESIGN.md measured it). `tiny` exists for tests.
 
 `small` (the default model) keeps cross-attention but drops the self-attention of its transformer
 blocks (`only_cross_attention`): on 2 cores the CPU flash-attention kernels took ~37 % of a step,
-and dropping self-attention made a training step 1.58× faster in a side-by-side run (1.85 → 1.17 s
-at batch 32). At 32×32 the convolutions at 8×8 already see the whole image. `base` keeps both.
+and dropping self-attention made a training step 1.39× faster (1.55 → 1.12 s at batch 32,
+`bench/train_step.py --ablation`, bench/results/train_step.json). At 32×32 the convolutions at
+8×8 already see the whole image. `base` keeps both.
 """
 
 from __future__ import annotations

@@ -141,22 +141,22 @@ class Trainer:
     def checkpoint_path(self) -> Path:
         return self.out_dir / "checkpoint.safetensors"
 
+    def _state_parts(self) -> dict:
+        """What a checkpoint holds, with accelerate's wrappers taken off."""
+        return {"model": self.accelerator.unwrap_model(self.model), "ema": self.ema,
+                "optimizer": getattr(self.optimizer, "optimizer", self.optimizer),
+                "lr_scheduler": getattr(self.lr_scheduler, "scheduler", self.lr_scheduler),
+                "generator": self.generator}
+
     def save(self) -> None:
-        save_training_state(self.checkpoint_path, model=self.accelerator.unwrap_model(self.model), ema=self.ema,
-                            optimizer=self.optimizer.optimizer if hasattr(self.optimizer, "optimizer") else self.optimizer,
-                            lr_scheduler=self.lr_scheduler.scheduler if hasattr(self.lr_scheduler, "scheduler") else self.lr_scheduler,
-                            generator=self.generator, step=self.step,
+        save_training_state(self.checkpoint_path, **self._state_parts(), step=self.step,
                             info={"config": asdict(self.config), "losses": self.losses})
         (self.out_dir / "config.json").write_text(json.dumps(asdict(self.config), indent=2) + "\n")
 
     def resume(self) -> None:
         from vitrine.diffusion.checkpoint import read_metadata
         info = json.loads(read_metadata(self.checkpoint_path)["info"])
-        self.step = load_training_state(
-            self.checkpoint_path, model=self.accelerator.unwrap_model(self.model), ema=self.ema,
-            optimizer=self.optimizer.optimizer if hasattr(self.optimizer, "optimizer") else self.optimizer,
-            lr_scheduler=self.lr_scheduler.scheduler if hasattr(self.lr_scheduler, "scheduler") else self.lr_scheduler,
-            generator=self.generator)
+        self.step = load_training_state(self.checkpoint_path, **self._state_parts())
         self.losses = info["losses"][: self.step]
 
     # ---- one step --------------------------------------------------------------------------
