@@ -176,7 +176,7 @@ def cmd_train(args) -> int:
             print(f"error: --resume: no checkpoint in {out}", file=sys.stderr)
             return 2
         saved = json.loads((out / "config.json").read_text())
-        config = TrainConfig.from_dict({**saved, **{k: v for k, v in values.items() if k in ("threads",)}})
+        config = TrainConfig.from_dict({**saved, "threads": values.get("threads", saved.get("threads", 0))})
     try:
         config.validate()
     except ValueError as exc:
@@ -263,16 +263,11 @@ def cmd_evaluator_train(args) -> int:
 
 
 def cmd_eval_generation(args) -> int:
-    import numpy as np
-
     from vitrine.diffusion.pipeline import load_pipeline
     from vitrine.evaluate.evaluator import load_evaluator
     from vitrine.evaluate.generation import DEFAULT_SETTINGS, evaluate_generation, parse_settings, write_report
-    store = _store(args)
-    meta = store.get_meta("catalog")
-    if not meta or meta.get("source") != "fashion-mnist":
-        print(f"error: {store.data_dir}: no Fashion-MNIST catalog; run `vitrine catalog build` first", file=sys.stderr)
-        return 2
+    from vitrine.catalog.save import load_catalog_arrays
+    arrays = load_catalog_arrays(_store(args))  # a missing catalog is a LookupError: main() reports it
     try:
         settings = parse_settings(args.settings) if args.settings else DEFAULT_SETTINGS
         pipe = load_pipeline(args.model)
@@ -280,7 +275,6 @@ def cmd_eval_generation(args) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    arrays = np.load(store.data_dir / meta["arrays"])
     result = evaluate_generation(pipe, evaluator, arrays, settings, n_prompts=args.prompts, samples=args.samples,
                                  subset_prompts=args.subset_prompts, seed=args.seed, progress=not args.quiet)
     out = write_report(result, args.out, str(args.model))

@@ -44,6 +44,14 @@ def save_catalog(store: Store, catalog: Catalog, seed: int, progress: bool = Tru
     tmp.replace(cache)
 
 
+def load_catalog_arrays(store: Store):
+    """The array cache `save_catalog` wrote (images, category, colour, pattern, item_ids, origin)."""
+    meta = store.get_meta("catalog")
+    if not meta or meta.get("source") != "fashion-mnist":
+        raise LookupError(f"{store.data_dir}: no Fashion-MNIST catalog; run `vitrine catalog build` first")
+    return np.load(store.data_dir / meta["arrays"])
+
+
 def save_shopper_log(store: Store, log: ShopperLog, item_ids: list[str], progress: bool = True) -> None:
     """Replace users and interactions with the simulated ones; mark the new (cold-start) items."""
     cfg = log.config

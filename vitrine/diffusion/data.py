@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from sqlalchemy import select
 
+from vitrine.catalog.save import load_catalog_arrays
 from vitrine.diffusion.train import TrainingData
 from vitrine.text.cache import cached_token_states, encode_texts
 
@@ -33,10 +34,7 @@ def from_arrays(images_nhwc: np.ndarray, texts: list[str], cache_dir: str | Path
 
 def from_store(store, limit: int | None = None, progress: bool = True) -> TrainingData:
     from vitrine.catalog import schema
-    meta = store.get_meta("catalog")
-    if not meta or meta.get("source") != "fashion-mnist":
-        raise LookupError(f"{store.data_dir}: no Fashion-MNIST catalog; run `vitrine catalog build` first")
-    arrays = np.load(store.data_dir / meta["arrays"])
+    arrays = load_catalog_arrays(store)
     items = schema.Item.__table__
     with store.engine.connect() as conn:
         rows = conn.execute(select(items.c.id, items.c.description, items.c.is_new, items.c.attributes)).all()
