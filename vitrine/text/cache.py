@@ -1,8 +1,8 @@
 """Encode a list of texts once and keep the token states on disk (safetensors, float16).
 
 The cache key is a hash of the texts, the encoder id and the token length, so a changed catalog
-or prompt list never reads stale states. 70,000 catalog descriptions take ~6 minutes on 2 cores
-and 1.7 GB as float16.
+or prompt list never reads stale states. The default training set's 58,783 descriptions took
+8 min 14 s on 2 cores (the progress bar of `vitrine train`) and 1.4 GB as float16.
 """
 
 from __future__ import annotations
