@@ -1,9 +1,14 @@
-"""Sampling seconds per image with classifier-free guidance, per sampler and precision.
+"""Sampling seconds per image with classifier-free guidance: samplers, and the ways to run the U-Net.
 
 Speed does not depend on the weights, so by default this times a freshly initialised U-Net of the
-chosen preset (`--model DIR` times a saved pipeline instead). Each row is the median of
-`--repeats` timed calls after one warm-up call; images per call: `--batch` (DDPM-1000 uses
-`--ddpm-batch`, it is 50× longer).
+chosen preset (`--model DIR` times a saved pipeline instead, and then also reports how far each
+fast variant's images are from the plain fp32 ones for the same seeds). Each row is the median of
+`--repeats` timed calls after one warm-up call (which also pays torch.compile's compile time).
+
+Rows, all side by side in one run:
+- samplers: DPM-Solver++ 20 and 10 steps, DDIM 50, DDPM 1000 (the brief's ancestral process), plain fp32;
+- U-Net variants at DPM-Solver++ 20: bf16 weights, channels_last, torch.compile, and guidance
+  applied only for t/T ≥ 0.4 (`guidance_interval`, half-cost steps below it), and combinations.
 
     python bench/sample_speed.py --preset small --out bench/results/sample_speed.json
 """
@@ -22,21 +27,44 @@ from vitrine.diffusion.models import build_unet
 from vitrine.diffusion.pipeline import VitrinePipeline, load_pipeline
 from vitrine.diffusion.train import TrainConfig, make_noise_scheduler
 
-CASES = [("dpm++", 20), ("dpm++", 10), ("ddim", 50), ("ddpm", 1000)]
+PROMPT = "a red striped t-shirt"
+SAMPLERS = [("dpm++", 20), ("dpm++", 10), ("ddim", 50), ("ddpm", 1000)]
+# name → (precision, channels_last, compile, guidance interval); all at DPM-Solver++ 20 steps
+VARIANTS = {
+    "fp32": ("fp32", False, False, (0.0, 1.0)),
+    "bf16": ("bf16", False, False, (0.0, 1.0)),
+    "channels_last": ("fp32", True, False, (0.0, 1.0)),
+    "bf16 + channels_last": ("bf16", True, False, (0.0, 1.0)),
+    "guidance t/T ≥ 0.4": ("fp32", False, False, (0.4, 1.0)),
+    "compile": ("fp32", False, True, (0.0, 1.0)),
+    "bf16 + compile": ("bf16", False, True, (0.0, 1.0)),
+    "bf16 + compile + guidance t/T ≥ 0.4": ("bf16", False, True, (0.4, 1.0)),
+}
 
 
-def timed(pipe, n: int, steps: int, repeats: int, bf16: bool) -> float:
-    def call():
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            pipe("a red striped t-shirt", num_images_per_prompt=n, num_inference_steps=steps, guidance_scale=3.0,
-                 generator=torch.Generator().manual_seed(0), output_type="np")
-    call()  # warm-up (and text encoder load)
+def make_pipe(args) -> VitrinePipeline:
+    if args.model:
+        return load_pipeline(args.model)
+    torch.manual_seed(0)
+    config = TrainConfig(schedule="cosine", prediction="v_prediction")
+    pipe = VitrinePipeline(build_unet(args.preset).eval(), make_noise_scheduler(config))
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def sample(pipe, n: int, steps: int, interval=(0.0, 1.0)) -> torch.Tensor:
+    return pipe(PROMPT, num_images_per_prompt=n, num_inference_steps=steps, guidance_scale=3.0,
+                generator=torch.Generator().manual_seed(0), output_type="pt", guidance_interval=interval).images
+
+
+def timed(pipe, n: int, steps: int, repeats: int, interval=(0.0, 1.0)) -> tuple[float, torch.Tensor]:
+    images = sample(pipe, n, steps, interval)  # warm-up: text encoder load, compile
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        call()
+        sample(pipe, n, steps, interval)
         times.append(time.perf_counter() - start)
-    return statistics.median(times) / n
+    return statistics.median(times) / n, images
 
 
 def main() -> None:
@@ -47,29 +75,44 @@ def main() -> None:
     parser.add_argument("--ddpm-batch", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-ddpm", action="store_true")
+    parser.add_argument("--skip-compile", action="store_true", help="leave out the torch.compile rows")
     parser.add_argument("--out", default="bench/results/sample_speed.json")
     args = parser.parse_args()
-    if args.model:
-        pipe = load_pipeline(args.model)
-    else:
-        torch.manual_seed(0)
-        pipe = VitrinePipeline(build_unet(args.preset).eval(), make_noise_scheduler(TrainConfig(schedule="cosine")))
-    pipe.set_progress_bar_config(disable=True)
     rows = []
-    for sampler, steps in CASES:
+
+    pipe = make_pipe(args)
+    for sampler, steps in SAMPLERS:
         if sampler == "ddpm" and args.skip_ddpm:
             continue
         pipe.with_sampler(sampler)
         n = args.ddpm_batch if sampler == "ddpm" else args.batch
-        for bf16 in (False, True):
-            seconds = timed(pipe, n, steps, 1 if sampler == "ddpm" else args.repeats, bf16)
-            rows.append({"sampler": sampler, "steps": steps, "precision": "bf16" if bf16 else "fp32",
-                         "images_per_call": n, "seconds_per_image": seconds})
-            print(f"{sampler:6} {steps:5} steps {rows[-1]['precision']}: {seconds:.3f} s/image (batch {n})", flush=True)
+        seconds, _ = timed(pipe, n, steps, 1 if sampler == "ddpm" else args.repeats)
+        rows.append({"kind": "sampler", "sampler": sampler, "steps": steps, "variant": "fp32",
+                     "images_per_call": n, "seconds_per_image": seconds})
+        print(f"{sampler:6} {steps:5} steps fp32: {seconds:.3f} s/image (batch {n})", flush=True)
+
+    reference = None
+    for name, (precision, channels_last, compile, interval) in VARIANTS.items():
+        if compile and args.skip_compile:
+            continue
+        pipe = make_pipe(args).with_sampler("dpm++").speed_up(precision, channels_last, compile)
+        seconds, images = timed(pipe, args.batch, 20, args.repeats, interval)
+        reference = images if reference is None else reference
+        # Same seeds, so the difference to the plain fp32 images is what the variant changes.
+        diff = float((images - reference).abs().mean())
+        rows.append({"kind": "variant", "sampler": "dpm++", "steps": 20, "variant": name,
+                     "images_per_call": args.batch, "seconds_per_image": seconds,
+                     "mean_abs_pixel_diff_vs_fp32": diff})
+        print(f"dpm++ 20 {name:38}: {seconds:.3f} s/image, mean |Δpixel| vs fp32 {diff:.4f}", flush=True)
+    fp32 = next(r["seconds_per_image"] for r in rows if r["kind"] == "variant" and r["variant"] == "fp32")
+    for r in rows:
+        if r["kind"] == "variant":
+            r["speedup_vs_fp32"] = fp32 / r["seconds_per_image"]
+
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"preset": args.preset, "model": args.model, "threads": torch.get_num_threads(),
-                               "guidance": 3.0, "rows": rows}, indent=2) + "\n")
+                               "guidance": 3.0, "prompt": PROMPT, "rows": rows}, indent=2) + "\n")
     print(f"written {out}")
 
 

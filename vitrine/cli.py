@@ -162,8 +162,8 @@ def cmd_train(args) -> int:
     from vitrine.diffusion.data import from_store
     from vitrine.diffusion.train import TRAIN_PRESETS, TrainConfig, Trainer
     values = dict(TRAIN_PRESETS[args.preset])
-    for name in ("schedule", "steps", "batch_size", "lr", "precision", "prediction", "seed", "checkpoint_every",
-                 "threads"):
+    for name in ("schedule", "steps", "batch_size", "lr", "precision", "prediction", "snr_gamma", "seed",
+                 "checkpoint_every", "threads"):
         if getattr(args, name) is not None:
             values[name] = getattr(args, name)
     if args.model is not None:
@@ -251,7 +251,7 @@ def cmd_evaluator_train(args) -> int:
     store = _store(args)
     train_x, train_y = real_photos(store, "train", limit=args.limit)
     test_x, test_y = real_photos(store, "test")
-    config = EvaluatorConfig(epochs=args.epochs, width=args.width, seed=args.seed)
+    config = EvaluatorConfig(epochs=args.epochs, width=args.width, seed=args.seed, noise=args.noise)
     model, info = train_evaluator(train_x, train_y, config, progress=not args.quiet)
     held_out = accuracy(model, test_x, test_y)
     info.update({"train_photos": len(train_x), "test_photos": len(test_x), "test_accuracy": held_out})
@@ -346,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", choices=["tiny", "small", "base"], help="U-Net size (overrides the recipe)")
     p.add_argument("--schedule", choices=["brief", "ddpm", "cosine"])
     p.add_argument("--prediction", choices=["epsilon", "v_prediction"])
+    p.add_argument("--snr-gamma", type=float, help="Min-SNR-γ loss weighting (0 = plain MSE; recipes use 5)")
     p.add_argument("--steps", type=int)
     p.add_argument("--until", type=int, help="stop at this step (resume later with --resume)")
     p.add_argument("--batch-size", type=int)
@@ -392,6 +393,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add_verb(evaluator_verbs, "train", help="train it on the train-split photos; report held-out accuracy")
     p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--width", type=int, default=32, help="channels of the first block (default 32)")
+    p.add_argument("--noise", type=float, default=0.0,
+                   help="Gaussian pixel-noise augmentation, σ up to this (images in [0, 1]; default 0 = off)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="train on a random subset of N photos")
     p.add_argument("--out", default="models/evaluator", help="folder for evaluator.safetensors (default models/evaluator)")

@@ -74,3 +74,30 @@ def test_samplers_by_name(pipe):
     with pytest.raises(ValueError, match="unknown sampler"):
         pipe.with_sampler("warp-drive")
     pipe.with_sampler("dpm++")
+
+
+def test_guidance_interval_outside_every_step_is_the_conditional_model(pipe):
+    pipe.scheduler.set_timesteps(4)
+    assert int(pipe.scheduler.timesteps.min()) > 0  # so the interval [0, 0] contains no step
+    np.testing.assert_allclose(_run(pipe, guidance_interval=(0.0, 0.0)), _run(pipe, guidance_scale=1.0), atol=1e-6)
+    np.testing.assert_allclose(_run(pipe, guidance_interval=(0.0, 1.0)), _run(pipe), atol=1e-6)
+    partly = _run(pipe, guidance_interval=(0.5, 1.0))
+    assert np.abs(partly - _run(pipe)).max() > 1e-4 and np.abs(partly - _run(pipe, guidance_scale=1.0)).max() > 1e-4
+    with pytest.raises(ValueError, match="guidance_interval"):
+        _run(pipe, guidance_interval=(0.8, 0.2))
+
+
+def test_bf16_and_channels_last_give_nearly_the_fp32_images():
+    torch.manual_seed(0)
+    make = lambda: VitrinePipeline(build_unet("tiny"), make_noise_scheduler(TrainConfig())).with_sampler("dpm++")  # noqa: E731
+    fp32 = make()
+    fp32.set_progress_bar_config(disable=True)
+    fast = VitrinePipeline(fp32.unet.__class__.from_config(fp32.unet.config), fp32.scheduler)
+    fast.unet.load_state_dict(fp32.unet.state_dict())
+    fast.set_progress_bar_config(disable=True)
+    fast.speed_up("bf16", channels_last=True)
+    assert fast.unet.dtype == torch.bfloat16
+    a, b = _run(fp32), _run(fast)
+    assert a.dtype == b.dtype and np.abs(a - b).mean() < 0.05  # same picture, bf16 rounding aside
+    with pytest.raises(ValueError, match="precision"):
+        fast.speed_up("fp8")

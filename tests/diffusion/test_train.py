@@ -55,3 +55,20 @@ def test_same_seed_same_losses_other_seed_differs(handful, tmp_path):
 def test_bad_config_is_refused(field, value):
     with pytest.raises(ValueError, match=field):
         _config(**{field: value}).validate()
+
+
+def test_min_snr_weights_follow_the_closed_form():
+    from vitrine.diffusion.train import min_snr_weights
+    snr = torch.tensor([0.1, 1.0, 5.0, 50.0])
+    eps = min_snr_weights(snr, 5.0, "epsilon")
+    v = min_snr_weights(snr, 5.0, "v_prediction")
+    torch.testing.assert_close(eps, torch.tensor([1.0, 1.0, 1.0, 0.1]))           # min(SNR, γ)/SNR
+    torch.testing.assert_close(v, torch.tensor([0.1 / 1.1, 0.5, 5 / 6, 5 / 51]))  # min(SNR, γ)/(SNR + 1)
+    assert torch.equal(min_snr_weights(snr, 0.0, "epsilon"), torch.ones(4))
+
+
+def test_v_prediction_with_min_snr_trains(handful, tmp_path):
+    config = _config(steps=60, lr=3e-3, warmup_steps=5, checkpoint_every=1000, prediction="v_prediction",
+                     schedule="cosine", snr_gamma=5.0)
+    losses = Trainer(config, handful, tmp_path).run(progress=False).losses
+    assert sum(losses[-10:]) / 10 < 0.7 * sum(losses[:10]) / 10

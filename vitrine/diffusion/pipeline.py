@@ -3,7 +3,10 @@
 Reverse process p_θ(x_{t−1} | x_t, y) with the scheduler chosen by name (DDPM ancestral is the
 brief's own; DDIM and DPM-Solver++ take far fewer steps). Classifier-free guidance (Ho &
 Salimans 2022): ε̂ = ε(x_t, ∅) + w·(ε(x_t, y) − ε(x_t, ∅)); w = 1 is the plain conditional model,
-w = 0 the unconditional one, and a negative prompt takes the place of ∅.
+w = 0 the unconditional one, and a negative prompt takes the place of ∅. `guidance_interval=(lo, hi)`
+applies guidance only while lo ≤ t/T ≤ hi and runs the conditional model alone elsewhere, at half
+the cost (Kynkäänniemi et al. 2024: guidance helps in the middle of the noise range, little at
+the low-noise end).
 
 The text encoder is the frozen MiniLM from the installed package, not a saved component, so a
 saved pipeline holds only the U-Net and the scheduler config. `save()` also writes `pipeline.py`
@@ -55,6 +58,7 @@ class VitrinePipeline(DiffusionPipeline):
         super().__init__()
         self.register_modules(unet=unet, scheduler=scheduler)
         self._text_encoder = None
+        self._channels_last = False
 
     # ---- text ------------------------------------------------------------------------------
     @property
@@ -99,10 +103,14 @@ class VitrinePipeline(DiffusionPipeline):
     def __call__(self, prompt: str | list[str], negative_prompt: str | list[str] | None = None,
                  num_images_per_prompt: int = 1, num_inference_steps: int = 20, guidance_scale: float = 3.0,
                  generator: torch.Generator | list[torch.Generator] | None = None, output_type: str = "pil",
-                 height: int | None = None, width: int | None = None, return_dict: bool = True):
+                 height: int | None = None, width: int | None = None, return_dict: bool = True,
+                 guidance_interval: tuple[float, float] = (0.0, 1.0)):
         prompts = [prompt] if isinstance(prompt, str) else list(prompt)
         negative = [negative_prompt] if isinstance(negative_prompt, str) else negative_prompt
         self._check(prompts, negative, num_inference_steps, guidance_scale, num_images_per_prompt)
+        lo, hi = guidance_interval
+        if not 0 <= lo <= hi <= 1:
+            raise ValueError(f"guidance_interval must satisfy 0 ≤ lo ≤ hi ≤ 1, got {guidance_interval}")
         size = self.unet.config.sample_size
         if (height or size) != size or (width or size) != size:
             raise ValueError(f"this model makes {size}×{size} images; got height={height}, width={width}")
@@ -121,28 +129,31 @@ class VitrinePipeline(DiffusionPipeline):
             states, masks = cond, cond_mask
         else:
             states, masks = self.encode(uncond_texts)
-        dtype = self.unet.dtype
-        states = states.to(self.device, dtype)
+        states = states.to(self.device, self.unet.dtype)
 
-        # x_T ~ N(0, I), one generator per image if a list is given (reproducible per seed).
+        # x_T ~ N(0, I), one generator per image if a list is given (reproducible per seed). The
+        # sampler's own arithmetic stays float32 whatever precision the U-Net runs in.
         shape = (batch, self.unet.config.in_channels, size, size)
         if isinstance(generator, list):
-            x = torch.stack([torch.randn(shape[1:], generator=g) for g in generator]).to(self.device, dtype)
+            x = torch.stack([torch.randn(shape[1:], generator=g) for g in generator]).to(self.device)
         else:
-            x = torch.randn(shape, generator=generator).to(self.device, dtype)
+            x = torch.randn(shape, generator=generator).to(self.device)
         self.scheduler.set_timesteps(num_inference_steps, device=self.device)
         x = x * self.scheduler.init_noise_sigma
         # Stochastic samplers (DDPM, Euler-a, SDE) draw noise each step; only some take a generator.
         takes_generator = "generator" in inspect.signature(self.scheduler.step).parameters
         step_kwargs = {"generator": generator} if takes_generator and not isinstance(generator, list) else {}
+        T = self.scheduler.config.num_train_timesteps
         for t in self.progress_bar(self.scheduler.timesteps):
             model_in = self.scheduler.scale_model_input(x, t)
-            model_in = torch.cat([model_in, model_in]) if (use_cond and use_uncond) else model_in
-            eps = self.unet(model_in, t, encoder_hidden_states=states, encoder_attention_mask=masks).sample
-            if use_cond and use_uncond:
-                eps_u, eps_c = eps.chunk(2)
-                eps = eps_u + guidance_scale * (eps_c - eps_u)  # classifier-free guidance
-            x = self.scheduler.step(eps, t, x, **step_kwargs).prev_sample
+            if use_cond and use_uncond and lo <= float(t) / T <= hi:
+                out_u, out_c = self._denoise(torch.cat([model_in, model_in]), t, states, masks).chunk(2)
+                out = out_u + guidance_scale * (out_c - out_u)  # classifier-free guidance (ε or v alike)
+            elif use_cond and use_uncond:  # outside the guidance interval: the conditional model alone
+                out = self._denoise(model_in, t, states[batch:], masks[batch:])
+            else:
+                out = self._denoise(model_in, t, states, masks)
+            x = self.scheduler.step(out, t, x, **step_kwargs).prev_sample
 
         images = (x.float().clamp(-1, 1) + 1) / 2  # [−1, 1] → [0, 1]
         if output_type == "pt":
@@ -152,6 +163,26 @@ class VitrinePipeline(DiffusionPipeline):
             if output_type == "pil":
                 out = self.numpy_to_pil(out)
         return ImagePipelineOutput(images=out) if return_dict else (out,)
+
+    def _denoise(self, x: torch.Tensor, t, states: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+        """The U-Net's ε (or v) estimate, computed in the U-Net's dtype and memory format, as float32."""
+        x = x.to(self.unet.dtype)
+        if self._channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return self.unet(x, t, encoder_hidden_states=states, encoder_attention_mask=masks).sample.float()
+
+    def speed_up(self, precision: str = "fp32", channels_last: bool = False, compile: bool = False) -> "VitrinePipeline":
+        """Run the U-Net in bf16 (weights cast; sampler stays float32), channels_last, and/or
+        torch.compile'd; bench/sample_speed.py measures which of these pays on a machine."""
+        if precision not in ("fp32", "bf16"):
+            raise ValueError("precision: choose fp32 or bf16")
+        self.unet.to(torch.bfloat16 if precision == "bf16" else torch.float32)
+        self._channels_last = channels_last
+        if channels_last:
+            self.unet.to(memory_format=torch.channels_last)
+        if compile:
+            self.unet.compile()
+        return self
 
     # ---- saving ----------------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:

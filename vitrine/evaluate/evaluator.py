@@ -78,6 +78,9 @@ class EvaluatorConfig:
     lr: float = 2e-3
     weight_decay: float = 1e-4
     shift: int = 2  # random translation in pixels (colour is never augmented: it is a label)
+    flip: bool = True  # random left-right mirror: a mirrored garment keeps its category, colour, pattern
+    noise: float = 0.0  # Gaussian pixel noise, σ drawn per image from U(0, noise), for robustness to
+    #                     the grain a sampler leaves; 0 = off
     seed: int = 0
 
 
@@ -92,6 +95,16 @@ def _shift(x: torch.Tensor, pixels: int, g: torch.Generator) -> torch.Tensor:
     padded = nn.functional.pad(x, (pixels,) * 4, value=1.0)  # white studio background
     dy, dx = torch.randint(0, 2 * pixels + 1, (2,), generator=g).tolist()
     return padded[:, :, dy:dy + x.shape[2], dx:dx + x.shape[3]]
+
+
+def _flip_and_noise(x: torch.Tensor, config: "EvaluatorConfig", g: torch.Generator) -> torch.Tensor:
+    if config.flip:
+        mirror = torch.rand(len(x), generator=g) < 0.5
+        x = torch.where(mirror[:, None, None, None], x.flip(-1), x)
+    if config.noise > 0:
+        sigma = torch.rand(len(x), 1, 1, 1, generator=g) * config.noise
+        x = (x + sigma * torch.randn(x.shape, generator=g)).clamp(0, 1)
+    return x
 
 
 def accuracy(model: Evaluator, images: torch.Tensor, labels: dict[str, np.ndarray]) -> dict[str, float]:
@@ -116,7 +129,7 @@ def train_evaluator(images: torch.Tensor, labels: dict[str, np.ndarray], config:
         order = torch.randperm(len(images), generator=g)
         for k in range(steps_per_epoch):
             idx = order[k * config.batch_size:(k + 1) * config.batch_size]
-            logits = model.classify(_shift(images[idx], config.shift, g))
+            logits = model.classify(_flip_and_noise(_shift(images[idx], config.shift, g), config, g))
             loss = sum(nn.functional.cross_entropy(logits[n], targets[n][idx]) for n in HEADS)
             opt.zero_grad(set_to_none=True)
             loss.backward()
