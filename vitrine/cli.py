@@ -168,6 +168,8 @@ def cmd_train(args) -> int:
             values[name] = getattr(args, name)
     if args.model is not None:
         values["preset"] = args.model
+    if args.init_from is not None:
+        values["init_from"] = args.init_from
     values["compile"], values["channels_last"] = args.compile, args.channels_last
     out = Path(args.out or f"runs/{args.preset}")
     config = TrainConfig.from_dict(values)
@@ -341,8 +343,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_stats)
 
     p = add_verb(verbs, "train", help="train the text-to-image diffusion model on the catalog's photos")
-    p.add_argument("--preset", default="default", choices=["tiny", "quick", "default"],
-                   help="recipe: tiny (tests), quick (≤15 min), default (the shipped model)")
+    p.add_argument("--preset", default="default", choices=["tiny", "quick", "default", "finetune"],
+                   help="recipe: tiny (tests), quick (short run), default (from scratch), finetune (the shipped "
+                        "model: the committed ε checkpoint fine-tuned to v-prediction)")
+    p.add_argument("--init-from", help="start from this training checkpoint's EMA weights")
     p.add_argument("--model", choices=["tiny", "small", "base"], help="U-Net size (overrides the recipe)")
     p.add_argument("--schedule", choices=["brief", "ddpm", "cosine"])
     p.add_argument("--prediction", choices=["epsilon", "v_prediction"])
@@ -412,6 +416,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="reports/generation")
     p.set_defaults(func=cmd_eval_generation)
+
+    from vitrine.recommend.cli import add_verbs as add_recommend_verbs
+    add_recommend_verbs(verbs, eval_verbs, add_verb)
 
     p = add_verb(verbs, "demo", help="the main job on the embedded default (Fashion-MNIST shop)")
     catalog_options(p)

@@ -76,3 +76,16 @@ def load_training_state(path: str | Path, *, model: torch.nn.Module, ema, optimi
     generator.set_state(tensors["rng.generator"])
     torch.set_rng_state(tensors["rng.torch"])
     return int(meta["step"])
+
+
+def load_ema_weights(path: str | Path, model: torch.nn.Module) -> None:
+    """Copy a training checkpoint's EMA weights into `model` (same architecture): the starting point
+    of a fine-tune, e.g. from ε- to v-prediction as Stable Diffusion 2's 768-v model was made."""
+    tensors = load_file(str(path))
+    shadow = [tensors[f"ema.{i}"] for i in range(sum(1 for k in tensors if k.startswith("ema.")))]
+    params = list(model.parameters())
+    if len(shadow) != len(params) or any(s.shape != p.shape for s, p in zip(shadow, params)):
+        raise ValueError(f"{path}: its EMA weights do not fit this model (another preset?)")
+    with torch.no_grad():
+        for p, s in zip(params, shadow):
+            p.copy_(s)

@@ -25,7 +25,7 @@ import torch
 from tqdm import tqdm
 
 from vitrine.diffusion import schedules
-from vitrine.diffusion.checkpoint import load_training_state, save_training_state
+from vitrine.diffusion.checkpoint import load_ema_weights, load_training_state, save_training_state
 from vitrine.diffusion.models import PRESETS, build_unet
 
 
@@ -46,6 +46,7 @@ class TrainConfig:
     ema_decay: float = 0.999
     cond_dropout: float = 0.1        # p_uncond for classifier-free guidance
     snr_gamma: float = 0.0           # Min-SNR-γ loss weighting; 0 = plain MSE
+    init_from: str = ""              # a training checkpoint whose EMA weights start this run (fine-tune)
     precision: str = "fp32"          # fp32 | bf16 (autocast)
     channels_last: bool = False
     compile: bool = False
@@ -83,6 +84,9 @@ TRAIN_PRESETS = {
     "tiny": {"preset": "tiny", "steps": 60, "batch_size": 8, "warmup_steps": 10, "checkpoint_every": 30},
     "quick": {**RECIPE, "steps": 650, "warmup_steps": 100, "lr": 1e-3},
     "default": {**RECIPE, "steps": 4000, "warmup_steps": 300},
+    # The shipped model: session 2's cosine + ε run (checkpoints/default, step 2,750) fine-tuned to
+    # the v-prediction recipe, as Stable Diffusion 2-v was fine-tuned from its ε model.
+    "finetune": {**RECIPE, "steps": 1500, "warmup_steps": 100, "init_from": "checkpoints/default/checkpoint.safetensors"},
 }
 
 
@@ -132,6 +136,8 @@ class Trainer:
         self.accelerator = Accelerator(mixed_precision="bf16" if config.precision == "bf16" else "no",
                                        cpu=not torch.cuda.is_available())
         model = build_unet(config.preset)
+        if config.init_from:
+            load_ema_weights(config.init_from, model)
         if config.channels_last:
             model = model.to(memory_format=torch.channels_last)
         self.ema = EMAModel(model.parameters(), decay=config.ema_decay, use_ema_warmup=True,

@@ -1,0 +1,41 @@
+import numpy as np
+import pytest
+
+from vitrine.recommend.data import make_fold
+from vitrine.recommend.multimodal import Multimodal, MultimodalConfig
+
+SMALL = MultimodalConfig(dim=16, epochs=3, batch_size=64)
+
+
+@pytest.fixture(scope="module")
+def fitted(log, features):
+    return Multimodal(features, SMALL).fit(make_fold(log, "test"))
+
+
+def test_training_lowers_the_loss(fitted):
+    assert np.mean(fitted.losses[-3:]) < np.mean(fitted.losses[:3])
+
+
+def test_save_and_load_score_identically(fitted, log, tmp_path):
+    fitted.save(tmp_path / "m", log.user_ids, log.item_ids)
+    loaded, user_ids, item_ids = Multimodal.load(tmp_path / "m")
+    assert list(user_ids) == list(log.user_ids) and list(item_ids) == list(log.item_ids)
+    users = np.arange(10)
+    np.testing.assert_allclose(loaded.scores(users), fitted.scores(users), rtol=1e-5, atol=1e-5)
+
+
+def test_new_items_get_content_scores_that_differ_by_item_and_user(fitted, log):
+    new = np.flatnonzero(log.is_new)
+    assert len(new) > 1
+    block = fitted.scores(np.arange(20))[:, new]
+    assert np.isfinite(block).all()
+    assert block.std(axis=1).min() > 1e-4   # items are told apart
+    assert block.std(axis=0).max() > 1e-4   # and users see them differently
+
+
+def test_content_only_variant_reads_no_ids(log, features):
+    model = Multimodal(features, MultimodalConfig(dim=8, epochs=1, batch_size=64, parts=("text",), use_ids=False))
+    model.fit(make_fold(log, "valid"))
+    assert not hasattr(model.net, "item_id") and "text" in model.name
+    with pytest.raises(ValueError, match="unknown feature parts"):
+        features.matrix(("smell",))

@@ -1,0 +1,127 @@
+"""Content features of every catalog item: what the multimodal model and cold start read.
+
+Per item: the MiniLM sentence vector of its description (384), the vector of its photo from the
+image encoder trained here (64; zeros and a "no photo" flag when it has none), and its price as
+log(price / median price of its category). Built once per store and cached under
+DATA_DIR/cache/ (safetensors), keyed by the store's catalog and the encoders' settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from sqlalchemy import select
+
+from vitrine.catalog import schema
+from vitrine.recommend.image_encoder import ImageEncoderConfig, train_image_encoder
+from vitrine.text.cache import encode_texts
+
+
+@dataclass
+class ItemFeatures:
+    item_ids: np.ndarray      # (I,) str, sorted like Log.item_ids
+    text: torch.Tensor        # (I, 384) unit vectors
+    image: torch.Tensor       # (I, d) unit vectors, zeros where no photo
+    has_image: torch.Tensor   # (I,) bool
+    price: torch.Tensor       # (I,) log(price / category median); 0 where unknown
+
+    def matrix(self, parts: tuple[str, ...] = ("text", "image", "price")) -> torch.Tensor:
+        """The chosen parts side by side, (I, F) float32 — the content tower's input."""
+        blocks = {"text": self.text, "image": torch.cat([self.image, self.has_image[:, None].float()], 1),
+                  "price": self.price[:, None]}
+        unknown = set(parts) - set(blocks)
+        if unknown:
+            raise ValueError(f"unknown feature parts {sorted(unknown)}; choose from text, image, price")
+        return torch.cat([blocks[p].float() for p in parts], dim=1)
+
+
+def pooled(states: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+    """Sentence vectors from token states: mean over real tokens, L2-normalised (as sentence-transformers)."""
+    w = masks.unsqueeze(-1).float()
+    return torch.nn.functional.normalize((states.float() * w).sum(1) / w.sum(1).clamp(min=1.0), dim=-1)
+
+
+def _relative_log_price(price: np.ndarray, category: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(price), dtype=np.float32)
+    known = np.isfinite(price) & (price > 0)
+    for c in np.unique(category):
+        rows = known & (category == c)
+        if rows.any():
+            out[rows] = np.log(price[rows] / np.median(price[rows]))
+    return out
+
+
+def _item_photos(store, item_ids: np.ndarray) -> tuple[torch.Tensor, np.ndarray]:
+    """(I, 3, 32, 32) photos in [0, 1] (zeros where none) and a has-photo mask. The Fashion-MNIST
+    catalog's array cache is read directly; other shops' photos are read from the image store."""
+    from vitrine.catalog.save import load_catalog_arrays
+    images = np.zeros((len(item_ids), 32, 32, 3), dtype=np.uint8)
+    has = np.zeros(len(item_ids), dtype=bool)
+    position = {i: k for k, i in enumerate(item_ids)}
+    try:
+        arrays = load_catalog_arrays(store)
+        for k, item_id in enumerate(arrays["item_ids"]):
+            if item_id in position:
+                images[position[item_id]], has[position[item_id]] = arrays["images"][k], True
+    except LookupError:
+        from PIL import Image
+        links, files = schema.ItemImage.__table__, schema.Image.__table__
+        with store.engine.connect() as conn:
+            rows = conn.execute(select(links.c.item_id, files.c.path).join(files, links.c.image_sha256 == files.c.sha256)
+                                .where(links.c.position == 0)).all()
+        for item_id, path in rows:
+            if item_id in position:
+                with Image.open(store.data_dir / path) as im:
+                    images[position[item_id]] = np.asarray(im.convert("RGB").resize((32, 32)))
+                has[position[item_id]] = True
+    return torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255.0, has
+
+
+def build_features(store, item_ids: np.ndarray, config: ImageEncoderConfig = ImageEncoderConfig(),
+                   progress: bool = True) -> tuple[ItemFeatures, dict]:
+    """Encode descriptions, train the image encoder on (photo, description) pairs, embed photos."""
+    items = schema.Item.__table__
+    with store.engine.connect() as conn:
+        rows = {r.id: r for r in conn.execute(select(items.c.id, items.c.title, items.c.description,
+                                                     items.c.category, items.c.price))}
+    texts = [(rows[i].description or rows[i].title or "") for i in item_ids]
+    states, masks = encode_texts(texts, progress=progress)
+    text = pooled(states, masks)
+    del states
+    photos, has = _item_photos(store, item_ids)
+    train_rows = torch.from_numpy(np.flatnonzero(has))
+    info = {"items": len(item_ids), "with_photo": int(has.sum())}
+    image = torch.zeros((len(item_ids), config.dim))
+    if len(train_rows) >= config.batch_size:
+        encoder, info["image_encoder"] = train_image_encoder(photos[train_rows], text[train_rows], config, progress)
+        image[train_rows] = encoder.embed(photos[train_rows])
+    price = np.array([rows[i].price if rows[i].price is not None else np.nan for i in item_ids], dtype=np.float64)
+    category = np.array([rows[i].category or "" for i in item_ids], dtype=object)
+    features = ItemFeatures(np.asarray(item_ids), text, image, torch.from_numpy(has),
+                            torch.from_numpy(_relative_log_price(price, category)))
+    return features, info
+
+
+def cached_features(store, item_ids: np.ndarray, config: ImageEncoderConfig = ImageEncoderConfig(),
+                    progress: bool = True) -> ItemFeatures:
+    """build_features, read from / written atomically to DATA_DIR/cache/items-<key>.safetensors."""
+    digest = hashlib.sha256(json.dumps({"catalog": store.get_meta("catalog"), "n": len(item_ids),
+                                        "first": str(item_ids[0]), "last": str(item_ids[-1]),
+                                        "encoder": config.__dict__}, sort_keys=True, default=str).encode())
+    path = Path(store.data_dir) / "cache" / f"items-{digest.hexdigest()[:20]}.safetensors"
+    if path.exists():
+        data = load_file(str(path))
+        return ItemFeatures(np.asarray(item_ids), data["text"], data["image"], data["has_image"].bool(), data["price"])
+    features, _ = build_features(store, item_ids, config, progress)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    save_file({"text": features.text.contiguous(), "image": features.image.contiguous(),
+               "has_image": features.has_image.to(torch.uint8), "price": features.price.contiguous()}, str(tmp))
+    tmp.replace(path)
+    return features

@@ -1,0 +1,235 @@
+"""Vitrine's recommender: items from text + image + behaviour, users from their history.
+
+Item i:  v_i = MLP_item(c_i) + m_i·e_i,  c_i = [MiniLM description vector, image vector, has-photo,
+         log relative price]; e_i a learned ID embedding, m_i = 1 if i has training history (so a
+         brand-new item is scored from content alone), and during training m_i is also dropped at
+         random (ID dropout) so the content tower must carry the ranking on its own.
+User u:  h_u = Σ_j r_uj·[c_j, e'_j] / Σ_j r_uj over the (event-weighted) history, then
+         u = MLP_user(h_u) + d_u, d_u a user ID embedding. The MLP lets a user's taste be a
+         non-linear function of the history's category/colour/pattern proportions.
+Score:   s(u, i) = ⟨u, v_i⟩ + b_i, with b_i = w₁·log(1 + users_i) + w₂·log(1 + recent_i).
+Training: each epoch splits every user's training items at random into an input half and a
+         target half (a denoising objective, as in Mult-VAE, Liang et al. 2018), and minimises the
+         multinomial log-likelihood of the targets under a softmax over all items:
+         L_u = −Σ_{i∈target} r_ui·log softmax_i(s(u, ·)) / Σ r_ui. With a full softmax over the
+         catalog no negative sampling (or its −log q correction) is needed.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+from tqdm import tqdm
+
+from vitrine.recommend.baselines import Recommender
+from vitrine.recommend.data import Fold
+from vitrine.recommend.features import ItemFeatures
+
+
+@dataclass
+class MultimodalConfig:
+    dim: int = 128
+    parts: tuple[str, ...] = ("text", "image", "price")   # content the item tower reads
+    use_ids: bool = True          # learned item/user ID embeddings (behaviour), besides content
+    epochs: int = 12
+    batch_size: int = 512
+    lr: float = 3e-3
+    weight_decay: float = 1e-5
+    id_dropout: float = 0.3
+    input_share: float = 0.5      # share of a user's training items shown as input each epoch
+    seed: int = 0
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "MultimodalConfig":
+        data = dict(data)
+        data["parts"] = tuple(data.get("parts", cls.parts))
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+def _to_torch_sparse(m: sp.csr_matrix) -> torch.Tensor:
+    m = m.tocoo()
+    index = torch.from_numpy(np.vstack([m.row, m.col]).astype(np.int64))
+    return torch.sparse_coo_tensor(index, torch.from_numpy(m.data.astype(np.float32)), m.shape,
+                                   check_invariants=False).coalesce()
+
+
+def _row_normalise(m: sp.csr_matrix) -> sp.csr_matrix:
+    totals = np.asarray(m.sum(axis=1)).ravel()
+    return sp.diags(1.0 / np.maximum(totals, 1e-9)) @ m
+
+
+class Network(nn.Module):
+    def __init__(self, n_users: int, n_items: int, n_content: int, config: MultimodalConfig):
+        super().__init__()
+        d = config.dim
+        self.use_ids = config.use_ids
+        self.item_tower = nn.Sequential(nn.Linear(n_content, 2 * d), nn.GELU(), nn.Linear(2 * d, d))
+        self.user_tower = nn.Sequential(nn.Linear(n_content + (d if config.use_ids else 0), 2 * d), nn.GELU(),
+                                        nn.Linear(2 * d, d))
+        if config.use_ids:
+            self.item_id = nn.Embedding(n_items, d)      # e_i, the item as a target
+            self.item_in = nn.Embedding(n_items, d)      # e'_i, the item as part of a history
+            self.user_id = nn.Embedding(n_users, d)      # d_u
+            for table in (self.item_id, self.item_in, self.user_id):
+                nn.init.normal_(table.weight, std=0.01)
+        self.pop_weight = nn.Parameter(torch.tensor([0.5, 0.5]))
+
+    def items(self, content: torch.Tensor, id_mask: torch.Tensor) -> torch.Tensor:
+        v = self.item_tower(content)
+        return v + id_mask[:, None] * self.item_id.weight if self.use_ids else v
+
+    def users(self, history: torch.Tensor, content: torch.Tensor, user_index: torch.Tensor) -> torch.Tensor:
+        """history: (B, I) sparse, rows summing to 1."""
+        h = torch.sparse.mm(history, content)
+        if self.use_ids:
+            h = torch.cat([h, torch.sparse.mm(history, self.item_in.weight)], dim=1)
+        u = self.user_tower(h)
+        return u + self.user_id(user_index) if self.use_ids else u
+
+    def bias(self, popularity: torch.Tensor) -> torch.Tensor:
+        return popularity @ self.pop_weight
+
+
+class Multimodal(Recommender):
+    uses_content = True
+
+    def __init__(self, features: ItemFeatures, config: MultimodalConfig = MultimodalConfig(), name: str | None = None):
+        self.features, self.config = features, config
+        self.name = name or ("multimodal (" + " + ".join(config.parts) + (" + behaviour" if config.use_ids else "") + ")")
+
+    def params(self) -> dict:
+        return asdict(self.config)
+
+    # ---- fitting -------------------------------------------------------------------------
+    def fit(self, fold: Fold, progress: bool = False) -> "Multimodal":
+        cfg = self.config
+        if not np.array_equal(self.features.item_ids, fold.log.item_ids):
+            raise ValueError("item features and the log list different items")
+        torch.manual_seed(cfg.seed)
+        rng = np.random.default_rng(cfg.seed)
+        self.content = self._standardise(self.features.matrix(cfg.parts))
+        self.history = fold.train.tocsr().astype(np.float32)
+        self.bought = fold.bought.tocsr()
+        self.has_history = torch.from_numpy(fold.item_users > 0).float()
+        self.popularity = torch.from_numpy(np.stack([np.log1p(fold.item_users), np.log1p(fold.recent_item_counts)], 1)
+                                           .astype(np.float32))
+        self.net = Network(fold.log.n_users, fold.log.n_items, self.content.shape[1], cfg)
+        opt = torch.optim.AdamW(self.net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        users = np.flatnonzero(np.diff(self.history.indptr) > 1)  # need something to show and something to hide
+        steps = cfg.epochs * int(np.ceil(len(users) / cfg.batch_size))
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=max(steps, 1))
+        self.losses, start = [], time.perf_counter()
+        self.net.train()
+        with tqdm(total=steps, desc=f"fit {self.name}", unit="step", disable=not progress) as bar:
+            for _ in range(cfg.epochs):
+                shown, hidden = self._split(rng)
+                for batch in np.array_split(rng.permutation(users), max(1, int(np.ceil(len(users) / cfg.batch_size)))):
+                    loss = self._loss(batch, shown, hidden, rng)
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    opt.step()
+                    sched.step()
+                    self.losses.append(float(loss.detach()))
+                    bar.update()
+                    bar.set_postfix(loss=f"{self.losses[-1]:.3f}", refresh=False)
+        self.fit_seconds = time.perf_counter() - start
+        self.net.eval()
+        self._refresh()
+        return self
+
+    def _standardise(self, content: torch.Tensor) -> torch.Tensor:
+        self.mean, self.std = content.mean(0), content.std(0).clamp(min=1e-3)
+        return (content - self.mean) / self.std
+
+    def _split(self, rng) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """Each (user, item) entry of the training matrix goes to the input half with p = input_share."""
+        h = self.history
+        show = rng.random(h.nnz) < self.config.input_share
+        # copies of the index arrays: eliminate_zeros() rewrites them in place
+        shown = sp.csr_matrix((h.data * show, h.indices.copy(), h.indptr.copy()), shape=h.shape)
+        hidden = sp.csr_matrix((h.data * ~show, h.indices.copy(), h.indptr.copy()), shape=h.shape)
+        shown.eliminate_zeros()
+        hidden.eliminate_zeros()
+        return shown, hidden
+
+    def _loss(self, batch: np.ndarray, shown: sp.csr_matrix, hidden: sp.csr_matrix, rng) -> torch.Tensor:
+        # users whose random split left one side empty still train: they see their whole history
+        inputs = shown[batch]
+        empty = np.diff(inputs.indptr) == 0
+        if empty.any():
+            inputs = sp.vstack([self.history[[u]] if e else inputs[[k]] for k, (u, e) in enumerate(zip(batch, empty))])
+        targets = hidden[batch]
+        targets = targets + self.history[batch].multiply(np.diff(targets.indptr)[:, None] == 0)  # no hidden: all
+        keep = torch.from_numpy(rng.random(len(self.has_history)) >= self.config.id_dropout).float()
+        v = self.net.items(self.content, self.has_history * keep)
+        u = self.net.users(_to_torch_sparse(_row_normalise(inputs.tocsr())), self.content, torch.from_numpy(batch))
+        logits = u @ v.T + self.net.bias(self.popularity)
+        log_p = torch.log_softmax(logits, dim=1)
+        t = _row_normalise(targets.tocsr()).tocoo()
+        picked = log_p[torch.from_numpy(t.row.astype(np.int64)), torch.from_numpy(t.col.astype(np.int64))]
+        return -(torch.from_numpy(t.data.astype(np.float32)) * picked).sum() / len(batch)
+
+    # ---- scoring -------------------------------------------------------------------------
+    @torch.inference_mode()
+    def _refresh(self) -> None:
+        """Item vectors and biases for scoring; users use their whole training history."""
+        self.item_vectors = self.net.items(self.content, self.has_history).numpy()
+        self.item_bias = self.net.bias(self.popularity).numpy()
+
+    @torch.inference_mode()
+    def user_vectors(self, users: np.ndarray) -> np.ndarray:
+        rows = _to_torch_sparse(_row_normalise(self.history[users]))
+        return self.net.users(rows, self.content, torch.from_numpy(np.asarray(users))).numpy()
+
+    def scores(self, users: np.ndarray) -> np.ndarray:
+        return self.user_vectors(users) @ self.item_vectors.T + self.item_bias
+
+    # ---- saving --------------------------------------------------------------------------
+    def save(self, folder: str | Path, user_ids: np.ndarray, item_ids: np.ndarray) -> Path:
+        """Weights, the content and history it scores from, what each user bought, and both ID
+        maps: a loaded model scores exactly like this one without the store or the fold."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        tensors = {f"net.{k}": v.contiguous() for k, v in self.net.state_dict().items()}
+        tensors.update({"content": self.content, "has_history": self.has_history, "popularity": self.popularity})
+        for name, m in (("history", self.history.tocsr()), ("bought", self.bought.tocsr())):
+            tensors.update({f"{name}.indptr": torch.from_numpy(m.indptr.astype(np.int64)),
+                            f"{name}.indices": torch.from_numpy(m.indices.astype(np.int64)),
+                            f"{name}.data": torch.from_numpy(m.data.astype(np.float32))})
+        tmp = folder / "model.safetensors.tmp"
+        save_file(tensors, str(tmp))
+        tmp.replace(folder / "model.safetensors")
+        meta = {"name": self.name, "config": asdict(self.config), "user_ids": [str(u) for u in user_ids],
+                "item_ids": [str(i) for i in item_ids]}
+        (folder / "model.json").write_text(json.dumps(meta) + "\n")
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> tuple["Multimodal", np.ndarray, np.ndarray]:
+        folder = Path(folder)
+        if not (folder / "model.safetensors").exists():
+            raise FileNotFoundError(f"{folder}: no model.safetensors (fit one with `vitrine fit`)")
+        meta = json.loads((folder / "model.json").read_text())
+        t = load_file(str(folder / "model.safetensors"))
+        config = MultimodalConfig.from_dict(meta["config"])
+        user_ids, item_ids = np.array(meta["user_ids"], dtype=object), np.array(meta["item_ids"], dtype=object)
+        model = cls.__new__(cls)
+        model.config, model.name, model.features = config, meta["name"], None
+        model.content, model.has_history, model.popularity = t["content"], t["has_history"], t["popularity"]
+        shape = (len(user_ids), len(item_ids))
+        model.history, model.bought = (sp.csr_matrix((t[f"{name}.data"].numpy(), t[f"{name}.indices"].numpy(),
+                                                      t[f"{name}.indptr"].numpy()), shape=shape)
+                                       for name in ("history", "bought"))
+        model.net = Network(len(user_ids), len(item_ids), model.content.shape[1], config)
+        model.net.load_state_dict({k[4:]: v for k, v in t.items() if k.startswith("net.")})
+        model.net.eval()
+        model._refresh()
+        return model, user_ids, item_ids

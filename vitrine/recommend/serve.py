@@ -1,0 +1,87 @@
+"""A saved recommender answering questions by ID: what to show a shopper, what is like an item.
+
+Recommendations come from the FAISS index over item vectors (the user's already-bought items
+left out, at most `per_category` items of one category so a page is not all one thing), each
+with the history items that drove it: the user's past items j with the largest ⟨v_i, v_j⟩, the
+items the recommended one most resembles in the model's own space.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from vitrine.recommend.index import ItemIndex
+from vitrine.recommend.multimodal import Multimodal
+
+
+@dataclass
+class Suggestion:
+    item_id: str
+    score: float
+    because: list[str]
+
+
+class Recommendations:
+    def __init__(self, folder: str | Path, index_kind: str = "exact"):
+        self.model, self.user_ids, self.item_ids = Multimodal.load(folder)
+        self.user_pos = {str(u): k for k, u in enumerate(self.user_ids)}
+        self.item_pos = {str(i): k for k, i in enumerate(self.item_ids)}
+        self.index = ItemIndex(self.model.item_vectors, self.model.item_bias, index_kind)
+        self._similar_index = None
+
+    def _user(self, user_id: str) -> int:
+        if user_id not in self.user_pos:
+            raise KeyError(f"unknown user {user_id!r} (the model knows {len(self.user_pos):,} users, "
+                           f"e.g. {self.user_ids[0]!r})")
+        return self.user_pos[user_id]
+
+    def _item(self, item_id: str) -> int:
+        if item_id not in self.item_pos:
+            raise KeyError(f"unknown item {item_id!r} (the model knows {len(self.item_pos):,} items, "
+                           f"e.g. {self.item_ids[0]!r})")
+        return self.item_pos[item_id]
+
+    def for_user(self, user_id: str, k: int = 20, per_category: int | None = None,
+                 categories: np.ndarray | None = None, explain: int = 2) -> list[Suggestion]:
+        if not 1 <= k <= 1000:
+            raise ValueError(f"k must be between 1 and 1000, got {k}")
+        u = self._user(user_id)
+        bought = set(self.model.bought[u].indices.tolist())
+        depth = k if per_category is None else min(4 * k, len(self.item_ids))
+        scores, items = self.index.search(self.model.user_vectors(np.array([u])), depth, [bought])
+        chosen, per = [], {}
+        for s, i in zip(scores[0], items[0]):
+            if i < 0:
+                continue
+            if per_category is not None and categories is not None:
+                c = categories[i]
+                if per.get(c, 0) >= per_category:
+                    continue
+                per[c] = per.get(c, 0) + 1
+            chosen.append((float(s), int(i)))
+            if len(chosen) == k:
+                break
+        history = self.model.history[u].indices
+        out = []
+        for s, i in chosen:
+            because = []
+            if explain and len(history):
+                sims = self.model.item_vectors[history] @ self.model.item_vectors[i]
+                because = [str(self.item_ids[history[j]]) for j in np.argsort(-sims)[:explain]]
+            out.append(Suggestion(str(self.item_ids[i]), s, because))
+        return out
+
+    def similar(self, item_id: str, k: int = 10) -> list[tuple[str, float]]:
+        """Items nearest in the model's item space (cosine), the item itself left out."""
+        if not 1 <= k <= 1000:
+            raise ValueError(f"k must be between 1 and 1000, got {k}")
+        i = self._item(item_id)
+        if self._similar_index is None:
+            unit = self.model.item_vectors / np.linalg.norm(self.model.item_vectors, axis=1, keepdims=True).clip(1e-9)
+            self._unit = unit.astype(np.float32)
+            self._similar_index = ItemIndex(self._unit, None, self.index.kind)
+        scores, items = self._similar_index.search(self._unit[[i]], k, [{i}])
+        return [(str(self.item_ids[j]), float(s)) for s, j in zip(scores[0], items[0]) if j >= 0]
