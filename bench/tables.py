@@ -26,18 +26,40 @@ def train_table(data: dict) -> str:
 
 
 def sample_table(data: dict) -> str:
+    rates = data.get("gemm_flops", {})
     lines = ["# Sampling benchmark", "",
-             f"`python bench/sample_speed.py` — preset {data['preset']}, classifier-free guidance "
-             f"{data['guidance']}, {data['threads']} threads. Seconds per image (median).", "",
-             "| sampler | steps | precision | images per call | s/image |", "|---|---:|---|---:|---:|"]
+             f"`python bench/sample_speed.py` — preset {data['preset']}"
+             + (f" (weights: `{data['model']}`)" if data.get("model") else "")
+             + f", classifier-free guidance {data['guidance']}, {data['threads']} threads"
+             + (f"; GEMM measured in the same run: fp32 {rates['fp32'] / 1e9:.0f} GFLOP/s, "
+                f"bf16 {rates['bf16'] / 1e9:.1f} GFLOP/s" if rates else "")
+             + ". Seconds per image, median of timed calls.", "",
+             "| sampler | steps | variant | images per call | s/image | × fp32 | mean abs pixel diff vs fp32 |",
+             "|---|---:|---|---:|---:|---:|---:|"]
     for r in data["rows"]:
-        lines.append(f"| {r['sampler']} | {r['steps']} | {r['precision']} | {r['images_per_call']} | "
-                     f"{r['seconds_per_image']:.3f} |")
+        speedup = f"{r['speedup_vs_fp32']:.2f}" if "speedup_vs_fp32" in r else ""
+        diff = f"{r['mean_abs_pixel_diff_vs_fp32']:.4f}" if "mean_abs_pixel_diff_vs_fp32" in r else ""
+        lines.append(f"| {r['sampler']} | {r['steps']} | {r.get('variant', r.get('precision', ''))} | "
+                     f"{r['images_per_call']} | {r['seconds_per_image']:.3f} | {speedup} | {diff} |")
+    return "\n".join(lines) + "\n"
+
+
+def recommend_table(data: dict) -> str:
+    lines = ["# Recommender speed", "",
+             f"`python bench/recommend_speed.py` — {data['items']:,} items, {data['users']:,} users, in process.", "",
+             "| model | fit seconds |", "|---|---:|"]
+    lines += [f"| {name} | {s} |" for name, s in data["fit_seconds"].items()]
+    lines += ["", "| index | explanations | p50 ms | p99 ms | users timed |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {r['index']} | {r['explanations']} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['users']} |"
+              for r in data["latency"]]
+    lines += ["", "| index | batch users/s |", "|---|---:|"]
+    lines += [f"| {r['index']} | {r['users_per_second']:,.0f} |" for r in data["throughput"]]
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
-    for name, render in (("train_step", train_table), ("sample_speed", sample_table)):
+    for name, render in (("train_step", train_table), ("sample_speed", sample_table),
+                         ("recommend_speed", recommend_table)):
         path = RESULTS / f"{name}.json"
         if path.exists():
             out = Path("docs") / f"bench-{name.split('_')[0]}.md"

@@ -32,7 +32,8 @@ def from_arrays(images_nhwc: np.ndarray, texts: list[str], cache_dir: str | Path
     return TrainingData(images, states, masks, null_state[0], null_mask[0], list(texts))
 
 
-def from_store(store, limit: int | None = None, progress: bool = True) -> TrainingData:
+def training_texts(store) -> tuple[np.ndarray, list[str]]:
+    """Which rows of the catalog's array cache train the generator, and their descriptions."""
     from vitrine.catalog import schema
     arrays = load_catalog_arrays(store)
     items = schema.Item.__table__
@@ -42,9 +43,14 @@ def from_store(store, limit: int | None = None, progress: bool = True) -> Traini
                if not r.is_new and (r.attributes or {}).get("fmnist_split") == "train"}
     ids = arrays["item_ids"]
     keep = np.flatnonzero([i in text_of for i in ids])
+    return keep, [text_of[ids[k]] for k in keep]
+
+
+def from_store(store, limit: int | None = None, progress: bool = True) -> TrainingData:
+    keep, texts = training_texts(store)
     if limit is not None:
-        keep = keep[:limit]
+        keep, texts = keep[:limit], texts[:limit]
     if len(keep) == 0:
         raise LookupError(f"{store.data_dir}: no training photos found")
-    texts = [text_of[ids[k]] for k in keep]
-    return from_arrays(arrays["images"][keep], texts, store.data_dir / "cache", progress=progress)
+    images = load_catalog_arrays(store)["images"][keep]
+    return from_arrays(images, texts, store.data_dir / "cache", progress=progress)

@@ -66,9 +66,10 @@ def _item_photos(store, item_ids: np.ndarray) -> tuple[torch.Tensor, np.ndarray]
     position = {i: k for k, i in enumerate(item_ids)}
     try:
         arrays = load_catalog_arrays(store)
-        for k, item_id in enumerate(arrays["item_ids"]):
+        photos, photo_ids = arrays["images"], arrays["item_ids"]  # each npz access decompresses: read once
+        for k, item_id in enumerate(photo_ids):
             if item_id in position:
-                images[position[item_id]], has[position[item_id]] = arrays["images"][k], True
+                images[position[item_id]], has[position[item_id]] = photos[k], True
     except LookupError:
         from PIL import Image
         links, files = schema.ItemImage.__table__, schema.Image.__table__
@@ -83,6 +84,33 @@ def _item_photos(store, item_ids: np.ndarray) -> tuple[torch.Tensor, np.ndarray]
     return torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255.0, has
 
 
+def _text_vectors(store, item_ids: np.ndarray, texts: list[str], progress: bool) -> torch.Tensor:
+    """Pooled MiniLM vectors of `texts`. The generator's training descriptions are usually
+    encoded and cached already (`vitrine train`), so those are read back and only the rest
+    (test-split and new items) are encoded here."""
+    from vitrine.catalog.save import load_catalog_arrays
+    from vitrine.diffusion.data import training_texts
+    from vitrine.text.cache import cache_key
+    out = torch.empty((len(texts), 384))
+    todo = np.arange(len(texts))
+    try:
+        keep, train_texts = training_texts(store)
+        cached = Path(store.data_dir) / "cache" / f"text-{cache_key(train_texts)}.safetensors"
+    except LookupError:
+        cached = None
+    if cached is not None and cached.exists():
+        position = {i: k for k, i in enumerate(item_ids)}
+        rows = np.array([position[i] for i in load_catalog_arrays(store)["item_ids"][keep]])
+        data = load_file(str(cached))
+        out[rows] = pooled(data["states"], data["mask"].bool())
+        todo = np.setdiff1d(todo, rows)
+    for start in range(0, len(todo), 8192):  # in chunks: token states are 24 KB a text
+        chunk = todo[start:start + 8192]
+        states, masks = encode_texts([texts[k] for k in chunk], progress=progress)
+        out[chunk] = pooled(states, masks)
+    return out
+
+
 def build_features(store, item_ids: np.ndarray, config: ImageEncoderConfig = ImageEncoderConfig(),
                    progress: bool = True) -> tuple[ItemFeatures, dict]:
     """Encode descriptions, train the image encoder on (photo, description) pairs, embed photos."""
@@ -91,9 +119,7 @@ def build_features(store, item_ids: np.ndarray, config: ImageEncoderConfig = Ima
         rows = {r.id: r for r in conn.execute(select(items.c.id, items.c.title, items.c.description,
                                                      items.c.category, items.c.price))}
     texts = [(rows[i].description or rows[i].title or "") for i in item_ids]
-    states, masks = encode_texts(texts, progress=progress)
-    text = pooled(states, masks)
-    del states
+    text = _text_vectors(store, item_ids, texts, progress)
     photos, has = _item_photos(store, item_ids)
     train_rows = torch.from_numpy(np.flatnonzero(has))
     info = {"items": len(item_ids), "with_photo": int(has.sum())}

@@ -10,9 +10,10 @@ User u:  h_u = Σ_j r_uj·[c_j, e'_j] / Σ_j r_uj over the (event-weighted) hist
 Score:   s(u, i) = ⟨u, v_i⟩ + b_i, with b_i = w₁·log(1 + users_i) + w₂·log(1 + recent_i).
 Training: each epoch splits every user's training items at random into an input half and a
          target half (a denoising objective, as in Mult-VAE, Liang et al. 2018), and minimises the
-         multinomial log-likelihood of the targets under a softmax over all items:
-         L_u = −Σ_{i∈target} r_ui·log softmax_i(s(u, ·)) / Σ r_ui. With a full softmax over the
-         catalog no negative sampling (or its −log q correction) is needed.
+         multinomial log-likelihood of the targets, L_u = −Σ_{i∈target} r_ui·log p(i | u) / Σ r_ui,
+         with p a softmax over the batch's target items plus `negatives` items drawn uniformly
+         from the catalog (mixed negative sampling, Yang et al. 2020): the item tower then runs
+         on a few thousand items a step, not the whole catalog.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class MultimodalConfig:
     lr: float = 3e-3
     weight_decay: float = 1e-5
     id_dropout: float = 0.3
+    negatives: int = 4096         # uniform catalog items in each step's softmax, besides the targets
     input_share: float = 0.5      # share of a user's training items shown as input each epoch
     seed: int = 0
 
@@ -82,9 +84,13 @@ class Network(nn.Module):
                 nn.init.normal_(table.weight, std=0.01)
         self.pop_weight = nn.Parameter(torch.tensor([0.5, 0.5]))
 
-    def items(self, content: torch.Tensor, id_mask: torch.Tensor) -> torch.Tensor:
+    def items(self, content: torch.Tensor, id_mask: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
+        """Item vectors of `rows` (all items if None); content and id_mask are already those rows'."""
         v = self.item_tower(content)
-        return v + id_mask[:, None] * self.item_id.weight if self.use_ids else v
+        if not self.use_ids:
+            return v
+        ids = self.item_id.weight if rows is None else self.item_id(rows)
+        return v + id_mask[:, None] * ids
 
     def users(self, history: torch.Tensor, content: torch.Tensor, user_index: torch.Tensor) -> torch.Tensor:
         """history: (B, I) sparse, rows summing to 1."""
@@ -168,13 +174,16 @@ class Multimodal(Recommender):
             inputs = sp.vstack([self.history[[u]] if e else inputs[[k]] for k, (u, e) in enumerate(zip(batch, empty))])
         targets = hidden[batch]
         targets = targets + self.history[batch].multiply(np.diff(targets.indptr)[:, None] == 0)  # no hidden: all
-        keep = torch.from_numpy(rng.random(len(self.has_history)) >= self.config.id_dropout).float()
-        v = self.net.items(self.content, self.has_history * keep)
-        u = self.net.users(_to_torch_sparse(_row_normalise(inputs.tocsr())), self.content, torch.from_numpy(batch))
-        logits = u @ v.T + self.net.bias(self.popularity)
-        log_p = torch.log_softmax(logits, dim=1)
         t = _row_normalise(targets.tocsr()).tocoo()
-        picked = log_p[torch.from_numpy(t.row.astype(np.int64)), torch.from_numpy(t.col.astype(np.int64))]
+        n_items = len(self.has_history)
+        sampled = rng.choice(n_items, size=min(self.config.negatives, n_items), replace=False)
+        candidates, column = np.unique(np.concatenate([t.col, sampled]), return_inverse=True)
+        rows = torch.from_numpy(candidates.astype(np.int64))
+        keep = torch.from_numpy(rng.random(len(rows)) >= self.config.id_dropout).float()  # ID dropout
+        v = self.net.items(self.content[rows], self.has_history[rows] * keep, rows)
+        u = self.net.users(_to_torch_sparse(_row_normalise(inputs.tocsr())), self.content, torch.from_numpy(batch))
+        log_p = torch.log_softmax(u @ v.T + self.net.bias(self.popularity[rows]), dim=1)
+        picked = log_p[torch.from_numpy(t.row.astype(np.int64)), torch.from_numpy(column[:len(t.col)].astype(np.int64))]
         return -(torch.from_numpy(t.data.astype(np.float32)) * picked).sum() / len(batch)
 
     # ---- scoring -------------------------------------------------------------------------
