@@ -19,7 +19,8 @@ def test_help_is_instant_and_imports_nothing_heavy():
 def test_demo_verbs_on_a_tiny_catalog(tmp_path, fmnist_dir, capsys):
     data = str(tmp_path / "data")
     common = ["--data-dir", data, "--quiet"]
-    assert main(common + ["demo", "--fashion-dir", str(fmnist_dir), "--users", "40"]) == 0
+    # the generated-products grid is tested on its own below; here the model is left out
+    assert main(common + ["demo", "--fashion-dir", str(fmnist_dir), "--users", "40", "--model", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "catalog: 40 items" in out and "shoppers: 40 users" in out
     sheet = Image.open(tmp_path / "data" / "catalog-sheet.png")
@@ -29,7 +30,7 @@ def test_demo_verbs_on_a_tiny_catalog(tmp_path, fmnist_dir, capsys):
     assert stats["new_items"]["train_or_valid_events"] == 0
 
     # A second demo with the same settings reuses the store.
-    assert main(common + ["demo", "--fashion-dir", str(fmnist_dir), "--users", "40"]) == 0
+    assert main(common + ["demo", "--fashion-dir", str(fmnist_dir), "--users", "40", "--model", str(tmp_path)]) == 0
     assert "already built" in capsys.readouterr().out
 
     assert main(["stats", "--json"] + common) == 0  # options after the verb work too
