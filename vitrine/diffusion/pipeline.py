@@ -176,7 +176,9 @@ class VitrinePipeline(DiffusionPipeline):
         torch.compile'd; bench/sample_speed.py measures which of these pays on a machine."""
         if precision not in ("fp32", "bf16"):
             raise ValueError("precision: choose fp32 or bf16")
-        self.unet.to(torch.bfloat16 if precision == "bf16" else torch.float32)
+        dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+        if self.unet.dtype != dtype:
+            self.unet.to(dtype)
         self._channels_last = channels_last
         if channels_last:
             self.unet.to(memory_format=torch.channels_last)
