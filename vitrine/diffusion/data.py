@@ -32,25 +32,25 @@ def from_arrays(images_nhwc: np.ndarray, texts: list[str], cache_dir: str | Path
     return TrainingData(images, states, masks, null_state[0], null_mask[0], list(texts))
 
 
-def training_texts(store) -> tuple[np.ndarray, list[str]]:
-    """Which rows of the catalog's array cache train the generator, and their descriptions."""
+def training_texts(store, ids: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
+    """Which rows of the catalog's array cache train the generator, and their descriptions.
+    `ids`: the cache's item_ids, when the caller has read them already."""
     from vitrine.catalog import schema
-    arrays = load_catalog_arrays(store)
+    ids = load_catalog_arrays(store)["item_ids"] if ids is None else ids
     items = schema.Item.__table__
     with store.engine.connect() as conn:
         rows = conn.execute(select(items.c.id, items.c.description, items.c.is_new, items.c.attributes)).all()
     text_of = {r.id: r.description or "" for r in rows
                if not r.is_new and (r.attributes or {}).get("fmnist_split") == "train"}
-    ids = arrays["item_ids"]
     keep = np.flatnonzero([i in text_of for i in ids])
     return keep, [text_of[ids[k]] for k in keep]
 
 
 def from_store(store, limit: int | None = None, progress: bool = True) -> TrainingData:
-    keep, texts = training_texts(store)
+    arrays = load_catalog_arrays(store)  # each npz field read decompresses it: read each once
+    keep, texts = training_texts(store, arrays["item_ids"])
     if limit is not None:
         keep, texts = keep[:limit], texts[:limit]
     if len(keep) == 0:
         raise LookupError(f"{store.data_dir}: no training photos found")
-    images = load_catalog_arrays(store)["images"][keep]
-    return from_arrays(images, texts, store.data_dir / "cache", progress=progress)
+    return from_arrays(arrays["images"][keep], texts, store.data_dir / "cache", progress=progress)

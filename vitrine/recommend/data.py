@@ -10,7 +10,7 @@ Nothing from the target period reaches the training matrix (tests/recommend/test
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -40,12 +40,6 @@ class Log:
     is_new: np.ndarray            # (I,) bool, cold-start items (on sale only in the test period)
     train_end_ms: int
     valid_end_ms: int
-    user_index: dict = field(default_factory=dict)
-    item_index: dict = field(default_factory=dict)
-
-    def __post_init__(self):
-        self.user_index = {u: k for k, u in enumerate(self.user_ids)}
-        self.item_index = {i: k for k, i in enumerate(self.item_ids)}
 
     @property
     def n_users(self) -> int:

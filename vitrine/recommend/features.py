@@ -21,6 +21,7 @@ from sqlalchemy import select
 from vitrine.catalog import schema
 from vitrine.recommend.image_encoder import ImageEncoderConfig, train_image_encoder
 from vitrine.text.cache import encode_texts
+from vitrine.text.encoder import pool
 
 
 @dataclass
@@ -39,12 +40,6 @@ class ItemFeatures:
         if unknown:
             raise ValueError(f"unknown feature parts {sorted(unknown)}; choose from text, image, price")
         return torch.cat([blocks[p].float() for p in parts], dim=1)
-
-
-def pooled(states: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-    """Sentence vectors from token states: mean over real tokens, L2-normalised (as sentence-transformers)."""
-    w = masks.unsqueeze(-1).float()
-    return torch.nn.functional.normalize((states.float() * w).sum(1) / w.sum(1).clamp(min=1.0), dim=-1)
 
 
 def _relative_log_price(price: np.ndarray, category: np.ndarray) -> np.ndarray:
@@ -94,20 +89,21 @@ def _text_vectors(store, item_ids: np.ndarray, texts: list[str], progress: bool)
     out = torch.empty((len(texts), 384))
     todo = np.arange(len(texts))
     try:
-        keep, train_texts = training_texts(store)
+        catalog_ids = load_catalog_arrays(store)["item_ids"]
+        keep, train_texts = training_texts(store, catalog_ids)
         cached = Path(store.data_dir) / "cache" / f"text-{cache_key(train_texts)}.safetensors"
     except LookupError:
         cached = None
     if cached is not None and cached.exists():
         position = {i: k for k, i in enumerate(item_ids)}
-        rows = np.array([position[i] for i in load_catalog_arrays(store)["item_ids"][keep]])
+        rows = np.array([position[i] for i in catalog_ids[keep]])
         data = load_file(str(cached))
-        out[rows] = pooled(data["states"], data["mask"].bool())
+        out[rows] = pool(data["states"], data["mask"].bool())
         todo = np.setdiff1d(todo, rows)
     for start in range(0, len(todo), 8192):  # in chunks: token states are 24 KB a text
         chunk = todo[start:start + 8192]
         states, masks = encode_texts([texts[k] for k in chunk], progress=progress)
-        out[chunk] = pooled(states, masks)
+        out[chunk] = pool(states, masks)
     return out
 
 

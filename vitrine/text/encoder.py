@@ -50,10 +50,15 @@ class TextEncoder:
     @torch.inference_mode()
     def pooled(self, texts: list[str]) -> torch.Tensor:
         """Sentence vectors (B, 384): mean of token states over the mask, L2-normalised."""
-        states, mask = self.token_states(texts)
-        weights = mask.unsqueeze(-1).float()
-        mean = (states * weights).sum(1) / weights.sum(1).clamp(min=1.0)
-        return torch.nn.functional.normalize(mean, dim=-1)
+        return pool(*self.token_states(texts))
+
+
+def pool(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Sentence vectors from token states: mean over the real tokens, L2-normalised (as
+    sentence-transformers pools this model)."""
+    weights = mask.unsqueeze(-1).float()
+    mean = (states.float() * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+    return torch.nn.functional.normalize(mean, dim=-1)
 
 
 @lru_cache(maxsize=2)
