@@ -17,9 +17,12 @@ setup: $(VENV)/.installed
 
 # torch==2.13.0 resolves to the CPU wheel on these machines (see DESIGN.md); the package and its
 # test extras install in one pip call so the resolver sees every pin together.
-$(VENV)/.installed: pyproject.toml
+# recbole is installed only for the MovieLens-100k files its wheel bundles (`vitrine eval
+# movielens`); --no-deps keeps its own pins out, and vitrine never imports it.
+$(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps recbole==1.2.1
 	touch $@
 
 data:

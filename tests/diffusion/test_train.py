@@ -72,3 +72,20 @@ def test_v_prediction_with_min_snr_trains(handful, tmp_path):
                      schedule="cosine", snr_gamma=5.0)
     losses = Trainer(config, handful, tmp_path).run(progress=False).losses
     assert sum(losses[-10:]) / 10 < 0.7 * sum(losses[:10]) / 10
+
+
+def test_init_from_a_checkpoint_or_its_exported_pipeline_gives_the_same_weights(handful, tmp_path):
+    from vitrine.diffusion.checkpoint import load_ema_weights
+    from vitrine.diffusion.models import build_unet
+    trainer = Trainer(_config(steps=2, checkpoint_every=2), handful, tmp_path / "run")
+    trainer.run(progress=False)
+    folder = trainer.export(tmp_path / "pipeline")
+    from_checkpoint, from_pipeline = build_unet("tiny"), build_unet("tiny")
+    load_ema_weights(trainer.checkpoint_path, from_checkpoint)
+    load_ema_weights(folder, from_pipeline)
+    a, b = from_checkpoint.state_dict(), from_pipeline.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    with pytest.raises(ValueError, match="do not fit"):
+        load_ema_weights(folder, build_unet("small"))
+    with pytest.raises(FileNotFoundError, match="not a saved pipeline"):
+        load_ema_weights(tmp_path, build_unet("tiny"))

@@ -39,3 +39,17 @@ def test_content_only_variant_reads_no_ids(log, features):
     assert not hasattr(model.net, "item_id") and "text" in model.name
     with pytest.raises(ValueError, match="unknown feature parts"):
         features.matrix(("smell",))
+
+
+def test_logq_correction_follows_the_inclusion_probability(log, features):
+    model = Multimodal(features, MultimodalConfig(dim=8, epochs=1, batch_size=64, use_ids=False, logq=True))
+    model.fit(make_fold(log, "valid"))
+    log_pi = model.log_inclusion.numpy()
+    assert (log_pi <= 0).all() and np.isfinite(log_pi).all()
+    # π_i = 1 − (1 − n/I)(1 − f_i)^n_t: an item nobody touched is only ever a uniform negative
+    share = np.bincount(model.history.indices, minlength=log.n_items)
+    untouched, busiest = np.flatnonzero(share == 0), share.argmax()
+    n, items = min(model.config.negatives, log.n_items), log.n_items
+    if len(untouched):
+        np.testing.assert_allclose(np.exp(log_pi[untouched]), n / items, rtol=1e-5)
+    assert log_pi[busiest] == log_pi.max()

@@ -79,8 +79,20 @@ def load_training_state(path: str | Path, *, model: torch.nn.Module, ema, optimi
 
 
 def load_ema_weights(path: str | Path, model: torch.nn.Module) -> None:
-    """Copy a training checkpoint's EMA weights into `model` (same architecture): the starting point
-    of a fine-tune, e.g. from ε- to v-prediction as Stable Diffusion 2's 768-v model was made."""
+    """Copy EMA weights into `model` (same architecture): the starting point of a fine-tune, e.g.
+    from ε- to v-prediction as Stable Diffusion 2's 768-v model was made. `path` is a training
+    checkpoint (its `ema.*` tensors) or a saved pipeline folder (its U-Net holds the EMA weights)."""
+    path = Path(path)
+    unet_file = path / "unet" / "diffusion_pytorch_model.safetensors"
+    if path.is_dir():
+        if not unet_file.exists():
+            raise FileNotFoundError(f"{path}: not a saved pipeline (no unet/diffusion_pytorch_model.safetensors)")
+        state = load_file(str(unet_file))
+        missing = set(model.state_dict()) ^ set(state)
+        if missing or any(state[k].shape != v.shape for k, v in model.state_dict().items()):
+            raise ValueError(f"{unet_file}: its weights do not fit this model (another preset?)")
+        model.load_state_dict(state)
+        return
     tensors = load_file(str(path))
     shadow = [tensors[f"ema.{i}"] for i in range(sum(1 for k in tensors if k.startswith("ema.")))]
     params = list(model.parameters())

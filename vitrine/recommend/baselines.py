@@ -6,6 +6,7 @@ evaluator ranks every item (no sampled negatives), so the block is asked for in 
   14 days before the cut); item-kNN (implicit's cosine item–item, score = Σ_j r_uj·sim(j, i));
 - implicit's ALS (Hu, Koren & Volinsky 2008: confidence 1 + α·r, weighted least squares) and
   BPR (Rendle et al. 2009), score = p_u · q_i.
+- Cornac's VBPR (He & McAuley 2016), fed the image vectors the multimodal model reads.
 - oracle: the simulator's true preference part of the utility (category, colour, pattern, price,
   plus the item's training popularity); only the simulated shop has it. An upper reference, not a model.
 """
@@ -136,6 +137,62 @@ class BPR(ALS):
         # implicit appends a bias column to item factors and a column of ones to user factors
         self.user_factors, self.item_factors = model.user_factors, model.item_factors
         return self
+
+
+class VBPR(Recommender):
+    """Cornac's VBPR: BPR whose item factor has a visual part projected from image features,
+        x_ui = β_i + γ_u·γ_i + θ_u·(E f_i) + β'·f_i   (He & McAuley 2016, eq. 2 and 5).
+    Items with no training events never reach Cornac's training set; they keep β_i = 0 and
+    γ_i = 0 and are scored by the visual terms alone, the paper's cold-start reading."""
+
+    name = "VBPR (Cornac)"
+    uses_content = True
+
+    def __init__(self, image_features: np.ndarray, k: int = 32, k2: int = 32, epochs: int = 20,
+                 batch_size: int = 1024, learning_rate: float = 0.005, lambda_w: float = 0.01,
+                 lambda_b: float = 0.01, seed: int = 0, verbose: bool = False):
+        self.image_features = np.asarray(image_features, dtype=np.float32)
+        self._params = dict(k=k, k2=k2, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+                            lambda_w=lambda_w, lambda_b=lambda_b, seed=seed)
+        self.verbose = verbose
+
+    def params(self) -> dict:
+        return dict(self._params)
+
+    def fit(self, fold: Fold) -> "VBPR":
+        import cornac
+        from cornac.data import ImageModality
+        p, (n_users, n_items) = self._params, fold.train.shape
+        if len(self.image_features) != n_items:
+            raise ValueError(f"VBPR: {len(self.image_features)} image vectors for {n_items} items")
+        m = fold.train.tocoo()
+        triples = list(zip(m.row.astype(str).tolist(), m.col.astype(str).tolist(), [1.0] * m.nnz))
+        data = cornac.data.Dataset.from_uir(triples, seed=p["seed"])
+        images = ImageModality(features=self.image_features, ids=[str(i) for i in range(n_items)])
+        data.add_modalities(item_image=images.build(id_map=data.iid_map))
+        model = cornac.models.VBPR(k=p["k"], k2=p["k2"], n_epochs=p["epochs"], batch_size=p["batch_size"],
+                                   learning_rate=p["learning_rate"], lambda_w=p["lambda_w"], lambda_b=p["lambda_b"],
+                                   seed=p["seed"], verbose=self.verbose)
+        model.fit(data)
+        # Cornac's indices → ours; users and items outside its training set keep zero factors
+        users = np.fromiter((int(u) for u in data.uid_map), np.int64, len(data.uid_map))
+        items = np.fromiter((int(i) for i in data.iid_map), np.int64, len(data.iid_map))
+        user_rows = np.fromiter(data.uid_map.values(), np.int64, len(users))
+        item_rows = np.fromiter(data.iid_map.values(), np.int64, len(items))
+        self.gamma_user = np.zeros((n_users, p["k"]), np.float32)
+        self.theta_user = np.zeros((n_users, p["k2"]), np.float32)
+        self.gamma_user[users] = model.gamma_user[user_rows]
+        self.theta_user[users] = model.theta_user[user_rows]
+        self.gamma_item = np.zeros((n_items, p["k"]), np.float32)
+        self.gamma_item[items] = model.gamma_item[item_rows]
+        self.theta_item = self.image_features @ model.emb_matrix           # E f_i for every item
+        self.item_bias = (self.image_features @ model.beta_prime).ravel()  # β'·f_i ...
+        self.item_bias[items] += model.beta_item[item_rows]                # ... + β_i where learned
+        return self
+
+    def scores(self, users: np.ndarray) -> np.ndarray:
+        return (self.gamma_user[users] @ self.gamma_item.T + self.theta_user[users] @ self.theta_item.T
+                + self.item_bias).astype(np.float32)
 
 
 class Oracle(Recommender):

@@ -92,6 +92,18 @@ def cmd_eval_recommend(args) -> int:
     return 0
 
 
+def cmd_eval_movielens(args) -> int:
+    from vitrine.recommend.movielens import run
+    try:
+        result = run(args.out, quick=args.quick, seed=args.seed, progress=not args.quiet, path=args.inter)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(Path(args.out, "metrics.md").read_text())
+    print(f"report: {Path(args.out) / 'metrics.md'} ({result['seconds']:.0f} s)")
+    return 0
+
+
 def add_verbs(verbs, eval_verbs, add_verb) -> None:
     p = add_verb(verbs, "fit", help="train the multimodal recommender and save it (safetensors + ID maps)")
     p.add_argument("--fold", default="all", choices=["all", "test", "valid"],
@@ -117,3 +129,10 @@ def add_verbs(verbs, eval_verbs, add_verb) -> None:
     p.add_argument("--out", default="reports/recommend")
     p.add_argument("--quick", action="store_true", help="small grids and few epochs (a smoke run, not the report)")
     p.set_defaults(func=cmd_eval_recommend)
+
+    p = add_verb(eval_verbs, "movielens", help="real-data check: MovieLens-100k on RecBole's protocol")
+    p.add_argument("--out", default="reports/movielens")
+    p.add_argument("--seed", type=int, default=0, help="seed of the per-user 8:1:1 split")
+    p.add_argument("--inter", help="an atomic .inter file (default: the recbole wheel's ml-100k.inter)")
+    p.add_argument("--quick", action="store_true", help="one small model each (a smoke run, not the report)")
+    p.set_defaults(func=cmd_eval_movielens)

@@ -39,6 +39,8 @@ class ItemFeatures:
         unknown = set(parts) - set(blocks)
         if unknown:
             raise ValueError(f"unknown feature parts {sorted(unknown)}; choose from text, image, price")
+        if not parts:  # behaviour only
+            return torch.zeros((len(self.item_ids), 0))
         return torch.cat([blocks[p].float() for p in parts], dim=1)
 
 

@@ -46,6 +46,9 @@ class MultimodalConfig:
     weight_decay: float = 1e-5
     id_dropout: float = 0.3
     negatives: int = 4096         # uniform catalog items in each step's softmax, besides the targets
+    softmax: str = "sampled"      # "sampled" (targets + negatives) or "full" (every item, every step)
+    logq: bool = False            # sampled softmax: subtract log P(item among the candidates) (Yi et al. 2019)
+    user_ids: bool = True         # with use_ids: also a per-user ID embedding d_u
     input_share: float = 0.5      # share of a user's training items shown as input each epoch
     seed: int = 0
 
@@ -73,24 +76,30 @@ class Network(nn.Module):
         super().__init__()
         d = config.dim
         self.use_ids = config.use_ids
-        self.item_tower = nn.Sequential(nn.Linear(n_content, 2 * d), nn.GELU(), nn.Linear(2 * d, d))
+        if n_content == 0 and not config.use_ids:
+            raise ValueError("multimodal: no content parts and no ID embeddings: nothing to score items by")
+        # no content parts (a behaviour-only run, e.g. MovieLens): items are their ID embeddings alone
+        self.item_tower = (nn.Sequential(nn.Linear(n_content, 2 * d), nn.GELU(), nn.Linear(2 * d, d))
+                           if n_content else None)
         self.user_tower = nn.Sequential(nn.Linear(n_content + (d if config.use_ids else 0), 2 * d), nn.GELU(),
                                         nn.Linear(2 * d, d))
         if config.use_ids:
             self.item_id = nn.Embedding(n_items, d)      # e_i, the item as a target
             self.item_in = nn.Embedding(n_items, d)      # e'_i, the item as part of a history
-            self.user_id = nn.Embedding(n_users, d)      # d_u
-            for table in (self.item_id, self.item_in, self.user_id):
+            tables = [self.item_id, self.item_in]
+            if config.user_ids:
+                self.user_id = nn.Embedding(n_users, d)  # d_u
+                tables.append(self.user_id)
+            for table in tables:
                 nn.init.normal_(table.weight, std=0.01)
         self.pop_weight = nn.Parameter(torch.tensor([0.5, 0.5]))
 
     def items(self, content: torch.Tensor, id_mask: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
         """Item vectors of `rows` (all items if None); content and id_mask are already those rows'."""
-        v = self.item_tower(content)
         if not self.use_ids:
-            return v
-        ids = self.item_id.weight if rows is None else self.item_id(rows)
-        return v + id_mask[:, None] * ids
+            return self.item_tower(content)
+        ids = id_mask[:, None] * (self.item_id.weight if rows is None else self.item_id(rows))
+        return ids if self.item_tower is None else self.item_tower(content) + ids
 
     def users(self, history: torch.Tensor, content: torch.Tensor, user_index: torch.Tensor) -> torch.Tensor:
         """history: (B, I) sparse, rows summing to 1."""
@@ -98,7 +107,7 @@ class Network(nn.Module):
         if self.use_ids:
             h = torch.cat([h, torch.sparse.mm(history, self.item_in.weight)], dim=1)
         u = self.user_tower(h)
-        return u + self.user_id(user_index) if self.use_ids else u
+        return u + self.user_id(user_index) if hasattr(self, "user_id") else u
 
     def bias(self, popularity: torch.Tensor) -> torch.Tensor:
         return popularity @ self.pop_weight
@@ -130,6 +139,7 @@ class Multimodal(Recommender):
         self.net = Network(fold.log.n_users, fold.log.n_items, self.content.shape[1], cfg)
         opt = torch.optim.AdamW(self.net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         users = np.flatnonzero(np.diff(self.history.indptr) > 1)  # need something to show and something to hide
+        self.log_inclusion = self._log_inclusion(len(users))
         steps = cfg.epochs * int(np.ceil(len(users) / cfg.batch_size))
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=max(steps, 1))
         self.losses, start = [], time.perf_counter()
@@ -151,7 +161,22 @@ class Multimodal(Recommender):
         self._refresh()
         return self
 
+    def _log_inclusion(self, n_users: int) -> torch.Tensor:
+        """log π_i, π_i the chance item i is among a step's candidates: drawn as one of the
+        `negatives` uniform items, or as one of the step's ≈ n_t target entries, which follow the
+        items' share f_i of the training matrix: π_i = 1 − (1 − n/I)(1 − f_i)^n_t. Subtracting it
+        from the logits is the sampled-softmax correction (Bengio & Senécal 2008; Yi et al. 2019)
+        that stops popular items, over-represented among in-batch candidates, being pushed down."""
+        n_items, cfg = self.history.shape[1], self.config
+        share = np.bincount(self.history.indices, minlength=n_items) / max(self.history.nnz, 1)
+        n_targets = self.history.nnz * (1 - cfg.input_share) * min(cfg.batch_size, n_users) / max(n_users, 1)
+        miss = (1 - min(cfg.negatives, n_items) / n_items) * np.exp(n_targets * np.log1p(-np.minimum(share, 1 - 1e-9)))
+        return torch.from_numpy(np.log(np.maximum(1 - miss, 1e-12)).astype(np.float32))
+
     def _standardise(self, content: torch.Tensor) -> torch.Tensor:
+        if content.shape[1] == 0:  # behaviour only: nothing to standardise
+            self.mean, self.std = content.sum(0), content.sum(0)
+            return content
         self.mean, self.std = content.mean(0), content.std(0).clamp(min=1e-3)
         return (content - self.mean) / self.std
 
@@ -176,13 +201,19 @@ class Multimodal(Recommender):
         targets = targets + self.history[batch].multiply(np.diff(targets.indptr)[:, None] == 0)  # no hidden: all
         t = _row_normalise(targets.tocsr()).tocoo()
         n_items = len(self.has_history)
-        sampled = rng.choice(n_items, size=min(self.config.negatives, n_items), replace=False)
-        candidates, column = np.unique(np.concatenate([t.col, sampled]), return_inverse=True)
+        if self.config.softmax == "full":
+            candidates, column = np.arange(n_items), t.col
+        else:
+            sampled = rng.choice(n_items, size=min(self.config.negatives, n_items), replace=False)
+            candidates, column = np.unique(np.concatenate([t.col, sampled]), return_inverse=True)
         rows = torch.from_numpy(candidates.astype(np.int64))
         keep = torch.from_numpy(rng.random(len(rows)) >= self.config.id_dropout).float()  # ID dropout
         v = self.net.items(self.content[rows], self.has_history[rows] * keep, rows)
         u = self.net.users(_to_torch_sparse(_row_normalise(inputs.tocsr())), self.content, torch.from_numpy(batch))
-        log_p = torch.log_softmax(u @ v.T + self.net.bias(self.popularity[rows]), dim=1)
+        logits = u @ v.T + self.net.bias(self.popularity[rows])
+        if self.config.softmax != "full" and self.config.logq:
+            logits = logits - self.log_inclusion[rows]
+        log_p = torch.log_softmax(logits, dim=1)
         picked = log_p[torch.from_numpy(t.row.astype(np.int64)), torch.from_numpy(column[:len(t.col)].astype(np.int64))]
         return -(torch.from_numpy(t.data.astype(np.float32)) * picked).sum() / len(batch)
 
