@@ -53,3 +53,20 @@ def test_logq_correction_follows_the_inclusion_probability(log, features):
     if len(untouched):
         np.testing.assert_allclose(np.exp(log_pi[untouched]), n / items, rtol=1e-5)
     assert log_pi[busiest] == log_pi.max()
+
+
+def test_collaborative_block_scores_warm_items_and_leaves_new_ones_to_content(log, features, tmp_path):
+    fold = make_fold(log, "test")
+    config = MultimodalConfig(dim=8, epochs=1, batch_size=64, use_ids=False, cf_weight=2.0, cf_factors=4)
+    model = Multimodal(features, config).fit(fold)
+    assert "ALS factors" in model.name
+    new, warm = np.flatnonzero(log.is_new), np.flatnonzero(fold.item_users > 0)
+    assert not model.cf_item[new].any() and model.cf_item[warm].any()
+    users = np.arange(10)
+    scores = model.scores(users)
+    content = model.user_vectors(users)[:, :8] @ model.item_vectors[:, :8].T + model.item_bias
+    np.testing.assert_allclose(scores[:, new], content[:, new], rtol=1e-5, atol=1e-5)
+    assert np.abs(scores[:, warm] - content[:, warm]).max() > 1e-4
+    model.save(tmp_path / "m", log.user_ids, log.item_ids)
+    loaded, _, _ = Multimodal.load(tmp_path / "m")
+    np.testing.assert_allclose(loaded.scores(users), scores, rtol=1e-5, atol=1e-5)

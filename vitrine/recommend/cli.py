@@ -35,7 +35,8 @@ def cmd_fit(args) -> int:
     log = load_log(store)
     fold = make_fold(log, args.fold)
     features = cached_features(store, log.item_ids, progress=not args.quiet)
-    config = MultimodalConfig(dim=args.dim, epochs=args.epochs, seed=args.seed)
+    given = {k: v for k, v in (("dim", args.dim), ("epochs", args.epochs), ("cf_weight", args.cf_weight)) if v is not None}
+    config = MultimodalConfig(seed=args.seed, **given)
     start = time.perf_counter()
     model = Multimodal(features, config).fit(fold, progress=not args.quiet)
     folder = model.save(args.out, log.user_ids, log.item_ids)
@@ -108,8 +109,9 @@ def add_verbs(verbs, eval_verbs, add_verb) -> None:
     p = add_verb(verbs, "fit", help="train the multimodal recommender and save it (safetensors + ID maps)")
     p.add_argument("--fold", default="all", choices=["all", "test", "valid"],
                    help="which events to learn from: all (default), or those before the test / valid period")
-    p.add_argument("--dim", type=int, default=128)
-    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--dim", type=int, help="embedding size (default: MultimodalConfig's)")
+    p.add_argument("--epochs", type=int, help="passes over the users (default: MultimodalConfig's)")
+    p.add_argument("--cf-weight", type=float, help="weight w of the ALS block; 0 = content and history only")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=DEFAULT_MODEL)
     p.set_defaults(func=cmd_fit)

@@ -134,7 +134,9 @@ def candidates(quick: bool = False) -> dict[str, list]:
         als, bpr, mm = als[:1], [dict(factors=16, iterations=10)], [dict(dim=16, epochs=2)]
 
     def project(fold, **p):
-        config = MultimodalConfig(parts=(), use_ids=True, id_dropout=0.0, negatives=2048, batch_size=128, **p)
+        # behaviour alone: item and user ID embeddings, no ALS block, plain sampled softmax
+        config = MultimodalConfig(parts=(), use_ids=True, user_ids=True, id_dropout=0.0, negatives=2048, batch_size=128,
+                                  logq=False, history_size=False, cf_weight=0.0, **p)
         return Multimodal(behaviour_features(fold), config, name="Vitrine (behaviour part)")
 
     return {"ALS (implicit)": [(p, lambda fold, p=p: ALS(**p)) for p in als],

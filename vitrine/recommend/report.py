@@ -23,6 +23,7 @@ from vitrine.recommend.multimodal import Multimodal, MultimodalConfig
 
 ALS_GRID = [{"factors": f, "regularization": r, "alpha": a} for f in (64, 128) for r in (0.01, 0.1) for a in (1.0, 10.0)]
 MULTIMODAL_GRID = [{"dim": 64}, {"dim": 128}]
+CF_WEIGHTS = (0.0, 1.0, 2.0, 4.0)  # the collaborative block's w, tried on each fitted network
 VBPR_GRID = [{"k": 32, "k2": 32, "lambda_w": 0.01}, {"k": 32, "k2": 32, "lambda_w": 0.001}]
 
 
@@ -38,6 +39,25 @@ def tune(make, grid: list[dict], fold: Fold, label: str, progress: bool) -> tupl
         start = time.perf_counter()
         table.append({"model": label, "params": params, "valid_recall@20": _valid_recall(make(**params), fold),
                       "seconds": round(time.perf_counter() - start, 1)})
+    best = max(table, key=lambda r: r["valid_recall@20"])
+    best["chosen"] = True
+    return best["params"], table
+
+
+def tune_multimodal(features, grid: list[dict], fold: Fold, extra: dict, progress: bool) -> tuple[dict, list[dict]]:
+    """One network fit per grid point; each w of CF_WEIGHTS is then scored on that same fit (the
+    ALS block is fitted after the network, and w only scales the user's half of it)."""
+    table = []
+    for params in tqdm(grid, desc="tune multimodal", unit="fit", disable=not progress):
+        start = time.perf_counter()
+        model = Multimodal(features, MultimodalConfig.from_dict({**params, **extra, "cf_weight": max(CF_WEIGHTS)}))
+        model.fit(fold)
+        seconds = round(time.perf_counter() - start, 1)
+        for weight in CF_WEIGHTS:
+            model.set_cf_weight(weight)
+            rows = evaluate_model(model, fold, segments=("warm",), filters=("none",))
+            table.append({"model": "multimodal", "params": {**params, "cf_weight": weight},
+                          "valid_recall@20": rows[0]["recall@20"], "seconds": seconds})
     best = max(table, key=lambda r: r["valid_recall@20"])
     best["chosen"] = True
     return best["params"], table
@@ -78,19 +98,23 @@ def run(store, out_dir: str | Path, quick: bool = False, progress: bool = True, 
     mm_grid = MULTIMODAL_GRID[:1] if quick else MULTIMODAL_GRID
     epochs = {"epochs": 2} if quick else {}
     als_params, als_table = tune(lambda **p: ALS(**p), als_grid, valid, "ALS (implicit)", progress)
-    mm_params, mm_table = tune(lambda **p: Multimodal(features, MultimodalConfig.from_dict({**p, **epochs})),
-                               mm_grid, valid, "multimodal", progress)
+    # the collaborative block uses the ALS settings just tuned
+    cf = {"cf_factors": als_params["factors"], "cf_regularization": als_params["regularization"],
+          "cf_alpha": als_params["alpha"]}
+    mm_params, mm_table = tune_multimodal(features, mm_grid, valid, {**epochs, **cf}, progress)
     images = features.image.numpy()  # VBPR reads the same image vectors as the multimodal model
     vbpr_epochs = {"epochs": 1} if quick else {}
     vbpr_params, vbpr_table = tune(lambda **p: VBPR(images, **{**p, **vbpr_epochs}), VBPR_GRID[:1] if quick else VBPR_GRID,
                                    valid, "VBPR (Cornac)", progress)
-    best_mm = MultimodalConfig.from_dict({**mm_params, **epochs})
+    best_mm = MultimodalConfig.from_dict({**mm_params, **epochs, **cf})
     models = [RandomModel(), Popularity(), RecentPopularity(), ItemKNN(), ALS(**als_params),
               BPR(iterations=10 if quick else bpr_iterations), VBPR(images, **{**vbpr_params, **vbpr_epochs}),
-              Multimodal(features, best_mm),
-              Multimodal(features, MultimodalConfig.from_dict({**asdict(best_mm), "parts": ("text",), "use_ids": False})),
-              Multimodal(features, MultimodalConfig.from_dict({**asdict(best_mm), "parts": ("image",), "use_ids": False})),
-              Multimodal(features, MultimodalConfig.from_dict({**asdict(best_mm), "use_ids": False}))]
+              Multimodal(features, best_mm)]
+    # ablations, content alone: text, image; and the network's own ID embeddings (item IDs) instead of ALS's
+    content_only = {**asdict(best_mm), "cf_weight": 0.0}
+    models += [Multimodal(features, MultimodalConfig.from_dict({**content_only, "parts": ("text",)})),
+               Multimodal(features, MultimodalConfig.from_dict({**content_only, "parts": ("image",)})),
+               Multimodal(features, MultimodalConfig.from_dict({**content_only, "use_ids": True, "user_ids": False}))]
     oracle = oracle_for(store, log)
     if oracle is not None:
         models.append(oracle)
@@ -100,6 +124,8 @@ def run(store, out_dir: str | Path, quick: bool = False, progress: bool = True, 
         model.fit(test)
         fits[model.name] = round(time.perf_counter() - t0, 1)
         rows.extend(evaluate_model(model, test))
+        if isinstance(model, Multimodal) and model.config.cf_weight:  # the same network without the ALS block
+            rows.extend(evaluate_model(model.set_cf_weight(0.0), test))
     result = {"protocol": "fit on train + valid periods, score the test period; full ranking over all items",
               "users": log.n_users, "items": log.n_items, "new_items": int(log.is_new.sum()),
               "tuning": als_table + mm_table + vbpr_table, "fit_seconds": fits, "rows": rows,
