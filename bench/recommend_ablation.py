@@ -28,6 +28,8 @@ VARIANTS = {
     "+ logQ + history size, dim 128, 24 epochs": {"logq": True, "history_size": True, "dim": 128, "epochs": 24},
     "+ logQ + item ID embeddings": {"logq": True, "use_ids": True, "user_ids": False},
     "+ logQ + history size + ALS block w=2": {"logq": True, "history_size": True, "cf_weight": 2.0},
+    "+ logQ + history size + ALS block w=2, 24 epochs": {"logq": True, "history_size": True, "cf_weight": 2.0,
+                                                          "epochs": 24},
     "ALS item factors as a network input (+ logQ)": {"logq": True, "als_input": True},
 }
 
