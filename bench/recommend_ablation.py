@@ -71,7 +71,7 @@ def main() -> None:
 
     def score(model) -> dict:
         row = evaluate_model(model, fold, segments=("warm",), filters=("none",))[0]
-        return {"recall@20": round(row["recall@20"], 4), "ndcg@20": round(row["ndcg@20"], 4)}
+        return {"recall@20": round(float(row["recall@20"]), 4), "ndcg@20": round(float(row["ndcg@20"]), 4)}
 
     als = ALS(factors=64, regularization=0.01, alpha=10.0).fit(fold)
     rows = [{"variant": "ALS (implicit), tuned", **score(als)}]
