@@ -87,9 +87,8 @@ def load_ema_weights(path: str | Path, model: torch.nn.Module) -> None:
     if path.is_dir():
         if not unet_file.exists():
             raise FileNotFoundError(f"{path}: not a saved pipeline (no unet/diffusion_pytorch_model.safetensors)")
-        state = load_file(str(unet_file))
-        missing = set(model.state_dict()) ^ set(state)
-        if missing or any(state[k].shape != v.shape for k, v in model.state_dict().items()):
+        state, own = load_file(str(unet_file)), model.state_dict()
+        if set(own) != set(state) or any(state[k].shape != v.shape for k, v in own.items()):
             raise ValueError(f"{unet_file}: its weights do not fit this model (another preset?)")
         model.load_state_dict(state)
         return

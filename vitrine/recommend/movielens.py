@@ -146,6 +146,7 @@ def candidates(quick: bool = False) -> dict[str, list]:
 
 def run(out_dir: str | Path, quick: bool = False, seed: int = 0, progress: bool = True,
         path: str | Path | None = None) -> dict:
+    from vitrine.recommend.report import choose, write_report
     start = time.perf_counter()
     user, item = read_interactions(path or recbole_file())
     phase = split_per_user(user, seed)
@@ -162,8 +163,7 @@ def run(out_dir: str | Path, quick: bool = False, seed: int = 0, progress: bool 
                 table.append({"model": label, "params": params, **{f"valid_{k}": v for k, v in metrics.items()},
                               "seconds": round(time.perf_counter() - t0, 1)})
                 bar.update()
-            best = max(table, key=lambda r: r["valid_ndcg@10"])
-            best["chosen"] = True
+            best = choose(table, "valid_ndcg@10")
             tuning += table
             t0 = time.perf_counter()
             make = next(m for p, m in grid if p == best["params"])
@@ -176,10 +176,7 @@ def run(out_dir: str | Path, quick: bool = False, seed: int = 0, progress: bool 
               "protocol": "RecBole defaults: per-user random 8:1:1 split, full ranking, earlier-phase items masked",
               "recbole_bpr": RECBOLE_BPR, "rows": rows, "tuning": tuning, "quick": quick,
               "seconds": round(time.perf_counter() - start, 1)}
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
-    (out / "metrics.md").write_text(markdown(result))
+    write_report(out_dir, result, markdown(result))
     return result
 
 

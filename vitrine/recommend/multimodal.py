@@ -52,7 +52,6 @@ class MultimodalConfig:
     weight_decay: float = 1e-5
     id_dropout: float = 0.3
     negatives: int = 4096         # uniform catalog items in each step's softmax, besides the targets
-    softmax: str = "sampled"      # "sampled" (targets + negatives) or "full" (every item, every step)
     logq: bool = True             # sampled softmax: subtract log P(item among the candidates) (Yi et al. 2019)
     user_ids: bool = False        # with use_ids: also a per-user ID embedding d_u
     history_size: bool = True     # the user tower also reads log(1 + Σ r_uj): how much evidence the mean rests on
@@ -223,7 +222,7 @@ class Multimodal(Recommender):
 
     def _standardise(self, content: torch.Tensor) -> torch.Tensor:
         if content.shape[1] == 0:  # behaviour only: nothing to standardise
-            self.mean, self.std = content.sum(0), content.sum(0)
+            self.mean, self.std = torch.zeros(0), torch.ones(0)
             return content
         self.mean, self.std = content.mean(0), content.std(0).clamp(min=1e-3)
         return (content - self.mean) / self.std
@@ -249,11 +248,8 @@ class Multimodal(Recommender):
         targets = targets + self.history[batch].multiply(np.diff(targets.indptr)[:, None] == 0)  # no hidden: all
         t = _row_normalise(targets.tocsr()).tocoo()
         n_items = len(self.has_history)
-        if self.config.softmax == "full":
-            candidates, column = np.arange(n_items), t.col
-        else:
-            sampled = rng.choice(n_items, size=min(self.config.negatives, n_items), replace=False)
-            candidates, column = np.unique(np.concatenate([t.col, sampled]), return_inverse=True)
+        sampled = rng.choice(n_items, size=min(self.config.negatives, n_items), replace=False)
+        candidates, column = np.unique(np.concatenate([t.col, sampled]), return_inverse=True)
         rows = torch.from_numpy(candidates.astype(np.int64))
         keep = torch.from_numpy(rng.random(len(rows)) >= self.config.id_dropout).float()  # ID dropout
         v = self.net.items(self.content[rows], self.has_history[rows] * keep, rows)
@@ -261,7 +257,7 @@ class Multimodal(Recommender):
         u = self.net.users(_to_torch_sparse(_row_normalise(inputs)), self.content, torch.from_numpy(batch),
                            _row_sums(inputs))
         logits = u @ v.T + self.net.bias(self.popularity[rows])
-        if self.config.softmax != "full" and self.config.logq:
+        if self.config.logq:
             logits = logits - self.log_inclusion[rows]
         log_p = torch.log_softmax(logits, dim=1)
         picked = log_p[torch.from_numpy(t.row.astype(np.int64)), torch.from_numpy(column[:len(t.col)].astype(np.int64))]

@@ -32,6 +32,21 @@ def _valid_recall(model, fold: Fold) -> float:
     return rows[0]["recall@20"] if rows else float("nan")
 
 
+def choose(table: list[dict], metric: str) -> dict:
+    """Mark and return the grid row with the highest `metric`."""
+    best = max(table, key=lambda r: r[metric])
+    best["chosen"] = True
+    return best
+
+
+def write_report(out_dir: str | Path, result: dict, text: str) -> None:
+    """metrics.json and metrics.md side by side in out_dir."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
+    (out / "metrics.md").write_text(text)
+
+
 def tune(make, grid: list[dict], fold: Fold, label: str, progress: bool) -> tuple[dict, list[dict]]:
     """Fit make(**params) for each grid point on the valid fold; return the best params and the table."""
     table = []
@@ -39,9 +54,7 @@ def tune(make, grid: list[dict], fold: Fold, label: str, progress: bool) -> tupl
         start = time.perf_counter()
         table.append({"model": label, "params": params, "valid_recall@20": _valid_recall(make(**params), fold),
                       "seconds": round(time.perf_counter() - start, 1)})
-    best = max(table, key=lambda r: r["valid_recall@20"])
-    best["chosen"] = True
-    return best["params"], table
+    return choose(table, "valid_recall@20")["params"], table
 
 
 def tune_multimodal(features, grid: list[dict], fold: Fold, extra: dict, progress: bool) -> tuple[dict, list[dict]]:
@@ -58,9 +71,7 @@ def tune_multimodal(features, grid: list[dict], fold: Fold, extra: dict, progres
             rows = evaluate_model(model, fold, segments=("warm",), filters=("none",))
             table.append({"model": "multimodal", "params": {**params, "cf_weight": weight},
                           "valid_recall@20": rows[0]["recall@20"], "seconds": seconds})
-    best = max(table, key=lambda r: r["valid_recall@20"])
-    best["chosen"] = True
-    return best["params"], table
+    return choose(table, "valid_recall@20")["params"], table
 
 
 def oracle_for(store, log) -> Oracle | None:
@@ -130,10 +141,7 @@ def run(store, out_dir: str | Path, quick: bool = False, progress: bool = True, 
               "users": log.n_users, "items": log.n_items, "new_items": int(log.is_new.sum()),
               "tuning": als_table + mm_table + vbpr_table, "fit_seconds": fits, "rows": rows,
               "seconds": round(time.perf_counter() - start, 1), "quick": quick}
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
-    (out / "metrics.md").write_text(markdown(result))
+    write_report(out_dir, result, markdown(result))
     return result
 
 
