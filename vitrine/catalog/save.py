@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from tqdm import tqdm
 
+from vitrine.atomic import replacing
 from vitrine.catalog import schema
 from vitrine.catalog.attributes import BRAND_NAMES, CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
 from vitrine.catalog.build import Catalog
@@ -37,11 +38,9 @@ def save_catalog(store: Store, catalog: Catalog, seed: int, progress: bool = Tru
         load.set_meta("catalog", {"source": "fashion-mnist", "seed": seed, "items": len(catalog),
                                   "image_size": 32, "arrays": ARRAYS_FILE})
     cache = store.data_dir / ARRAYS_FILE
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_suffix(".tmp.npz")
-    np.savez_compressed(tmp, images=catalog.images, category=catalog.category, colour=catalog.colour,
-             pattern=catalog.pattern, item_ids=np.array(catalog.item_ids), origin=catalog.origin)
-    tmp.replace(cache)
+    with replacing(cache) as tmp:
+        np.savez_compressed(tmp, images=catalog.images, category=catalog.category, colour=catalog.colour,
+                            pattern=catalog.pattern, item_ids=np.array(catalog.item_ids), origin=catalog.origin)
 
 
 def load_catalog_arrays(store: Store):

@@ -8,11 +8,12 @@ string metadata as JSON. Nothing is pickled.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, safe_open, save_file
+from safetensors.torch import load_file, safe_open
+
+from vitrine.atomic import save_safetensors
 
 
 def _flatten_optimizer(state: dict) -> tuple[dict[str, torch.Tensor], dict]:
@@ -51,9 +52,7 @@ def save_training_state(path: str | Path, *, model: torch.nn.Module, ema, optimi
     sched = lr_scheduler.state_dict()  # LambdaLR keeps None in place of plain-function lambdas
     metadata = {"step": str(step), "info": json.dumps(info), "optimizer": json.dumps(optim_extra),
                 "lr_scheduler": json.dumps(sched, default=lambda _: None), "ema": json.dumps(ema_state)}
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata=metadata)
-    os.replace(tmp, path)  # a crash mid-write leaves the previous checkpoint intact
+    save_safetensors(tensors, path, metadata)  # a crash mid-write leaves the previous checkpoint intact
 
 
 def read_metadata(path: str | Path) -> dict:

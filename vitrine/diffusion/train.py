@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from vitrine.atomic import replacing
 from vitrine.diffusion import schedules
 from vitrine.diffusion.checkpoint import load_ema_weights, load_training_state, save_training_state
 from vitrine.diffusion.models import PRESETS, build_unet
@@ -280,7 +281,6 @@ def write_loss_curve(losses: list[float], path: Path, window: int = 50) -> None:
     ax.legend()
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    tmp = path.with_name(path.stem + ".tmp.png")
-    fig.savefig(tmp)
+    with replacing(path) as tmp:
+        fig.savefig(tmp)
     plt.close(fig)
-    tmp.replace(path)

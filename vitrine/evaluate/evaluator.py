@@ -15,10 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from torch import nn
 from tqdm import tqdm
 
+from vitrine.atomic import save_safetensors
 from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
 
 HEADS = {"category": len(CATEGORY_NAMES), "colour": len(COLOUR_NAMES), "pattern": len(PATTERN_NAMES)}
@@ -144,9 +145,7 @@ def train_evaluator(images: torch.Tensor, labels: dict[str, np.ndarray], config:
 def save_evaluator(model: Evaluator, folder: str | Path, info: dict) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / "evaluator.safetensors.tmp"
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp))
-    tmp.replace(folder / "evaluator.safetensors")
+    save_safetensors({k: v.contiguous() for k, v in model.state_dict().items()}, folder / "evaluator.safetensors")
     (folder / "evaluator.json").write_text(json.dumps({"width": model.width, **info}, indent=2) + "\n")
     return folder
 

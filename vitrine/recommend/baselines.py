@@ -88,9 +88,13 @@ class ItemKNN(_Implicit):
         super().__init__(neighbours=neighbours)
 
     def fit(self, fold: Fold) -> "ItemKNN":
-        from implicit.nearest_neighbours import CosineRecommender
-        model = CosineRecommender(K=self._params["neighbours"])
-        model.fit(self._matrix(fold), show_progress=False)
+        from implicit.nearest_neighbours import ItemItemRecommender
+        # cosine similarity = dot product of unit-length item columns; normalised here rather than by
+        # implicit's CosineRecommender, whose own normalisation hands its fit a COO matrix (a warning)
+        counts = self._matrix(fold)
+        norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=0), dtype=np.float64)).ravel()
+        model = ItemItemRecommender(K=self._params["neighbours"])
+        model.fit((counts @ sp.diags(1.0 / np.maximum(norms, 1e-12))).tocsr(), show_progress=False)
         self.similarity = model.similarity.tocsr()
         return self
 

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from sqlalchemy import select
 
+from vitrine.atomic import save_safetensors
 from vitrine.catalog import schema
 from vitrine.recommend.image_encoder import ImageEncoderConfig, train_image_encoder
 from vitrine.text.cache import encode_texts
@@ -143,9 +144,6 @@ def cached_features(store, item_ids: np.ndarray, config: ImageEncoderConfig = Im
         data = load_file(str(path))
         return ItemFeatures(np.asarray(item_ids), data["text"], data["image"], data["has_image"].bool(), data["price"])
     features, _ = build_features(store, item_ids, config, progress)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    save_file({"text": features.text.contiguous(), "image": features.image.contiguous(),
-               "has_image": features.has_image.to(torch.uint8), "price": features.price.contiguous()}, str(tmp))
-    tmp.replace(path)
+    save_safetensors({"text": features.text.contiguous(), "image": features.image.contiguous(),
+                      "has_image": features.has_image.to(torch.uint8), "price": features.price.contiguous()}, path)
     return features

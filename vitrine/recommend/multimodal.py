@@ -32,10 +32,11 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from torch import nn
 from tqdm import tqdm
 
+from vitrine.atomic import save_safetensors
 from vitrine.recommend.baselines import Recommender
 from vitrine.recommend.data import Fold
 from vitrine.recommend.features import ItemFeatures
@@ -298,9 +299,7 @@ class Multimodal(Recommender):
             tensors.update({f"{name}.indptr": torch.from_numpy(m.indptr.astype(np.int64)),
                             f"{name}.indices": torch.from_numpy(m.indices.astype(np.int64)),
                             f"{name}.data": torch.from_numpy(m.data.astype(np.float32))})
-        tmp = folder / "model.safetensors.tmp"
-        save_file(tensors, str(tmp))
-        tmp.replace(folder / "model.safetensors")
+        save_safetensors(tensors, folder / "model.safetensors")
         meta = {"name": self.name, "config": asdict(self.config), "user_ids": [str(u) for u in user_ids],
                 "item_ids": [str(i) for i in item_ids]}
         (folder / "model.json").write_text(json.dumps(meta) + "\n")

@@ -8,13 +8,13 @@ or prompt list never reads stale states. The default training set's 58,783 descr
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from tqdm import tqdm
 
+from vitrine.atomic import save_safetensors
 from vitrine.text.encoder import MAX_TOKENS, MODEL_ID, TextEncoder, shared_encoder
 
 
@@ -46,8 +46,5 @@ def cached_token_states(texts: list[str], cache_dir: str | Path, progress: bool 
         data = load_file(path)
         return data["states"], data["mask"].bool()
     states, masks = encode_texts(texts, encoder, progress=progress)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    save_file({"states": states.contiguous(), "mask": masks.to(torch.uint8).contiguous()}, str(tmp))
-    os.replace(tmp, path)
+    save_safetensors({"states": states.contiguous(), "mask": masks.to(torch.uint8).contiguous()}, path)
     return states, masks

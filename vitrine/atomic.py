@@ -1,0 +1,36 @@
+"""Atomic file writes: write to a temporary name beside the target, then rename it over the target.
+
+os.replace is atomic on POSIX, so a crash mid-write leaves the previous file intact and a reader never
+sees half a file. Every model, cache and checkpoint Vitrine stores goes through here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import torch
+from safetensors.torch import save_file
+
+
+@contextmanager
+def replacing(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path to write; on success it replaces `path`, on error it is removed.
+    The temporary name keeps the suffix (numpy and matplotlib choose the format by it)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def save_safetensors(tensors: dict[str, torch.Tensor], path: str | Path, metadata: dict[str, str] | None = None) -> Path:
+    """safetensors.save_file, atomically."""
+    with replacing(path) as tmp:
+        save_file(tensors, str(tmp), metadata=metadata)
+    return Path(path)
