@@ -1,6 +1,9 @@
-import numpy as np
+from types import SimpleNamespace
 
-from vitrine.recommend.baselines import ALS, Popularity, RandomModel, Recommender
+import numpy as np
+import scipy.sparse as sp
+
+from vitrine.recommend.baselines import ALS, ItemKNN, Popularity, RandomModel, Recommender
 from vitrine.recommend.data import make_fold
 from vitrine.recommend.evaluate import evaluate_model, top_k
 
@@ -34,3 +37,13 @@ def test_every_model_gets_every_segment_and_popularity_beats_random(log):
               for name, table in rows.items()}
     assert recall["popularity"] > recall["random"]
     assert all(0 <= r["coverage@20"] <= 1 and r["novelty@20"] > 0 for r in rows["ALS (implicit)"])
+
+
+def test_item_knn_similarity_is_the_cosine_of_item_columns():
+    rng = np.random.default_rng(0)
+    counts = sp.csr_matrix((rng.random((30, 6)) < 0.4) * rng.integers(1, 4, (30, 6)), dtype=np.float32)
+    fold = SimpleNamespace(train=counts)
+    similarity = ItemKNN(neighbours=10).fit(fold).similarity.toarray()  # K ≥ items: nothing pruned
+    dense = counts.toarray()
+    unit = dense / np.maximum(np.linalg.norm(dense, axis=0), 1e-12)
+    np.testing.assert_allclose(similarity, unit.T @ unit, atol=1e-6)
