@@ -395,10 +395,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluator = add_verb(verbs, "evaluator", help="the image evaluator (trained on real photos only)")
     evaluator_verbs = evaluator.add_subparsers(dest="evaluator_verb", required=True, metavar="ACTION")
     p = add_verb(evaluator_verbs, "train", help="train it on the train-split photos; report held-out accuracy")
-    p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--epochs", type=int, default=12, help="passes over the photos (default 12, the shipped one)")
     p.add_argument("--width", type=int, default=32, help="channels of the first block (default 32)")
-    p.add_argument("--noise", type=float, default=0.0,
-                   help="Gaussian pixel-noise augmentation, σ up to this (images in [0, 1]; default 0 = off)")
+    p.add_argument("--noise", type=float, default=0.1,
+                   help="Gaussian pixel-noise augmentation, σ up to this (images in [0, 1]; default 0.1; 0 = off)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="train on a random subset of N photos")
     p.add_argument("--out", default="models/evaluator", help="folder for evaluator.safetensors (default models/evaluator)")

@@ -74,13 +74,13 @@ class Evaluator(nn.Module):
 @dataclass
 class EvaluatorConfig:
     width: int = 32
-    epochs: int = 4
+    epochs: int = 12
     batch_size: int = 256
     lr: float = 2e-3
     weight_decay: float = 1e-4
     shift: int = 2  # random translation in pixels (colour is never augmented: it is a label)
     flip: bool = True  # random left-right mirror: a mirrored garment keeps its category, colour, pattern
-    noise: float = 0.0  # Gaussian pixel noise, σ drawn per image from U(0, noise), for robustness to
+    noise: float = 0.1  # Gaussian pixel noise, σ drawn per image from U(0, noise), for robustness to
     #                     the grain a sampler leaves; 0 = off
     seed: int = 0
 
