@@ -8,7 +8,8 @@ from vitrine.cli import main
 def test_fit_recommend_similar_and_clear_errors(shop, features, tmp_path, capsys):
     data = ["--data-dir", str(shop.data_dir), "-q"]
     model = str(tmp_path / "rec")
-    assert main(data + ["fit", "--epochs", "1", "--dim", "8", "--out", model]) == 0
+    assert main(data + ["fit", "--epochs", "1", "--dim", "8", "--cf-factors", "4", "--out", model]) == 0
+    assert json.loads((tmp_path / "rec" / "model.json").read_text())["config"]["cf_factors"] == 4
     assert main(data + ["recommend", "u-00003", "-k", "5", "--model", model, "--per-category", "2"]) == 0
     out = capsys.readouterr().out
     assert "top 5 for u-00003" in out and out.count("because") >= 1

@@ -35,7 +35,8 @@ def cmd_fit(args) -> int:
     log = load_log(store)
     fold = make_fold(log, args.fold)
     features = cached_features(store, log.item_ids, progress=not args.quiet)
-    given = {k: v for k, v in (("dim", args.dim), ("epochs", args.epochs), ("cf_weight", args.cf_weight)) if v is not None}
+    options = {"dim": args.dim, "epochs": args.epochs, "cf_weight": args.cf_weight, "cf_factors": args.cf_factors}
+    given = {k: v for k, v in options.items() if v is not None}
     config = MultimodalConfig(seed=args.seed, **given)
     start = time.perf_counter()
     model = Multimodal(features, config).fit(fold, progress=not args.quiet)
@@ -112,6 +113,7 @@ def add_verbs(verbs, eval_verbs, add_verb) -> None:
     p.add_argument("--dim", type=int, help="embedding size (default: MultimodalConfig's)")
     p.add_argument("--epochs", type=int, help="passes over the users (default: MultimodalConfig's)")
     p.add_argument("--cf-weight", type=float, help="weight w of the ALS block; 0 = content and history only")
+    p.add_argument("--cf-factors", type=int, help="factors of the ALS block (default: MultimodalConfig's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=DEFAULT_MODEL)
     p.set_defaults(func=cmd_fit)
