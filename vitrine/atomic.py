@@ -1,7 +1,8 @@
 """Atomic file writes: write to a temporary name beside the target, then rename it over the target.
 
 os.replace is atomic on POSIX, so a crash mid-write leaves the previous file intact and a reader never
-sees half a file. Every model, cache and checkpoint Vitrine stores goes through here.
+sees half a file. Used for the safetensors weights, checkpoints and caches, the catalog's array
+cache and the loss plot; stored product images use their own unique temp names (images.py).
 """
 
 from __future__ import annotations
