@@ -2,7 +2,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from vitrine.atomic import replacing, save_safetensors
+from vitrine.atomic import replacing, save_safetensors, write_text
 
 
 def test_save_safetensors_replaces_the_file(tmp_path):
@@ -22,3 +22,10 @@ def test_a_failed_write_keeps_the_previous_file_and_no_temporary(tmp_path):
         raise RuntimeError("crash mid-write")
     assert path.read_bytes() == b"previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.npz"]
+
+
+def test_write_text_replaces_the_file(tmp_path):
+    path = tmp_path / "model.json"
+    write_text(path, "{}\n")
+    write_text(path, '{"a": 1}\n')
+    assert path.read_text() == '{"a": 1}\n' and sorted(p.name for p in tmp_path.iterdir()) == ["model.json"]

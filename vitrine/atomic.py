@@ -2,7 +2,8 @@
 
 os.replace is atomic on POSIX, so a crash mid-write leaves the previous file intact and a reader never
 sees half a file. Used for the safetensors weights, checkpoints and caches, the catalog's array
-cache and the loss plot; stored product images use their own unique temp names (images.py).
+cache, the JSON beside saved models and the loss plot; stored product images use their own unique
+temp names (images.py).
 """
 
 from __future__ import annotations
@@ -34,4 +35,11 @@ def save_safetensors(tensors: dict[str, torch.Tensor], path: str | Path, metadat
     """safetensors.save_file, atomically."""
     with replacing(path) as tmp:
         save_file(tensors, str(tmp), metadata=metadata)
+    return Path(path)
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Path.write_text, atomically."""
+    with replacing(path) as tmp:
+        tmp.write_text(text)
     return Path(path)

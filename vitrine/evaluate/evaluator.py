@@ -19,7 +19,7 @@ from safetensors.torch import load_file
 from torch import nn
 from tqdm import tqdm
 
-from vitrine.atomic import save_safetensors
+from vitrine.atomic import save_safetensors, write_text
 from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
 
 HEADS = {"category": len(CATEGORY_NAMES), "colour": len(COLOUR_NAMES), "pattern": len(PATTERN_NAMES)}
@@ -146,7 +146,7 @@ def save_evaluator(model: Evaluator, folder: str | Path, info: dict) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     save_safetensors({k: v.contiguous() for k, v in model.state_dict().items()}, folder / "evaluator.safetensors")
-    (folder / "evaluator.json").write_text(json.dumps({"width": model.width, **info}, indent=2) + "\n")
+    write_text(folder / "evaluator.json", json.dumps({"width": model.width, **info}, indent=2) + "\n")
     return folder
 
 

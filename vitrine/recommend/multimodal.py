@@ -36,7 +36,7 @@ from safetensors.torch import load_file
 from torch import nn
 from tqdm import tqdm
 
-from vitrine.atomic import save_safetensors
+from vitrine.atomic import save_safetensors, write_text
 from vitrine.recommend.baselines import Recommender
 from vitrine.recommend.data import Fold
 from vitrine.recommend.features import ItemFeatures
@@ -302,7 +302,7 @@ class Multimodal(Recommender):
         save_safetensors(tensors, folder / "model.safetensors")
         meta = {"name": self.name, "config": asdict(self.config), "user_ids": [str(u) for u in user_ids],
                 "item_ids": [str(i) for i in item_ids]}
-        (folder / "model.json").write_text(json.dumps(meta) + "\n")
+        write_text(folder / "model.json", json.dumps(meta) + "\n")
         return folder
 
     @classmethod
