@@ -76,6 +76,19 @@ def test_samplers_by_name(pipe):
     pipe.with_sampler("dpm++")
 
 
+@pytest.mark.parametrize("name", ["ddpm", "ddim", "dpm++", "dpm++sde", "unipc", "euler", "euler-a", "heun", "pndm"])
+def test_every_named_sampler_starts_at_the_last_training_step(pipe, name):
+    # x_T ~ N(0, I) is pure noise, so the first step must be t = T − 1, not the 940 that
+    # "leading" spacing gives 20 DPM-Solver++ steps
+    pipe.with_sampler(name)
+    try:
+        pipe.scheduler.set_timesteps(20)
+        assert int(pipe.scheduler.timesteps[0]) == pipe.scheduler.config.num_train_timesteps - 1
+        assert not pipe.scheduler.config.get("clip_sample") or name == "ddpm"  # DDIM: see pipeline.SAMPLERS
+    finally:
+        pipe.with_sampler("dpm++")
+
+
 def test_guidance_interval_outside_every_step_is_the_conditional_model(pipe):
     pipe.scheduler.set_timesteps(4)
     assert int(pipe.scheduler.timesteps.min()) > 0  # so the interval [0, 0] contains no step

@@ -27,21 +27,29 @@ from diffusers import DiffusionPipeline, ImagePipelineOutput
 MAX_STEPS = 1000
 MAX_IMAGES = 256
 MAX_PROMPT_CHARS = 1000
-# Every sampler that estimates x̂_0 = (x_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t clips it to the data range [−1, 1]
-# (clip_sample, or thresholding with sample_max_value = 1). Without it, near t = T of the cosine
-# schedule (√ᾱ_T ≈ 4.5e-5) any ε error is multiplied ~20,000-fold and the samples are noise.
+# Samplers that estimate x̂_0 = (x_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t clip it to the data range [−1, 1]
+# (clip_sample, or thresholding with sample_max_value = 1). For an ε-prediction model near t = T of the
+# cosine schedule (√ᾱ_T ≈ 4.5e-5) any ε error is multiplied ~20,000-fold and unclipped samples are noise.
+# DDIM is the exception: it clips x̂_0 but keeps the ε̂ it derived from the unclipped x̂_0, and with
+# v-prediction that inconsistency wrecked the shapes (category 15.6 % vs 75.0 % unclipped, measured).
 CLIP = {"clip_sample": True, "clip_sample_range": 1.0}
 THRESHOLD = {"thresholding": True, "sample_max_value": 1.0}
+# "trailing" spacing starts every sampler at t = T, where x_T ~ N(0, I) is drawn. The training config's
+# "leading" spacing started 20-step DPM-Solver++ at t = 940 (50-step DDIM at 980), treating pure noise
+# as a partly denoised image; trailing raised category accuracy 75.0 → 79.7 % on 64 images (Lin et al.
+# 2024, "Common diffusion noise schedules and sample steps are flawed", §3.3).
+TRAILING = {"timestep_spacing": "trailing"}
 SAMPLERS = {  # short names; any other diffusers scheduler class name also works
-    "ddpm": ("DDPMScheduler", CLIP),
-    "ddim": ("DDIMScheduler", CLIP),
-    "dpm++": ("DPMSolverMultistepScheduler", {"algorithm_type": "dpmsolver++", "solver_order": 2, **THRESHOLD}),
-    "dpm++sde": ("DPMSolverMultistepScheduler", {"algorithm_type": "sde-dpmsolver++", **THRESHOLD}),
-    "unipc": ("UniPCMultistepScheduler", THRESHOLD),
-    "euler": ("EulerDiscreteScheduler", {}),
-    "euler-a": ("EulerAncestralDiscreteScheduler", {}),
-    "heun": ("HeunDiscreteScheduler", {}),
-    "pndm": ("PNDMScheduler", {}),
+    "ddpm": ("DDPMScheduler", {**CLIP, **TRAILING}),
+    "ddim": ("DDIMScheduler", {"clip_sample": False, **TRAILING}),
+    "dpm++": ("DPMSolverMultistepScheduler", {"algorithm_type": "dpmsolver++", "solver_order": 2, **THRESHOLD,
+                                              **TRAILING}),
+    "dpm++sde": ("DPMSolverMultistepScheduler", {"algorithm_type": "sde-dpmsolver++", **THRESHOLD, **TRAILING}),
+    "unipc": ("UniPCMultistepScheduler", {**THRESHOLD, **TRAILING}),
+    "euler": ("EulerDiscreteScheduler", TRAILING),
+    "euler-a": ("EulerAncestralDiscreteScheduler", TRAILING),
+    "heun": ("HeunDiscreteScheduler", TRAILING),
+    "pndm": ("PNDMScheduler", TRAILING),
 }
 DEFAULT_STEPS = {"ddpm": 1000}
 
