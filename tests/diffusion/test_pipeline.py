@@ -114,3 +114,14 @@ def test_bf16_and_channels_last_give_nearly_the_fp32_images():
     assert a.dtype == b.dtype and np.abs(a - b).mean() < 0.05  # same picture, bf16 rounding aside
     with pytest.raises(ValueError, match="precision"):
         fast.speed_up("fp8")
+
+
+def test_a_sampler_inherits_the_noise_schedule_but_not_the_previous_samplers_options(pipe):
+    betas = pipe.scheduler.betas.clone()
+    pipe.with_sampler("dpm++").with_sampler("UniPCMultistepScheduler")
+    try:
+        assert not pipe.scheduler.config.thresholding  # DPM-Solver++'s thresholding did not carry over
+        torch.testing.assert_close(pipe.scheduler.betas, betas)
+        assert pipe.scheduler.config.prediction_type == "epsilon"
+    finally:
+        pipe.with_sampler("dpm++")

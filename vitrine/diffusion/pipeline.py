@@ -52,6 +52,8 @@ SAMPLERS = {  # short names; any other diffusers scheduler class name also works
     "pndm": ("PNDMScheduler", TRAILING),
 }
 DEFAULT_STEPS = {"ddpm": 1000}
+SCHEDULE_KEYS = ("num_train_timesteps", "beta_start", "beta_end", "beta_schedule", "trained_betas",
+                 "prediction_type", "rescale_betas_zero_snr", "steps_offset")
 
 PIPELINE_FILE = '''"""Custom pipeline code for diffusers: the class lives in the installed `vitrine` package."""
 
@@ -88,7 +90,10 @@ class VitrinePipeline(DiffusionPipeline):
         if cls is None or not hasattr(cls, "from_config") or "Scheduler" not in class_name:
             known = ", ".join(SAMPLERS)
             raise ValueError(f"unknown sampler {name!r}; use one of {known}, or a diffusers scheduler class name")
-        self.scheduler = cls.from_config(self.scheduler.config, **extra)
+        # only the noise schedule carries over: options of the previous sampler (DDPM's clipping,
+        # DPM-Solver++'s thresholding) must not leak into the next one
+        schedule = {k: v for k, v in self.scheduler.config.items() if k in SCHEDULE_KEYS}
+        self.scheduler = cls.from_config(schedule, **extra)
         return self
 
     # ---- sampling --------------------------------------------------------------------------
