@@ -59,15 +59,11 @@ def main() -> None:
 
     from vitrine.catalog.store import Store
     from vitrine.recommend.baselines import ALS
-    from vitrine.recommend.data import load_log, make_fold
     from vitrine.recommend.evaluate import evaluate_model
-    from vitrine.recommend.features import cached_features
+    from vitrine.recommend.features import load_fold
     from vitrine.recommend.multimodal import Multimodal, MultimodalConfig
 
-    store = Store(args.data_dir)
-    log = load_log(store)
-    fold = make_fold(log, "valid")
-    features = cached_features(store, log.item_ids)
+    log, fold, features = load_fold(Store(args.data_dir), "valid")
 
     def score(model) -> dict:
         row = evaluate_model(model, fold, segments=("warm",), filters=("none",))[0]

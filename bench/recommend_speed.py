@@ -34,16 +34,12 @@ def main() -> None:
 
     from vitrine.catalog.store import Store
     from vitrine.recommend.baselines import ALS, BPR, ItemKNN, Popularity
-    from vitrine.recommend.data import load_log, make_fold
-    from vitrine.recommend.features import cached_features
+    from vitrine.recommend.features import load_fold
     from vitrine.recommend.index import ItemIndex
     from vitrine.recommend.multimodal import Multimodal, MultimodalConfig
     from vitrine.recommend.serve import Recommendations
 
-    store = Store(args.data_dir)
-    log = load_log(store)
-    fold = make_fold(log, "test")
-    features = cached_features(store, log.item_ids)
+    log, fold, features = load_fold(Store(args.data_dir), "test")
     result = {"items": log.n_items, "users": log.n_users, "fit_seconds": {}, "latency": [], "throughput": []}
     models = [Popularity(), ItemKNN(), ALS()] + ([] if args.skip_slow_fits else [BPR()])
     multimodal = Multimodal(features, MultimodalConfig())

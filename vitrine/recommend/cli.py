@@ -27,14 +27,11 @@ def _titles(store, ids: list[str]) -> dict[str, tuple[str, str]]:
 def cmd_fit(args) -> int:
     import time
 
-    from vitrine.recommend.data import load_log, make_fold
-    from vitrine.recommend.features import cached_features
+    from vitrine.recommend.features import load_fold
     from vitrine.recommend.multimodal import Multimodal, MultimodalConfig
     from vitrine.cli import _store
     store = _store(args)
-    log = load_log(store)
-    fold = make_fold(log, args.fold)
-    features = cached_features(store, log.item_ids, progress=not args.quiet)
+    log, fold, features = load_fold(store, args.fold, progress=not args.quiet)
     options = {"dim": args.dim, "epochs": args.epochs, "cf_weight": args.cf_weight, "cf_factors": args.cf_factors}
     given = {k: v for k, v in options.items() if v is not None}
     config = MultimodalConfig(seed=args.seed, **given)

@@ -147,3 +147,11 @@ def cached_features(store, item_ids: np.ndarray, config: ImageEncoderConfig = Im
     save_safetensors({"text": features.text.contiguous(), "image": features.image.contiguous(),
                       "has_image": features.has_image.to(torch.uint8), "price": features.price.contiguous()}, path)
     return features
+
+
+def load_fold(store, name: str, progress: bool = True):
+    """(log, fold, features): the shopper log, its `name` fold (valid, test or all) and the items'
+    content features — what fitting and scoring a model on the default shop needs."""
+    from vitrine.recommend.data import load_log, make_fold
+    log = load_log(store)
+    return log, make_fold(log, name), cached_features(store, log.item_ids, progress=progress)
