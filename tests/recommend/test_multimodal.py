@@ -70,3 +70,14 @@ def test_collaborative_block_scores_warm_items_and_leaves_new_ones_to_content(lo
     model.save(tmp_path / "m", log.user_ids, log.item_ids)
     loaded, _, _ = Multimodal.load(tmp_path / "m")
     np.testing.assert_allclose(loaded.scores(users), scores, rtol=1e-5, atol=1e-5)
+
+
+def test_binary_history_and_targets_train_and_survive_save_load(log, features, tmp_path):
+    config = MultimodalConfig(dim=8, epochs=1, batch_size=64, binary_history=True, binary_targets=True)
+    model = Multimodal(features, config).fit(make_fold(log, "test"))
+    # the user tower reads the event-weighted and the unweighted history mean side by side
+    assert model.net.user_tower[0].in_features == 2 * model.content.shape[1] + 1
+    model.save(tmp_path / "m", log.user_ids, log.item_ids)
+    loaded, _, _ = Multimodal.load(tmp_path / "m")
+    users = np.arange(10)
+    np.testing.assert_allclose(loaded.scores(users), model.scores(users), rtol=1e-5, atol=1e-5)

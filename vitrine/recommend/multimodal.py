@@ -61,6 +61,8 @@ class MultimodalConfig:
     cf_regularization: float = 0.01
     cf_alpha: float = 10.0
     input_share: float = 0.5      # share of a user's training items shown as input each epoch
+    binary_targets: bool = False  # targets count each hidden item once (the metric's sets), not by event weight
+    binary_history: bool = False  # the user tower also reads the unweighted mean over the history's items
     seed: int = 0
 
     @classmethod
@@ -97,7 +99,9 @@ class Network(nn.Module):
         self.item_tower = (nn.Sequential(nn.Linear(n_content, 2 * d), nn.GELU(), nn.Linear(2 * d, d))
                            if n_content else None)
         self.history_size = config.history_size
-        n_user_in = n_content + (d if config.use_ids else 0) + (1 if config.history_size else 0)
+        self.binary_history = config.binary_history
+        n_user_in = (n_content * (2 if config.binary_history else 1) + (d if config.use_ids else 0)
+                     + (1 if config.history_size else 0))
         self.user_tower = nn.Sequential(nn.Linear(n_user_in, 2 * d), nn.GELU(),
                                         nn.Linear(2 * d, d))
         if config.use_ids:
@@ -119,9 +123,12 @@ class Network(nn.Module):
         return ids if self.item_tower is None else self.item_tower(content) + ids
 
     def users(self, history: torch.Tensor, content: torch.Tensor, user_index: torch.Tensor,
-              size: torch.Tensor) -> torch.Tensor:
-        """history: (B, I) sparse, rows summing to 1; size: (B,) the rows' summed event weights."""
+              size: torch.Tensor, presence: torch.Tensor | None = None) -> torch.Tensor:
+        """history: (B, I) sparse, rows summing to 1; size: (B,) the rows' summed event weights;
+        presence: the same rows with every item weighted alike (used with binary_history)."""
         h = torch.sparse.mm(history, content)
+        if self.binary_history:
+            h = torch.cat([h, torch.sparse.mm(presence, content)], dim=1)
         if self.use_ids:
             h = torch.cat([h, torch.sparse.mm(history, self.item_in.weight)], dim=1)
         if self.history_size:
@@ -247,22 +254,33 @@ class Multimodal(Recommender):
             inputs = sp.vstack([self.history[[u]] if e else inputs[[k]] for k, (u, e) in enumerate(zip(batch, empty))])
         targets = hidden[batch]
         targets = targets + self.history[batch].multiply(np.diff(targets.indptr)[:, None] == 0)  # no hidden: all
-        t = _row_normalise(targets.tocsr()).tocoo()
+        targets = targets.tocsr()
+        if self.config.binary_targets:
+            targets.data[:] = 1.0
+        t = _row_normalise(targets).tocoo()
         n_items = len(self.has_history)
         sampled = rng.choice(n_items, size=min(self.config.negatives, n_items), replace=False)
         candidates, column = np.unique(np.concatenate([t.col, sampled]), return_inverse=True)
         rows = torch.from_numpy(candidates.astype(np.int64))
         keep = torch.from_numpy(rng.random(len(rows)) >= self.config.id_dropout).float()  # ID dropout
         v = self.net.items(self.content[rows], self.has_history[rows] * keep, rows)
-        inputs = inputs.tocsr()
-        u = self.net.users(_to_torch_sparse(_row_normalise(inputs)), self.content, torch.from_numpy(batch),
-                           _row_sums(inputs))
+        u = self._users(inputs.tocsr(), batch)
         logits = u @ v.T + self.net.bias(self.popularity[rows])
         if self.config.logq:
             logits = logits - self.log_inclusion[rows]
         log_p = torch.log_softmax(logits, dim=1)
         picked = log_p[torch.from_numpy(t.row.astype(np.int64)), torch.from_numpy(column[:len(t.col)].astype(np.int64))]
         return -(torch.from_numpy(t.data.astype(np.float32)) * picked).sum() / len(batch)
+
+    def _users(self, history: sp.csr_matrix, users) -> torch.Tensor:
+        """User vectors from their (event-weighted) history rows."""
+        presence = None
+        if self.config.binary_history:
+            flat = history.copy()
+            flat.data[:] = 1.0
+            presence = _to_torch_sparse(_row_normalise(flat))
+        return self.net.users(_to_torch_sparse(_row_normalise(history)), self.content,
+                              torch.from_numpy(np.asarray(users)), _row_sums(history), presence)
 
     # ---- scoring -------------------------------------------------------------------------
     @torch.inference_mode()
@@ -275,9 +293,7 @@ class Multimodal(Recommender):
 
     @torch.inference_mode()
     def user_vectors(self, users: np.ndarray) -> np.ndarray:
-        history = self.history[users]
-        rows = _to_torch_sparse(_row_normalise(history))
-        u = self.net.users(rows, self.content, torch.from_numpy(np.asarray(users)), _row_sums(history)).numpy()
+        u = self._users(self.history[users], users).numpy()
         if self.cf_user is not None:
             u = np.hstack([u, self.config.cf_weight * self.cf_user[users]])
         return u
