@@ -8,7 +8,10 @@ User u:  h_u = Σ_j r_uj·[c_j, e'_j] / Σ_j r_uj over the (event-weighted) hist
          u = MLP_user(h_u) + d_u, d_u a user ID embedding. The MLP lets a user's taste be a
          non-linear function of the history's category/colour/pattern proportions.
          Optionally (history_size) the tower also reads log(1 + Σ_j r_uj), so it knows how much
-         evidence the mean rests on and can shrink a thin history toward the crowd.
+         evidence the mean rests on and can shrink a thin history toward the crowd. With
+         binary_history it also reads the unweighted mean Σ_j c_j / n_u: a session's category is
+         drawn from θ_u, so plain item counts estimate θ_u, while cart and purchase weights lean
+         toward within-category taste.
 Score:   s(u, i) = ⟨u, v_i⟩ + b_i [+ w·⟨p_u, q_i⟩], with b_i = w₁·log(1 + users_i) + w₂·log(1 + recent_i)
          and, optionally (cf_weight = w > 0), a collaborative block: implicit-ALS factors p_u, q_i
          fitted on the same matrix, q_i = 0 for items without history (new items: content alone).
