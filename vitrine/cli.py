@@ -267,11 +267,14 @@ def cmd_evaluator_train(args) -> int:
 def cmd_eval_generation(args) -> int:
     from vitrine.diffusion.pipeline import load_pipeline
     from vitrine.evaluate.evaluator import load_evaluator
-    from vitrine.evaluate.generation import DEFAULT_SETTINGS, evaluate_generation, parse_settings, write_report
+    from vitrine.evaluate.generation import (DEFAULT_SETTINGS, check_addable, evaluate_generation, parse_settings,
+                                             write_report)
     from vitrine.catalog.save import load_catalog_arrays
     arrays = load_catalog_arrays(_store(args))  # a missing catalog is a LookupError: main() reports it
     try:
         settings = parse_settings(args.settings) if args.settings else DEFAULT_SETTINGS
+        if args.add:
+            check_addable(args.out, str(args.model), args.prompts, args.samples, args.subset_prompts, args.seed)
         pipe = load_pipeline(args.model)
         evaluator = load_evaluator(args.evaluator)
     except ValueError as exc:
@@ -279,7 +282,11 @@ def cmd_eval_generation(args) -> int:
         return 2
     result = evaluate_generation(pipe, evaluator, arrays, settings, n_prompts=args.prompts, samples=args.samples,
                                  subset_prompts=args.subset_prompts, seed=args.seed, progress=not args.quiet)
-    out = write_report(result, args.out, str(args.model))
+    try:
+        out = write_report(result, args.out, str(args.model), add=args.add)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print((out / "report.md").read_text())
     print(f"report: {out / 'report.md'}, metrics: {out / 'metrics.json'}")
     return 0
@@ -384,8 +391,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-n", type=int, default=8, help="images (default 8)")
     p.add_argument("--steps", type=int, help="sampling steps (default 20; 1000 for ddpm)")
     p.add_argument("--guidance", type=float, default=3.0, help="classifier-free guidance scale w (default 3)")
-    p.add_argument("--sampler", default="dpm++", help="dpm++ (default), ddim, ddpm, unipc, euler, … "
-                                                      "or a diffusers scheduler class name")
+    p.add_argument("--sampler", default="dpm++sde", help="dpm++sde (default: DPM-Solver++ 2M SDE), dpm++, ddim, "
+                                                         "ddpm, unipc, euler, … or a diffusers scheduler class name")
     p.add_argument("--negative", help="negative prompt")
     p.add_argument("--seed", type=int, default=0, help="seed of the first image; image i uses seed+i")
     p.add_argument("--model", default="models/vitrine-fashion-32", help="saved pipeline folder")
@@ -415,6 +422,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--settings", help="sampler:steps:guidance[:subset],… (default: the full table)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="reports/generation")
+    p.add_argument("--add", action="store_true",
+                   help="add these settings' rows to the report already in --out (same prompts, samples, seed "
+                        "and model; a row of the same setting is replaced) instead of writing a new one")
     p.set_defaults(func=cmd_eval_generation)
 
     from vitrine.recommend.cli import add_verbs as add_recommend_verbs

@@ -13,14 +13,29 @@ def test_evaluator_then_generation_report_on_tiny_models(tmp_path, fmnist_dir, c
     run = tmp_path / "run"
     assert main(data + ["train", "--preset", "tiny", "--steps", "2", "--out", str(run)]) == 0
     report = tmp_path / "report"
-    assert main(data + ["eval", "generation", "--model", str(run / "pipeline"), "--evaluator", str(tmp_path / "ev"),
-                        "--prompts", "4", "--samples", "3", "--subset-prompts", "2",
-                        "--settings", "dpm++:2:1,dpm++:2:3,dpm++:3:3,ddpm:4:3:subset", "--out", str(report)]) == 0
+    models = ["--model", str(run / "pipeline"), "--evaluator", str(tmp_path / "ev")]
+    small = ["--prompts", "4", "--samples", "3", "--subset-prompts", "2"]
+    assert main(data + ["eval", "generation", *models, *small, "--out", str(report),
+                        "--settings", "dpm++sde:2:1,dpm++sde:2:3,dpm++:3:3,ddpm:4:3:subset"]) == 0
     metrics = json.loads((report / "metrics.json").read_text())
-    assert [r["setting"] for r in metrics["rows"]] == ["dpm++-2@1", "dpm++-2@3", "dpm++-3@3", "ddpm-4@3"]
+    assert [r["setting"] for r in metrics["rows"]] == ["dpm++sde-2@1", "dpm++sde-2@3", "dpm++-3@3", "ddpm-4@3"]
     assert metrics["rows"][-1]["images"] == 2 * 3 and metrics["rows"][0]["images"] == 4 * 3
     assert set(metrics["rows"][0]["accuracy"]) == {"category", "colour", "pattern"}
-    assert metrics["chosen"] in ("dpm++-2@1", "dpm++-2@3")  # picked from the guidance sweep
+    assert metrics["chosen"] in ("dpm++sde-2@1", "dpm++sde-2@3")  # the default sampler's guidance sweep
     assert (report / "quality.png").exists() and (report / "report.md").read_text().startswith("# Generation report")
-    assert main(data + ["eval", "generation", "--model", str(run / "pipeline"), "--evaluator", str(tmp_path / "ev"),
-                        "--settings", "dpm++:x"]) == 2
+    assert main(data + ["eval", "generation", *models, "--settings", "dpm++:x"]) == 2
+
+    # --add: new settings join the table, a repeated one replaces its row
+    assert main(data + ["eval", "generation", *models, *small, "--out", str(report), "--add",
+                        "--settings", "ddim:2:3,dpm++:3:3"]) == 0
+    added = json.loads((report / "metrics.json").read_text())
+    assert [r["setting"] for r in added["rows"]] == ["dpm++sde-2@1", "dpm++sde-2@3", "ddpm-4@3", "ddim-2@3", "dpm++-3@3"]
+    assert added["rows"][:3] == [metrics["rows"][i] for i in (0, 1, 3)] and added["grids"] == metrics["grids"]
+    # rows made with other samples would not be comparable: refused before sampling, report untouched
+    before = (report / "metrics.json").read_bytes()
+    assert main(data + ["eval", "generation", *models, "--prompts", "4", "--samples", "2", "--subset-prompts", "2",
+                        "--out", str(report), "--add", "--settings", "ddim:2:3"]) == 2
+    assert "samples_per_prompt" in capsys.readouterr().err
+    assert (report / "metrics.json").read_bytes() == before
+    assert main(data + ["eval", "generation", *models, *small, "--out", str(tmp_path / "none"), "--add",
+                        "--settings", "ddim:2:3"]) == 2

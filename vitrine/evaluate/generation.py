@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from vitrine.atomic import write_text
+from vitrine.diffusion.pipeline import DEFAULT_SAMPLER
 from vitrine.evaluate.evaluator import HEADS, Evaluator, to_tensor
 from vitrine.evaluate.metrics import attribute_accuracy, fid_kid, mean_pairwise_distance
 from vitrine.evaluate.prompts import Prompt, prompt_set
@@ -36,11 +38,21 @@ class Setting:
         return f"{self.sampler}-{self.steps}@{self.guidance:g}"
 
 
+# DPM-Solver++ in both forms: the ODE "dpm++" over steps × guidance, the SDE "dpm++sde" (the pipeline's
+# default sampler) over guidance at 20 steps and at 10; DDPM-1000 costs ~47 s/image, so it and its
+# comparison rows run on the subset
 DEFAULT_SETTINGS = (
     Setting("dpm++", 20, 1.0), Setting("dpm++", 20, 2.0), Setting("dpm++", 20, 3.0), Setting("dpm++", 20, 5.0),
     Setting("dpm++", 10, 3.0), Setting("dpm++", 50, 3.0), Setting("ddim", 50, 3.0),
+    Setting("dpm++sde", 20, 1.0), Setting("dpm++sde", 20, 2.0), Setting("dpm++sde", 20, 3.0),
+    Setting("dpm++sde", 20, 5.0), Setting("dpm++sde", 10, 3.0),
     Setting("ddpm", 1000, 3.0, subset=True), Setting("dpm++", 20, 3.0, subset=True),
+    Setting("dpm++sde", 20, 3.0, subset=True),
 )
+# what a report being extended must share with the new rows for them to be comparable: the same prompts,
+# seeds and model, judged by the same evaluator (its accuracy on the reference photos). Not the floor:
+# KID draws random subsets, so it differs between runs in one process.
+SAME_PROTOCOL = ("prompts", "samples_per_prompt", "subset_prompts", "model", "ceiling", "subset_ceiling")
 
 
 def parse_settings(text: str) -> tuple[Setting, ...]:
@@ -145,10 +157,12 @@ def evaluate_generation(pipe, evaluator: Evaluator, arrays, settings=DEFAULT_SET
             "real_diversity_ratio": refs[False]["real_diversity_vs_itself"], "rows": rows}
 
 
-def pick_guidance(rows: list[dict], sampler: str = "dpm++", steps: int = 20) -> dict | None:
-    """The full-set row at (sampler, steps) with the best mean attribute accuracy among those whose
-    diversity is ≥ 50 % of real; lower FID breaks ties. Without rows at `steps`, the step count
-    with the most guidance values stands in."""
+def pick_guidance(rows: list[dict], samplers: tuple[str, ...] = (DEFAULT_SAMPLER, "dpm++"),
+                  steps: int = 20) -> dict | None:
+    """The full-set row of the first of `samplers` the report holds, at `steps`, with the best mean
+    attribute accuracy among those whose diversity is ≥ 50 % of real; lower FID breaks ties.
+    Without rows at `steps`, the step count with the most guidance values stands in."""
+    sampler = next((s for s in samplers if any(r["sampler"] == s and not r["subset"] for r in rows)), None)
     same_sampler = [r for r in rows if r["sampler"] == sampler and not r["subset"]]
     if not same_sampler:
         return None
@@ -162,16 +176,65 @@ def pick_guidance(rows: list[dict], sampler: str = "dpm++", steps: int = 20) -> 
     return max(ok, key=lambda r: (round(np.mean(list(r["accuracy"].values())), 3), -r["fid"]))
 
 
-def write_report(result: dict, out_dir: str | Path, model: str) -> Path:
+def previous_report(out_dir: str | Path) -> dict:
+    source = Path(out_dir) / "metrics.json"
+    if not source.exists():
+        raise FileNotFoundError(f"{source}: no report to add rows to")
+    return json.loads(source.read_text())
+
+
+def check_addable(out_dir: str | Path, model: str, n_prompts: int, samples: int, subset_prompts: int,
+                  seed: int) -> None:
+    """Before sampling anything: would rows made with these options fit the report in out_dir?"""
+    planned = {"prompts": [p.__dict__ for p in prompt_set(n_prompts, seed)], "samples_per_prompt": samples,
+               "subset_prompts": subset_prompts, "model": model}
+    _check_protocol(previous_report(out_dir), planned, planned, Path(out_dir) / "metrics.json")
+
+
+def _check_protocol(previous: dict, current: dict, keys, source) -> None:
+    for key in keys:
+        if not _same(previous.get(key), current.get(key)):
+            raise ValueError(f"{source}: field {key!r} differs from this run's, so its rows are not comparable; "
+                             "run the whole table instead (without --add)")
+
+
+def merge_rows(previous: dict, result: dict, model: str, source: str = "metrics.json") -> tuple[list[dict], dict]:
+    """The rows and grids of an earlier report with `result`'s rows added; a new row replaces an old
+    one of the same setting. The two must share prompts, samples, evaluator figures and model."""
+    _check_protocol(previous, {**result, "model": model}, SAME_PROTOCOL, source)
+    new = {(r["setting"], r["subset"]) for r in result["rows"]}
+    kept = [r for r in previous["rows"] if (r["setting"], r["subset"]) not in new]
+    return kept + result["rows"], dict(previous.get("grids", {}))
+
+
+def _same(a, b) -> bool:
+    """Equal, floats to 1e-6 relative (a float that went through JSON, or another thread count)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) or isinstance(b, float):
+        return isinstance(a, (int, float)) and isinstance(b, (int, float)) and np.isclose(a, b, rtol=1e-6, atol=0)
+    return a == b
+
+
+def write_report(result: dict, out_dir: str | Path, model: str, add: bool = False) -> Path:
+    """metrics.json, report.md, quality.png and sample grids in out_dir. With `add`, the rows join
+    those of the report already there (same prompts, samples and model) instead of replacing it."""
     from vitrine.diffusion.grid import save_grid
     from vitrine.evaluate.plots import quality_plots
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    chosen = pick_guidance(result["rows"])
+    rows, grids = result["rows"], {}
+    if add:
+        rows, grids = merge_rows(previous_report(out), result, model, str(out / "metrics.json"))
+    result = {**result, "rows": rows}
+    chosen = pick_guidance(rows)
     prompts, samples = result["prompts"], result["samples_per_prompt"]
-    grids = {}
-    for row in result["rows"]:
-        images = row.pop("_images")
+    for row in rows:
+        images = row.pop("_images", None)  # rows kept from an earlier report have their grids already
+        if images is None:
+            continue
         if row is chosen or (row["subset"] and row["sampler"] == "ddpm"):
             count = min(len(images), 16 * samples)
             pil = [_to_pil(x) for x in images[:count]]
@@ -180,9 +243,9 @@ def write_report(result: dict, out_dir: str | Path, model: str) -> Path:
                                               labels=labels, title=f"{model}: {row['setting']}").name
     metrics = {**{k: v for k, v in result.items() if k != "rows"}, "model": model, "rows": result["rows"],
                "chosen": chosen["setting"] if chosen else None, "grids": grids}
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")  # atomic: --add reads it back
     plot = quality_plots(result["rows"], out / "quality.png")
-    (out / "report.md").write_text(_markdown(metrics, plot.name))
+    write_text(out / "report.md", _markdown(metrics, plot.name))
     return out
 
 
