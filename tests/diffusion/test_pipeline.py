@@ -53,6 +53,21 @@ def test_seeds_batching_and_shapes(pipe):
     assert np.abs(b[0] - b[1]).max() > 0.1
 
 
+@pytest.mark.parametrize("name", ["dpm++sde", "ddpm", "euler-a"])
+def test_stochastic_samplers_draw_each_images_noise_from_its_own_seed(pipe, name):
+    pipe.with_sampler(name)
+    try:
+        run = lambda prompts, seeds: pipe(prompts, num_inference_steps=4, output_type="np",  # noqa: E731
+                                          generator=[torch.Generator().manual_seed(s) for s in seeds]).images
+        torch.manual_seed(0)
+        alone = run(["a red t-shirt"], [1])
+        torch.manual_seed(123)  # the global RNG must play no part
+        batched = run(["a green bag", "a red t-shirt"], [2, 1])
+        np.testing.assert_allclose(batched[1], alone[0], atol=1e-4)
+    finally:
+        pipe.with_sampler("dpm++")
+
+
 @pytest.mark.parametrize("kwargs,message", [
     ({"prompt": ""}, "non-empty"),
     ({"num_inference_steps": 0}, "between 1 and 1000"),

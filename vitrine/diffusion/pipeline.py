@@ -160,9 +160,11 @@ class VitrinePipeline(DiffusionPipeline):
             x = torch.randn(shape, generator=generator).to(self.device)
         self.scheduler.set_timesteps(num_inference_steps, device=self.device)
         x = x * self.scheduler.init_noise_sigma
-        # Stochastic samplers (DDPM, Euler-a, SDE) draw noise each step; only some take a generator.
+        # Stochastic samplers (DDPM, Euler-a, SDE) draw noise each step; those that take a generator get
+        # the per-image list too (diffusers' randn_tensor draws image j's noise from generator j), so an
+        # image depends on its own seed only, not on the batch or on what ran before in the process.
         takes_generator = "generator" in inspect.signature(self.scheduler.step).parameters
-        step_kwargs = {"generator": generator} if takes_generator and not isinstance(generator, list) else {}
+        step_kwargs = {"generator": generator} if takes_generator else {}
         T = self.scheduler.config.num_train_timesteps
         for t in self.progress_bar(self.scheduler.timesteps):
             model_in = self.scheduler.scale_model_input(x, t)
