@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from vitrine.recommend.data import make_fold
-from vitrine.recommend.multimodal import Multimodal, MultimodalConfig
+from vitrine.recommend.multimodal import Multimodal, MultimodalConfig, decayed_item_counts
 
 SMALL = MultimodalConfig(dim=16, epochs=3, batch_size=64)
 
@@ -81,3 +81,28 @@ def test_binary_history_and_targets_train_and_survive_save_load(log, features, t
     loaded, _, _ = Multimodal.load(tmp_path / "m")
     users = np.arange(10)
     np.testing.assert_allclose(loaded.scores(users), model.scores(users), rtol=1e-5, atol=1e-5)
+
+
+def test_recency_term_weighs_each_event_by_its_age(fitted, log):
+    fold = make_fold(log, "test")
+    before = log.ts < fold.cut_ms
+    every = decayed_item_counts(fold, 1.0)  # γ = 1: every event before the cut counts once
+    np.testing.assert_allclose(every, np.bincount(log.item[before], minlength=log.n_items))
+    half = decayed_item_counts(fold, 0.5)
+    once = np.flatnonzero(every == 1)  # items with one event: D_i = γ^(age / 14 days) by hand
+    event = {int(i): t for i, t in zip(log.item[before], log.ts[before]) if every[i] == 1}
+    age_days = np.array([(fold.cut_ms - event[int(i)]) / 86_400_000 for i in once])
+    np.testing.assert_allclose(half[once], 0.5 ** (age_days / 14), rtol=1e-9)
+    # the term adds a·log(1 + D_i) to every user's score of item i, and a = 0 removes it
+    assert fitted.config.recency_weight > 0 and "recency" in fitted.name
+    users = np.arange(5)
+    with_term = fitted.scores(users)
+    a = fitted.config.recency_weight
+    try:
+        fitted.set_recency(0.0, 0.5, fold)
+        expected = np.broadcast_to(a * np.log1p(half), with_term.shape)
+        np.testing.assert_allclose(with_term - fitted.scores(users), expected, rtol=1e-4, atol=1e-4)
+    finally:
+        fitted.set_recency(a, 0.5, fold)
+    with pytest.raises(ValueError, match="recency_decay"):
+        decayed_item_counts(fold, 0.0)

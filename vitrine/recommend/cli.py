@@ -32,7 +32,8 @@ def cmd_fit(args) -> int:
     from vitrine.cli import _store
     store = _store(args)
     log, fold, features = load_fold(store, args.fold, progress=not args.quiet)
-    options = {"dim": args.dim, "epochs": args.epochs, "cf_weight": args.cf_weight, "cf_factors": args.cf_factors}
+    options = {"dim": args.dim, "epochs": args.epochs, "cf_weight": args.cf_weight, "cf_factors": args.cf_factors,
+               "recency_weight": args.recency_weight}
     given = {k: v for k, v in options.items() if v is not None}
     config = MultimodalConfig(seed=args.seed, **given)
     start = time.perf_counter()
@@ -111,6 +112,8 @@ def add_verbs(verbs, eval_verbs, add_verb) -> None:
     p.add_argument("--epochs", type=int, help="passes over the users (default: MultimodalConfig's)")
     p.add_argument("--cf-weight", type=float, help="weight w of the ALS block; 0 = content and history only")
     p.add_argument("--cf-factors", type=int, help="factors of the ALS block (default: MultimodalConfig's)")
+    p.add_argument("--recency-weight", type=float,
+                   help="weight a of the decayed-popularity term a·log(1 + D_i); 0 = off (default: MultimodalConfig's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=DEFAULT_MODEL)
     p.set_defaults(func=cmd_fit)

@@ -12,9 +12,14 @@ User u:  h_u = Σ_j r_uj·[c_j, e'_j] / Σ_j r_uj over the (event-weighted) hist
          binary_history it also reads the unweighted mean Σ_j c_j / n_u: a session's category is
          drawn from θ_u, so plain item counts estimate θ_u, while cart and purchase weights lean
          toward within-category taste.
-Score:   s(u, i) = ⟨u, v_i⟩ + b_i [+ w·⟨p_u, q_i⟩], with b_i = w₁·log(1 + users_i) + w₂·log(1 + recent_i)
-         and, optionally (cf_weight = w > 0), a collaborative block: implicit-ALS factors p_u, q_i
-         fitted on the same matrix, q_i = 0 for items without history (new items: content alone).
+Score:   s(u, i) = ⟨u, v_i⟩ + b_i + a·log(1 + D_i) [+ w·⟨p_u, q_i⟩], with b_i = w₁·log(1 + users_i) +
+         w₂·log(1 + recent_i) learned; a (recency_weight) on the decayed event count
+         D_i = Σ_events γ^(age / 14 days) before the cut: an item's popularity drifts (the default
+         shop's log pop is a random walk across two-week periods), and the network, trained to
+         recover hidden parts of the *training* history, learns all-time popularity, while the
+         task is the next period; a and γ are chosen on the valid fold like w. Optionally
+         (cf_weight = w > 0), a collaborative block: implicit-ALS factors p_u, q_i fitted on the
+         same matrix, q_i = 0 for items without history (new items: content alone).
 Training: each epoch splits every user's training items at random into an input half and a
          target half (a denoising objective, as in Mult-VAE, Liang et al. 2018), and minimises the
          multinomial log-likelihood of the targets, L_u = −Σ_{i∈target} r_ui·log p(i | u) / Σ r_ui,
@@ -65,7 +70,9 @@ class MultimodalConfig:
     cf_alpha: float = 10.0
     input_share: float = 0.5      # share of a user's training items shown as input each epoch
     binary_targets: bool = False  # targets count each hidden item once (the metric's sets), not by event weight
-    binary_history: bool = False  # the user tower also reads the unweighted mean over the history's items
+    binary_history: bool = True   # the user tower also reads the unweighted mean over the history's items
+    recency_weight: float = 0.4   # a of the scoring-time term a·log(1 + D_i), D_i the decayed event count; 0 = off
+    recency_decay: float = 0.5    # γ: an event's weight in D_i per 14 days of age
     seed: int = 0
 
     @classmethod
@@ -73,6 +80,18 @@ class MultimodalConfig:
         data = dict(data)
         data["parts"] = tuple(data.get("parts", cls.parts))
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+RECENCY_DAYS = 14  # the unit of an event's age in the decayed count (the default shop's period)
+
+
+def decayed_item_counts(fold: Fold, decay: float) -> np.ndarray:
+    """D_i = Σ over item i's events before the cut of decay^(age / RECENCY_DAYS)."""
+    if not 0 < decay <= 1:
+        raise ValueError(f"recency_decay must be in (0, 1], got {decay}")
+    before = fold.log.ts < fold.cut_ms
+    age = (fold.cut_ms - fold.log.ts[before]) / (RECENCY_DAYS * 24 * 3600 * 1000)
+    return np.bincount(fold.log.item[before], weights=decay ** age, minlength=fold.log.n_items)
 
 
 def _to_torch_sparse(m: sp.csr_matrix) -> torch.Tensor:
@@ -153,7 +172,17 @@ class Multimodal(Recommender):
     @staticmethod
     def default_name(config: MultimodalConfig) -> str:
         return ("multimodal (" + " + ".join(config.parts) + (" + behaviour" if config.use_ids else "")
-                + (" + ALS factors" if config.cf_weight else "") + ")")
+                + (" + ALS factors" if config.cf_weight else "")
+                + (" + recency" if config.recency_weight else "") + ")")
+
+    def set_recency(self, weight: float, decay: float, fold: Fold) -> "Multimodal":
+        """Set a and γ of the scoring-time term a·log(1 + D_i) of a fitted model without refitting
+        (D_i is recounted from the fold's log)."""
+        self.config = replace(self.config, recency_weight=float(weight), recency_decay=float(decay))
+        self.recency = np.log1p(decayed_item_counts(fold, decay)).astype(np.float32)
+        self.name = self.default_name(self.config)
+        self._refresh()
+        return self
 
     def set_cf_weight(self, weight: float) -> "Multimodal":
         """Rescale the collaborative block of a fitted model (0 switches it off) without refitting:
@@ -180,6 +209,7 @@ class Multimodal(Recommender):
         self.has_history = torch.from_numpy(fold.item_users > 0).float()
         self.popularity = torch.from_numpy(np.stack([np.log1p(fold.item_users), np.log1p(fold.recent_item_counts)], 1)
                                            .astype(np.float32))
+        self.recency = np.log1p(decayed_item_counts(fold, cfg.recency_decay)).astype(np.float32)
         self.net = Network(fold.log.n_users, fold.log.n_items, self.content.shape[1], cfg)
         opt = torch.optim.AdamW(self.net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         users = np.flatnonzero(np.diff(self.history.indptr) > 1)  # need something to show and something to hide
@@ -292,7 +322,7 @@ class Multimodal(Recommender):
         self.item_vectors = self.net.items(self.content, self.has_history).numpy()
         if self.cf_item is not None:  # [v_i, q_i]: one inner product gives ⟨u, v_i⟩ + w·⟨p_u, q_i⟩
             self.item_vectors = np.hstack([self.item_vectors, self.cf_item])
-        self.item_bias = self.net.bias(self.popularity).numpy()
+        self.item_bias = self.net.bias(self.popularity).numpy() + self.config.recency_weight * self.recency
 
     @torch.inference_mode()
     def user_vectors(self, users: np.ndarray) -> np.ndarray:
@@ -311,7 +341,8 @@ class Multimodal(Recommender):
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         tensors = {f"net.{k}": v.contiguous() for k, v in self.net.state_dict().items()}
-        tensors.update({"content": self.content, "has_history": self.has_history, "popularity": self.popularity})
+        tensors.update({"content": self.content, "has_history": self.has_history, "popularity": self.popularity,
+                        "recency": torch.from_numpy(self.recency)})
         if self.cf_user is not None:
             tensors.update({"cf_user": torch.from_numpy(self.cf_user), "cf_item": torch.from_numpy(self.cf_item)})
         for name, m in (("history", self.history.tocsr()), ("bought", self.bought.tocsr())):
@@ -336,6 +367,10 @@ class Multimodal(Recommender):
         model = cls.__new__(cls)
         model.config, model.name, model.features = config, meta["name"], None
         model.content, model.has_history, model.popularity = t["content"], t["has_history"], t["popularity"]
+        # models saved before the recency term have none: score them as they were
+        model.recency = t["recency"].numpy() if "recency" in t else np.zeros(len(model.has_history), np.float32)
+        if "recency" not in t:
+            model.config = replace(model.config, recency_weight=0.0)
         model.cf_user, model.cf_item = ((t["cf_user"].numpy(), t["cf_item"].numpy()) if "cf_user" in t else (None, None))
         shape = (len(user_ids), len(item_ids))
         model.history, model.bought = (sp.csr_matrix((t[f"{name}.data"].numpy(), t[f"{name}.indices"].numpy(),

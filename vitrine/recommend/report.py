@@ -27,6 +27,7 @@ ALS_GRID = [{"factors": f, "regularization": r, "alpha": a} for f in (32, 64, 12
             for a in (10.0, 40.0)]
 MULTIMODAL_GRID = [{"dim": d, "epochs": e} for d in (64, 128) for e in (12, 24)]
 CF_WEIGHTS = (0.0, 1.0, 2.0, 4.0)  # the collaborative block's w, tried on each fitted network
+RECENCY_WEIGHTS = (0.0, 0.2, 0.4, 0.6)  # a of the decayed-popularity term (γ = the config's 0.5), likewise
 VBPR_GRID = [{"k": 32, "k2": 32, "lambda_w": 0.01}, {"k": 32, "k2": 32, "lambda_w": 0.001}]
 
 
@@ -61,8 +62,9 @@ def tune(make, grid: list[dict], fold: Fold, label: str, progress: bool) -> tupl
 
 
 def tune_multimodal(features, grid: list[dict], fold: Fold, extra: dict, progress: bool) -> tuple[dict, list[dict]]:
-    """One network fit per grid point; each w of CF_WEIGHTS is then scored on that same fit (the
-    ALS block is fitted after the network, and w only scales the user's half of it)."""
+    """One network fit per grid point; each (w, a) of CF_WEIGHTS × RECENCY_WEIGHTS is then scored on
+    that same fit (the ALS block is fitted after the network, w only scales the user's half of it,
+    and a the scoring-time popularity term)."""
     table = []
     for params in tqdm(grid, desc="tune multimodal", unit="fit", disable=not progress):
         start = time.perf_counter()
@@ -71,9 +73,12 @@ def tune_multimodal(features, grid: list[dict], fold: Fold, extra: dict, progres
         seconds = round(time.perf_counter() - start, 1)
         for weight in CF_WEIGHTS:
             model.set_cf_weight(weight)
-            rows = evaluate_model(model, fold, segments=("warm",), filters=("none",))
-            table.append({"model": "multimodal", "params": {**params, "cf_weight": weight},
-                          "valid_recall@20": rows[0]["recall@20"], "seconds": seconds})
+            for recency in RECENCY_WEIGHTS:
+                model.set_recency(recency, model.config.recency_decay, fold)
+                rows = evaluate_model(model, fold, segments=("warm",), filters=("none",))
+                table.append({"model": "multimodal", "params": {**params, "cf_weight": weight,
+                                                                "recency_weight": recency},
+                              "valid_recall@20": rows[0]["recall@20"], "seconds": seconds})
     return choose(table, "valid_recall@20")["params"], table
 
 
@@ -138,8 +143,12 @@ def run(store, out_dir: str | Path, quick: bool = False, progress: bool = True, 
         model.fit(test)
         fits[model.name] = round(time.perf_counter() - t0, 1)
         rows.extend(evaluate_model(model, test))
-        if isinstance(model, Multimodal) and model.config.cf_weight:  # the same network without the ALS block
-            rows.extend(evaluate_model(model.set_cf_weight(0.0), test))
+        if isinstance(model, Multimodal) and model.config.cf_weight:  # the same network without its scoring-time parts
+            weight, recency = model.config.cf_weight, model.config.recency_weight
+            rows.extend(evaluate_model(model.set_cf_weight(0.0), test))  # without the ALS block
+            if recency:  # without the recency term
+                model.set_cf_weight(weight).set_recency(0.0, model.config.recency_decay, test)
+                rows.extend(evaluate_model(model, test))
     result = {"protocol": "fit on train + valid periods, score the test period; full ranking over all items",
               "users": log.n_users, "items": log.n_items, "new_items": int(log.is_new.sum()),
               "tuning": als_table + mm_table + vbpr_table, "fit_seconds": fits, "rows": rows,
