@@ -25,6 +25,10 @@ def test_save_and_load_through_diffusers_round_trip(pipe, tmp_path):
     pipe.save(tmp_path / "model")
     loaded = DiffusionPipeline.from_pretrained(str(tmp_path / "model"), trust_remote_code=True)
     assert type(loaded).__name__ == "VitrinePipeline"
+    # saved with the default sampler, so plain from_pretrained samples as `vitrine generate` does
+    assert loaded.scheduler.config.algorithm_type == "sde-dpmsolver++"
+    assert loaded.scheduler.config.timestep_spacing == "trailing"
+    assert pipe.scheduler.config.algorithm_type == "dpmsolver++"  # the pipeline saved keeps its own sampler
     loaded = load_pipeline(tmp_path / "model", sampler="dpm++")
     np.testing.assert_allclose(_run(loaded), _run(pipe), atol=1e-6)
 

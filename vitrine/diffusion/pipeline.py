@@ -210,9 +210,16 @@ class VitrinePipeline(DiffusionPipeline):
 
     # ---- saving ----------------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:
-        """save_pretrained (safetensors) plus the custom-code hook for DiffusionPipeline.from_pretrained."""
+        """save_pretrained (safetensors) plus the custom-code hook for DiffusionPipeline.from_pretrained.
+        The scheduler saved is DEFAULT_SAMPLER on this noise schedule, so a plain
+        `DiffusionPipeline.from_pretrained(folder)` samples as `vitrine generate` does."""
         folder = Path(folder)
-        self.save_pretrained(folder, safe_serialization=True)
+        current = self.scheduler
+        try:
+            self.with_sampler(DEFAULT_SAMPLER)
+            self.save_pretrained(folder, safe_serialization=True)
+        finally:
+            self.scheduler = current
         (folder / "pipeline.py").write_text(PIPELINE_FILE)
         index_path = folder / "model_index.json"
         index = json.loads(index_path.read_text())

@@ -30,5 +30,7 @@ def showcase(pipe, out: str | Path, prompts=PROMPTS, per_prompt: int = 6, steps:
                    generator=generators).images
         images += row
         labels += [prompt] + [""] * (per_prompt - 1)
-    title = f"{type(pipe.scheduler).__name__}, {steps} steps, guidance {guidance}"
+    algorithm = pipe.scheduler.config.get("algorithm_type")  # DPM-Solver's ODE or SDE form
+    sampler = type(pipe.scheduler).__name__ + (f" ({algorithm})" if algorithm else "")
+    title = f"{sampler}, {steps} steps, guidance {guidance}"
     return save_grid(images, out, columns=per_prompt, labels=labels, title=title)
