@@ -29,7 +29,8 @@ def test_evaluator_then_generation_report_on_tiny_models(tmp_path, fmnist_dir, c
     assert main(data + ["eval", "generation", *models, *small, "--out", str(report), "--add",
                         "--settings", "ddim:2:3,dpm++:3:3"]) == 0
     added = json.loads((report / "metrics.json").read_text())
-    assert [r["setting"] for r in added["rows"]] == ["dpm++sde-2@1", "dpm++sde-2@3", "ddpm-4@3", "ddim-2@3", "dpm++-3@3"]
+    assert [r["setting"] for r in added["rows"]] == ["dpm++sde-2@1", "dpm++sde-2@3", "ddpm-4@3",
+                                                      "ddim-2@3", "dpm++-3@3"]
     assert added["rows"][:3] == [metrics["rows"][i] for i in (0, 1, 3)] and added["grids"] == metrics["grids"]
     # rows made with other samples would not be comparable: refused before sampling, report untouched
     before = (report / "metrics.json").read_bytes()
