@@ -2,8 +2,9 @@
 period → valid period) and scored on warm users, Recall@20 and NDCG@20, full ranking.
 
 Every variant spells out the settings it changes from the plain model (sampled softmax without
-logQ, no history-size input, no ALS block, no ID embeddings), so the figures do not move when
-MultimodalConfig's defaults do. ALS's row is the tuned ALS of the report (64 factors, λ 0.01, α 10).
+logQ, no history-size input, no ALS block, no ID embeddings, no unweighted history mean, no
+recency term), so the figures do not move when MultimodalConfig's defaults do. ALS's row is the
+tuned ALS of the session-5 report (64 factors, λ 0.01, α 10).
 
     python bench/recommend_ablation.py [--only NAME ...] [--out bench/results/recommend_ablation.json]
 
@@ -17,7 +18,8 @@ import json
 import time
 from pathlib import Path
 
-PLAIN = {"dim": 64, "use_ids": False, "logq": False, "history_size": False, "cf_weight": 0.0}
+PLAIN = {"dim": 64, "use_ids": False, "logq": False, "history_size": False, "cf_weight": 0.0, "binary_history": False,
+         "recency_weight": 0.0}
 VARIANTS = {
     "plain (content only)": {},
     "+ logQ": {"logq": True},
@@ -30,6 +32,14 @@ VARIANTS = {
     "+ logQ + history size + ALS block w=2": {"logq": True, "history_size": True, "cf_weight": 2.0},
     "+ logQ + history size + ALS block w=2, 24 epochs": {"logq": True, "history_size": True, "cf_weight": 2.0,
                                                           "epochs": 24},
+    # the report's configuration (ALS block on the tuned ALS's 32 factors), then the two session-8 additions
+    "+ logQ + history size + ALS block (32 f) w=2, 24 epochs": {
+        "logq": True, "history_size": True, "cf_weight": 2.0, "cf_factors": 32, "epochs": 24},
+    "+ logQ + history size + ALS block (32 f) w=2, 24 epochs, binary history": {
+        "logq": True, "history_size": True, "cf_weight": 2.0, "cf_factors": 32, "epochs": 24, "binary_history": True},
+    "+ logQ + history size + ALS block (32 f) w=2, 24 epochs, binary history, recency a=0.3": {
+        "logq": True, "history_size": True, "cf_weight": 2.0, "cf_factors": 32, "epochs": 24, "binary_history": True,
+        "recency_weight": 0.3},
     "ALS item factors as a network input (+ logQ)": {"logq": True, "als_input": True},
 }
 
