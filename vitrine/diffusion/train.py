@@ -80,7 +80,7 @@ class TrainConfig:
 # `default` and `quick` share one recipe — cosine schedule, v-prediction, Min-SNR-5 — chosen after the
 # cosine + ε run of session 2 gave tinted, speckled backgrounds (docs/diffusion.md); `quick` is
 # sized to ~13 min at the ~1.2 s/step measured for the small U-Net on 2 cores of session 2's Intel
-# machine; the AMD machine of later sessions runs it at 2.1–2.4 s/step (≈ 24 min, session 8).
+# machine; the AMD machine of later sessions took 1,506 s for it (2.29 s/step, session 8).
 RECIPE = {"preset": "small", "schedule": "cosine", "prediction": "v_prediction", "snr_gamma": 5.0, "lr": 5e-4}
 TRAIN_PRESETS = {
     "tiny": {"preset": "tiny", "steps": 60, "batch_size": 8, "warmup_steps": 10, "checkpoint_every": 30},
