@@ -16,6 +16,12 @@ def test_help_is_instant_and_imports_nothing_heavy():
     assert out.strip() == "[]"
 
 
+def test_unet_preset_choices_match_the_models():
+    from vitrine.cli import UNET_PRESETS
+    from vitrine.diffusion.models import PRESETS
+    assert UNET_PRESETS == list(PRESETS)
+
+
 def test_demo_verbs_on_a_tiny_catalog(tmp_path, fmnist_dir, capsys):
     data = str(tmp_path / "data")
     common = ["--data-dir", data, "--quiet"]

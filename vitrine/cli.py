@@ -8,6 +8,9 @@ import sys
 import time
 from pathlib import Path
 
+# vitrine.diffusion.models.PRESETS, named here so `--help` need not import torch (a test keeps them equal)
+UNET_PRESETS = ["tiny", "small", "small-hd32", "mini", "base"]
+
 
 def _store(args):
     from vitrine.catalog.store import Store
@@ -354,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="recipe: tiny (tests), quick (short run), default (from scratch), finetune (the shipped "
                         "model: the committed ε checkpoint fine-tuned to v-prediction)")
     p.add_argument("--init-from", help="start from this training checkpoint's EMA weights")
-    p.add_argument("--model", choices=["tiny", "small", "base"], help="U-Net size (overrides the recipe)")
+    p.add_argument("--model", choices=UNET_PRESETS, help="U-Net preset (overrides the recipe's)")
     p.add_argument("--schedule", choices=["brief", "ddpm", "cosine"])
     p.add_argument("--prediction", choices=["epsilon", "v_prediction"])
     p.add_argument("--snr-gamma", type=float, help="Min-SNR-γ loss weighting (0 = plain MSE; recipes use 5)")

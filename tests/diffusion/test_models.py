@@ -26,4 +26,22 @@ def test_output_matches_input_shape_and_depends_on_text():
 def test_unknown_preset():
     with pytest.raises(ValueError, match="unknown model preset"):
         unet_config("giant")
-    assert set(PRESETS) == {"tiny", "small", "base"}
+    assert set(PRESETS) == {"tiny", "small", "small-hd32", "mini", "base"}
+
+
+def attention_layouts(unet) -> list[tuple[int, int]]:
+    """(heads, dims per head) of every attention layer."""
+    return [(m.heads, m.inner_dim // m.heads) for m in unet.modules() if type(m).__name__ == "Attention"]
+
+
+def test_head_layouts():
+    import json
+    from pathlib import Path
+    # `small` keeps the shipped checkpoint's layout: diffusers reads attention_head_dim as heads.
+    shipped = json.loads(Path("models/vitrine-fashion-32/unet/config.json").read_text())
+    assert shipped["attention_head_dim"] == unet_config("small")["attention_head_dim"] == 32
+    assert set(attention_layouts(build_unet("small"))) == {(32, 2), (32, 4)}
+    # small-hd32: the same parameters, with 32-dimensional heads at every level.
+    fast = build_unet("small-hd32")
+    assert {d for _, d in attention_layouts(fast)} == {32}
+    assert sum(p.numel() for p in fast.parameters()) == sum(p.numel() for p in build_unet("small").parameters())
