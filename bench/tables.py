@@ -16,12 +16,14 @@ def train_table(data: dict) -> str:
     lines = ["# Training step benchmark", "",
              f"`python bench/train_step.py` — batch {data['batch']}, {data['threads']} threads, "
              f"fp32 GEMM measured in the same run: {data['gemm_fp32_flops'] / 1e9:.0f} GFLOP/s. "
-             "All rows timed round-robin in one run; medians of the timed steps. The reference is the loop "
+             "All rows timed in one run, one step per row per round in a random order; medians of the "
+             "timed steps. The reference is the loop "
              "of diffusers' train_text_to_image.py on the same model and batch (fp32, no compile, text encoder "
              "every step); × reference compares with the same preset's reference row, "
              f"× {first} reference with {first}'s. % of GEMM: the U-Net's training FLOPs per second against "
              "the GEMM rate.", "",
-             f"| preset | recipe | s/step | img/s | × reference | × {first} reference | U-Net GFLOP/step | % of GEMM rate |",
+             f"| preset | recipe | s/step | img/s | × reference | × {first} reference | U-Net GFLOP/step "
+             "| % of GEMM rate |",
              "|---|---|---:|---:|---:|---:|---:|---:|"]
     for r in data["runs"]:
         lines.append(f"| {r['preset']} | {r['recipe']} | {r['median_s']:.3f} | {r['img_s']:.1f} | "
@@ -62,12 +64,17 @@ def recommend_table(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+# results file → (table, docs page); sample_speed_quick is the same bench on the quick preset's model
+PAGES = {"train_step": (train_table, "bench-train.md"), "sample_speed": (sample_table, "bench-sample.md"),
+         "sample_speed_quick": (sample_table, "bench-sample-quick.md"),
+         "recommend_speed": (recommend_table, "bench-recommend.md")}
+
+
 def main() -> None:
-    for name, render in (("train_step", train_table), ("sample_speed", sample_table),
-                         ("recommend_speed", recommend_table)):
+    for name, (render, page) in PAGES.items():
         path = RESULTS / f"{name}.json"
         if path.exists():
-            out = Path("docs") / f"bench-{name.split('_')[0]}.md"
+            out = Path("docs") / page
             out.write_text(render(json.loads(path.read_text())))
             print(f"wrote {out}")
 

@@ -13,7 +13,7 @@ shared machine's slow spells (±20 % over minutes here) hit every row alike:
 Also reports the U-Net's FLOPs per training step (torch's FlopCounterMode) and utilisation against
 the fp32 GEMM rate measured in the same run. Medians of the timed steps after warm-up.
 
-    python bench/train_step.py --presets small,small-hd32 --out bench/results/train_step.json
+    python bench/train_step.py --presets small,small-hd32,mini --out bench/results/train_step.json
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ OPTIONAL = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--presets", default="small,small-hd32")
+    parser.add_argument("--presets", default="small,small-hd32,mini")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=16, help="rounds; each times every row in a random order")
     parser.add_argument("--steps", type=int, default=1, help="timed steps per row per round")

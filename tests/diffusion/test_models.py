@@ -45,3 +45,13 @@ def test_head_layouts():
     fast = build_unet("small-hd32")
     assert {d for _, d in attention_layouts(fast)} == {32}
     assert sum(p.numel() for p in fast.parameters()) == sum(p.numel() for p in build_unet("small").parameters())
+
+
+def test_quick_recipe_trains_the_mini_unet():
+    from vitrine.diffusion.train import TRAIN_PRESETS, TrainConfig
+    config = TrainConfig.from_dict(TRAIN_PRESETS["quick"])
+    config.validate()
+    assert config.preset == "mini" and config.prediction == "v_prediction"
+    mini = build_unet("mini")
+    assert 1e6 < sum(p.numel() for p in mini.parameters()) < 2e6
+    assert {d for _, d in attention_layouts(mini)} == {32}
