@@ -69,3 +69,14 @@ def test_jsonl_items(tmp_path, store):
     write_jsonl(tmp_path / "items.jsonl", [{"item_id": "a", "title": "A", "price": 3}, "not json", [1, 2]])
     report = run_import(store, source_for("generic", tmp_path), progress=False)
     assert report.items == 1 and len(report.skipped_rows) == 2
+
+
+def test_nul_bytes_in_image_paths_or_ids_are_row_errors(tmp_path, store):
+    # Found by test_garbage's fuzzing: os.path.realpath raised ValueError on a NUL byte in a path.
+    (tmp_path / "images").mkdir()
+    (tmp_path / "items.csv").write_text("item_id,title,image\n1,x,a\x00b.png\n2\x00,y,\n3,z,\n")
+    report = run_import(store, source_for("generic", tmp_path), progress=False)
+    assert report.items == 1  # item 3
+    nul_path, nul_id = report.skipped_rows
+    assert (nul_path.line, nul_path.field, nul_path.message) == (2, "image", "path contains a NUL byte")
+    assert (nul_id.line, nul_id.field) == (3, "item_id")

@@ -388,7 +388,10 @@ def attributes_json(row: dict, exclude: Iterable[str]) -> dict:
 
 
 def safe_child(folder: Path, relative: str) -> Path | None:
-    """folder/relative if it stays inside folder (no '..' or absolute escapes), else None."""
+    """folder/relative if it stays inside folder (no '..' or absolute escapes), else None; None too
+    for a name with a NUL byte, which no file system path can hold."""
+    if "\x00" in relative:
+        return None
     base = folder.resolve()
     candidate = (folder / relative).resolve()
     return candidate if candidate.is_relative_to(base) else None

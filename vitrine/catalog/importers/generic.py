@@ -35,6 +35,8 @@ def _item(row: dict, image_dir: Path | None) -> dict:
     image_path = None
     if image_dir is not None:
         if row.get("image"):
+            if "\x00" in str(row["image"]):
+                raise RowError("image", "path contains a NUL byte")
             image_path = safe_child(image_dir, str(row["image"]))
             if image_path is None:
                 raise RowError("image", f"path {str(row['image'])[:60]!r} leaves the image folder")
