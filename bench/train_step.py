@@ -30,6 +30,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 from tqdm import tqdm
 
+from vitrine.diffusion.data import from_arrays
 from vitrine.diffusion.models import build_unet
 from vitrine.diffusion.train import RECIPE, TrainConfig, Trainer, TrainingData, make_noise_scheduler
 from vitrine.text.encoder import MAX_TOKENS, shared_encoder
@@ -83,8 +84,9 @@ class CaptionedImages(torch.utils.data.Dataset):
                 "input_ids": ids["input_ids"][0], "attention_mask": ids["attention_mask"][0]}
 
 
-def reference_step(preset: str, batch: int, images: np.ndarray, texts: list[str], cached_text: bool):
-    """One step of diffusers' train_text_to_image.py (fp32, --use_ema, max_grad_norm 1)."""
+def reference_step(preset: str, batch: int, images: np.ndarray, data: TrainingData, cached_text: bool):
+    """One step of diffusers' train_text_to_image.py (fp32, --use_ema, max_grad_norm 1) on `images`
+    (N, 32, 32, 3) and their captions `data.texts`; the cached variant reads `data`'s tensors."""
     from diffusers.optimization import get_scheduler
     from diffusers.training_utils import EMAModel
     torch.manual_seed(0)
@@ -95,14 +97,13 @@ def reference_step(preset: str, batch: int, images: np.ndarray, texts: list[str]
     ema = EMAModel(unet.parameters(), decay=0.9999)
     noise_scheduler = make_noise_scheduler(TrainConfig())
     if cached_text:  # the variant: text states once, batches indexed from tensors
-        states, _ = encoder.token_states(texts)
-        pixels = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 127.5 - 1
+        pixels, states = data.images.float() / 127.5 - 1, data.states.float()
 
         def next_batch():
-            index = torch.randint(len(texts), (batch,))
+            index = torch.randint(len(data), (batch,))
             return pixels[index], states[index]
     else:
-        loader = torch.utils.data.DataLoader(CaptionedImages(images, texts, encoder.tokenizer),
+        loader = torch.utils.data.DataLoader(CaptionedImages(images, data.texts, encoder.tokenizer),
                                              batch_size=batch, shuffle=True, drop_last=True)
         batches = iter(loader)
 
@@ -133,12 +134,8 @@ def reference_step(preset: str, batch: int, images: np.ndarray, texts: list[str]
     return step
 
 
-def vitrine_step(preset: str, batch: int, images: np.ndarray, texts: list[str], out: Path, **options):
+def vitrine_step(preset: str, batch: int, data: TrainingData, out: Path, **options):
     """`vitrine train`'s own step on the same images and texts, with the default recipe."""
-    states, masks = shared_encoder().token_states(texts)
-    null_state, null_mask = shared_encoder().token_states([""])
-    data = TrainingData(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), states.half(), masks,
-                        null_state[0], null_mask[0], texts)
     config = TrainConfig(**{**RECIPE, "preset": preset, "batch_size": batch, "steps": 10_000, **options})
     return Trainer(config, data, out).train_step
 
@@ -171,18 +168,18 @@ def main() -> None:
     for flag, rows in OPTIONAL.items():
         if getattr(args, flag):
             recipes.update(rows)
+    presets = args.presets.split(",")
     images = np.random.default_rng(0).integers(0, 256, (1024, 32, 32, 3), dtype=np.uint8)
-    texts = captions(len(images))
+    data = from_arrays(images, captions(len(images)), progress=False)  # text states encoded once, for all rows
     rows, steps = [], {}
     with tempfile.TemporaryDirectory() as tmp:
-        for preset in args.presets.split(","):
+        for preset in presets:
             for name, (kind, options) in recipes.items():
                 key = (preset, name)
                 if kind == "reference":
-                    steps[key] = reference_step(preset, args.batch, images, texts, **options)
+                    steps[key] = reference_step(preset, args.batch, images, data, **options)
                 else:
-                    steps[key] = vitrine_step(preset, args.batch, images, texts, Path(tmp) / f"{preset}-{len(steps)}",
-                                              **options)
+                    steps[key] = vitrine_step(preset, args.batch, data, Path(tmp) / f"{preset}-{len(steps)}", **options)
         for key, step in tqdm(steps.items(), desc="warm-up", unit="row"):
             for _ in range(args.warmup):  # the first steps also pay torch.compile's compile
                 step()
@@ -197,10 +194,9 @@ def main() -> None:
                         times[keys[i]].append(time.perf_counter() - start)
                         bar.update()
     rate = gemm_rate()
-    flops = {preset: unet_step_flops(preset, args.batch) for preset in args.presets.split(",")}
-    first = args.presets.split(",")[0]
-    reference = {preset: statistics.median(times[(preset, "diffusers recipe (reference)")])
-                 for preset in args.presets.split(",")}
+    flops = {preset: unet_step_flops(preset, args.batch) for preset in presets}
+    first = presets[0]
+    reference = {preset: statistics.median(times[(preset, "diffusers recipe (reference)")]) for preset in presets}
     for (preset, name), ts in times.items():
         median = statistics.median(ts)
         rows.append({"preset": preset, "recipe": name, "median_s": median, "img_s": args.batch / median,
