@@ -6,9 +6,11 @@ fast variant's images are from the plain fp32 ones for the same seeds). Each row
 `--repeats` timed calls after one warm-up call (which also pays torch.compile's compile time).
 
 Rows, all side by side in one run:
-- samplers: DPM-Solver++ 20 and 10 steps, DDIM 50, DDPM 1000 (the brief's ancestral process), plain fp32;
-- U-Net variants at DPM-Solver++ 20: bf16 weights, channels_last, torch.compile, and guidance
-  applied only for t/T ≥ 0.4 (`guidance_interval`, half-cost steps below it), and combinations.
+- samplers: DPM-Solver++ 20 and 10 steps, its SDE form at 20 (the pipeline's default sampler), DDIM
+  50, DDPM 1000 (the brief's ancestral process), plain fp32;
+- U-Net variants at 20 steps of `--sampler` (default: the pipeline's default sampler): bf16
+  weights, channels_last, torch.compile, torch.compile with frozen weights, and guidance applied
+  only for t/T ≥ 0.4 (`guidance_interval`, half-cost steps below it), and combinations.
 
     python bench/sample_speed.py --preset small --out bench/results/sample_speed.json
 """
@@ -24,20 +26,22 @@ from pathlib import Path
 import torch
 
 from vitrine.diffusion.models import build_unet
-from vitrine.diffusion.pipeline import VitrinePipeline, load_pipeline
+from vitrine.diffusion.pipeline import DEFAULT_SAMPLER, VitrinePipeline, load_pipeline
 from vitrine.diffusion.train import TrainConfig, make_noise_scheduler
 
 PROMPT = "a red striped t-shirt"
-SAMPLERS = [("dpm++", 20), ("dpm++", 10), ("ddim", 50), ("ddpm", 1000)]
-# name → (precision, channels_last, compile, guidance interval); all at DPM-Solver++ 20 steps
+SAMPLERS = [("dpm++", 20), ("dpm++", 10), ("dpm++sde", 20), ("ddim", 50), ("ddpm", 1000)]
+# name → (precision, channels_last, compile, freeze, guidance interval); all at 20 steps of --sampler
 VARIANTS = {
-    "fp32": ("fp32", False, False, (0.0, 1.0)),
-    "channels_last": ("fp32", True, False, (0.0, 1.0)),
-    "guidance t/T ≥ 0.4": ("fp32", False, False, (0.4, 1.0)),
-    "compile": ("fp32", False, True, (0.0, 1.0)),
-    "compile + guidance t/T ≥ 0.4": ("fp32", False, True, (0.4, 1.0)),
-    "bf16": ("bf16", False, False, (0.0, 1.0)),
-    "bf16 + compile": ("bf16", False, True, (0.0, 1.0)),
+    "fp32": ("fp32", False, False, False, (0.0, 1.0)),
+    "channels_last": ("fp32", True, False, False, (0.0, 1.0)),
+    "guidance t/T ≥ 0.4": ("fp32", False, False, False, (0.4, 1.0)),
+    "compile": ("fp32", False, True, False, (0.0, 1.0)),
+    "compile + guidance t/T ≥ 0.4": ("fp32", False, True, False, (0.4, 1.0)),
+    "compile, frozen weights": ("fp32", False, True, True, (0.0, 1.0)),
+    "compile, frozen weights + guidance t/T ≥ 0.4": ("fp32", False, True, True, (0.4, 1.0)),
+    "bf16": ("bf16", False, False, False, (0.0, 1.0)),
+    "bf16 + compile": ("bf16", False, True, False, (0.0, 1.0)),
 }
 
 
@@ -85,6 +89,7 @@ def main() -> None:
     parser.add_argument("--preset", default="small")
     parser.add_argument("--model", help="a saved pipeline folder instead of a fresh U-Net")
     parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--sampler", default=DEFAULT_SAMPLER, help=f"sampler of the variant rows (default {DEFAULT_SAMPLER})")
     parser.add_argument("--ddpm-batch", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-ddpm", action="store_true")
@@ -109,18 +114,18 @@ def main() -> None:
         print(f"{sampler:6} {steps:5} steps fp32: {seconds:.3f} s/image (batch {n})", flush=True)
 
     reference = None
-    for name, (precision, channels_last, compile, interval) in VARIANTS.items():
+    for name, (precision, channels_last, compile, freeze, interval) in VARIANTS.items():
         if (compile and args.skip_compile) or (precision == "bf16" and not bf16_useful):
             continue
-        pipe = make_pipe(args).with_sampler("dpm++").speed_up(precision, channels_last, compile)
+        pipe = make_pipe(args).with_sampler(args.sampler).speed_up(precision, channels_last, compile, freeze)
         seconds, images = timed(pipe, args.batch, 20, args.repeats, interval)
         reference = images if reference is None else reference
         # Same seeds, so the difference to the plain fp32 images is what the variant changes.
         diff = float((images - reference).abs().mean())
-        rows.append({"kind": "variant", "sampler": "dpm++", "steps": 20, "variant": name,
+        rows.append({"kind": "variant", "sampler": args.sampler, "steps": 20, "variant": name,
                      "images_per_call": args.batch, "seconds_per_image": seconds,
                      "mean_abs_pixel_diff_vs_fp32": diff})
-        print(f"dpm++ 20 {name:38}: {seconds:.3f} s/image, mean |Δpixel| vs fp32 {diff:.4f}", flush=True)
+        print(f"{args.sampler} 20 {name:46}: {seconds:.3f} s/image, mean |Δpixel| vs fp32 {diff:.4f}", flush=True)
     fp32 = next(r["seconds_per_image"] for r in rows if r["kind"] == "variant" and r["variant"] == "fp32")
     for r in rows:
         if r["kind"] == "variant":
