@@ -422,7 +422,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", type=int, default=8, help="images per prompt (more: slower, more precise)")
     p.add_argument("--prompts", type=int, default=52, help="prompts in the set (default 52)")
     p.add_argument("--subset-prompts", type=int, default=8, help="prompts for the DDPM-1000 comparison rows")
-    p.add_argument("--settings", help="sampler:steps:guidance[:subset],… (default: the full table)")
+    p.add_argument("--settings", help="sampler:steps:guidance[:subset][:from=LO],… (default: the full table); "
+                   "from=LO guides only while t/T ≥ LO")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="reports/generation")
     p.add_argument("--add", action="store_true",

@@ -32,10 +32,12 @@ class Setting:
     steps: int
     guidance: float
     subset: bool = False  # DDPM-1000 runs on the first `subset_prompts` prompts only
+    guidance_from: float = 0.0  # guidance only while t/T ≥ this (the pipeline's guidance_interval)
 
     @property
     def name(self) -> str:
-        return f"{self.sampler}-{self.steps}@{self.guidance:g}"
+        interval = f" (guided t/T ≥ {self.guidance_from:g})" if self.guidance_from else ""
+        return f"{self.sampler}-{self.steps}@{self.guidance:g}{interval}"
 
 
 # DPM-Solver++ in both forms: the ODE "dpm++" over steps × guidance, the SDE "dpm++sde" (the pipeline's
@@ -56,13 +58,23 @@ SAME_PROTOCOL = ("prompts", "samples_per_prompt", "subset_prompts", "model", "ce
 
 
 def parse_settings(text: str) -> tuple[Setting, ...]:
-    """'dpm++:20:3,ddim:50:3,ddpm:1000:3:subset' → Settings."""
+    """'dpm++:20:3,ddim:50:3,ddpm:1000:3:subset,dpm++sde:20:3:from=0.4' → Settings."""
     out = []
+    usage = "want sampler:steps:guidance[:subset][:from=LO] (LO in [0, 1]: guidance only while t/T ≥ LO)"
     for part in text.split(","):
         fields = part.strip().split(":")
-        if len(fields) not in (3, 4) or (len(fields) == 4 and fields[3] != "subset"):
-            raise ValueError(f"setting {part!r}: want sampler:steps:guidance[:subset]")
-        out.append(Setting(fields[0], int(fields[1]), float(fields[2]), len(fields) == 4))
+        options = fields[3:]
+        lows = [o[len("from="):] for o in options if o.startswith("from=")]
+        if len(fields) < 3 or any(o != "subset" and not o.startswith("from=") for o in options) or len(lows) > 1:
+            raise ValueError(f"setting {part!r}: {usage}")
+        try:
+            setting = Setting(fields[0], int(fields[1]), float(fields[2]), "subset" in options,
+                              float(lows[0]) if lows else 0.0)
+        except ValueError:
+            raise ValueError(f"setting {part!r}: {usage}") from None
+        if not 0 <= setting.guidance_from <= 1:
+            raise ValueError(f"setting {part!r}: {usage}")
+        out.append(setting)
     return tuple(out)
 
 
@@ -93,7 +105,8 @@ def generate(pipe, prompts: list[Prompt], samples: int, setting: Setting, seed: 
     for prompt in tqdm(prompts, desc=f"sample {setting.name}", unit="prompt", disable=not progress, leave=False):
         generators = [torch.Generator().manual_seed(seed + j) for j in range(samples)]
         out.append(pipe(prompt.text, num_images_per_prompt=samples, num_inference_steps=setting.steps,
-                        guidance_scale=setting.guidance, generator=generators, output_type="pt").images)
+                        guidance_scale=setting.guidance, generator=generators, output_type="pt",
+                        guidance_interval=(setting.guidance_from, 1.0)).images)
     return torch.cat(out)
 
 
@@ -143,7 +156,8 @@ def evaluate_generation(pipe, evaluator: Evaluator, arrays, settings=DEFAULT_SET
                     {k: v[keep] for k, v in _targets(group, samples).items()})
         rows.append({
             "setting": setting.name, "sampler": setting.sampler, "steps": setting.steps,
-            "guidance": setting.guidance, "subset": setting.subset, "images": len(images),
+            "guidance": setting.guidance, "guidance_from": setting.guidance_from, "subset": setting.subset,
+            "images": len(images),
             "seconds_per_image": seconds / len(images), "accuracy": accuracy,
             "accuracy_vs_ceiling": {k: v / max(ref["ceiling"][k], 1e-9) for k, v in accuracy.items()},
             "accuracy_by_wording": by_wording,
@@ -161,7 +175,9 @@ def pick_guidance(rows: list[dict], samplers: tuple[str, ...] = (DEFAULT_SAMPLER
                   steps: int = 20) -> dict | None:
     """The full-set row of the first of `samplers` the report holds, at `steps`, with the best mean
     attribute accuracy among those whose diversity is ≥ 50 % of real; lower FID breaks ties.
-    Without rows at `steps`, the step count with the most guidance values stands in."""
+    Without rows at `steps`, the step count with the most guidance values stands in. Rows with a
+    guidance interval are not candidates: the pipeline guides every step unless asked otherwise."""
+    rows = [r for r in rows if not r.get("guidance_from")]
     sampler = next((s for s in samplers if any(r["sampler"] == s and not r["subset"] for r in rows)), None)
     same_sampler = [r for r in rows if r["sampler"] == sampler and not r["subset"]]
     if not same_sampler:

@@ -15,7 +15,7 @@ def quality_plots(rows: list[dict], out: Path) -> Path:
     forms = [f for f in FORMS if any(r["sampler"] == f and not r["subset"] for r in rows)] or list(FORMS)[:1]
     fig, axes = plt.subplots(len(forms), 2, figsize=(10, 3.6 * len(forms)), dpi=100, squeeze=False)
     for form, pair in zip(forms, axes):
-        full = [r for r in rows if not r["subset"] and r["sampler"] == form]
+        full = [r for r in rows if not r["subset"] and r["sampler"] == form and not r.get("guidance_from")]
         panels = (("steps", [r for r in full if r["guidance"] == 3.0]),
                   ("guidance", [r for r in full if r["steps"] == 20]))
         for ax, (x_name, subset) in zip(pair, panels):
