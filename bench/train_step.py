@@ -136,8 +136,19 @@ def reference_step(preset: str, batch: int, images: np.ndarray, data: TrainingDa
 
 def vitrine_step(preset: str, batch: int, data: TrainingData, out: Path, **options):
     """`vitrine train`'s own step on the same images and texts, with the default recipe."""
+    # accelerate keeps one process-wide state, so a second Accelerator with another mixed_precision
+    # cannot be made in this process; the bf16 row wraps the fp32 step in the same CPU autocast
+    # that `Accelerator(mixed_precision="bf16").autocast()` enters.
+    bf16 = options.pop("precision", "fp32") == "bf16"
     config = TrainConfig(**{**RECIPE, "preset": preset, "batch_size": batch, "steps": 10_000, **options})
-    return Trainer(config, data, out).train_step
+    step = Trainer(config, data, out).train_step
+    if not bf16:
+        return step
+
+    def bf16_step():
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            return step()
+    return bf16_step
 
 
 RECIPES = {

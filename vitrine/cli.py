@@ -208,7 +208,7 @@ def cmd_generate(args) -> int:
     from vitrine.diffusion.grid import save_grid
     from vitrine.diffusion.pipeline import load_pipeline
     try:
-        pipe = load_pipeline(args.model, sampler=args.sampler)
+        pipe = load_pipeline(args.model, sampler=args.sampler).speed_up(args.precision)
         steps = args.steps or (1000 if args.sampler == "ddpm" else 20)
         generators = [torch.Generator().manual_seed(args.seed + i) for i in range(args.n)]
         images = pipe(args.prompt, negative_prompt=args.negative, num_images_per_prompt=args.n,
@@ -354,8 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add_verb(verbs, "train", help="train the text-to-image diffusion model on the catalog's photos")
     p.add_argument("--preset", default="default", choices=["tiny", "quick", "default", "finetune"],
-                   help="recipe: tiny (tests), quick (short run), default (from scratch), finetune (the shipped "
-                        "model: the committed ε checkpoint fine-tuned to v-prediction)")
+                   help="recipe: tiny (tests), quick (10 minutes), default (the shipped model's, ~1 h on 2 cores), "
+                        "finetune (the previous `small` model's: the committed ε checkpoint fine-tuned to v-prediction)")
     p.add_argument("--init-from", help="start from this training checkpoint's EMA weights")
     p.add_argument("--model", choices=UNET_PRESETS, help="U-Net preset (overrides the recipe's)")
     p.add_argument("--schedule", choices=["brief", "ddpm", "cosine"])
@@ -399,6 +399,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--negative", help="negative prompt")
     p.add_argument("--seed", type=int, default=0, help="seed of the first image; image i uses seed+i")
     p.add_argument("--model", default="models/vitrine-fashion-32", help="saved pipeline folder")
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                   help="U-Net precision: bf16 halves the sampling time on CPUs with AMX (docs/bench-sample.md) "
+                        "and is ~100× slower on CPUs without; default fp32")
     p.add_argument("-o", "--output", default="generated.png")
     p.set_defaults(func=cmd_generate)
 

@@ -18,6 +18,9 @@ def test_train_tiny_then_generate(tmp_path, fmnist_dir, capsys):
     assert main(["generate", "a red t-shirt", "-n", "2", "--steps", "3", "--model", str(run / "pipeline"),
                  "-o", str(grid)]) == 0
     assert Image.open(grid).size == (2 * 128, 128)
+    assert main(["generate", "a red t-shirt", "-n", "1", "--steps", "2", "--precision", "bf16", "--model",
+                 str(run / "pipeline"), "-o", str(tmp_path / "bf16.png")]) == 0
+    assert "1 images for 'a red t-shirt'" in capsys.readouterr().out
     assert main(["generate", "a red t-shirt", "--sampler", "warp", "--model", str(run / "pipeline")]) == 2
     assert "unknown sampler" in capsys.readouterr().err
 

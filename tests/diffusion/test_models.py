@@ -37,9 +37,11 @@ def attention_layouts(unet) -> list[tuple[int, int]]:
 def test_head_layouts():
     import json
     from pathlib import Path
-    # `small` keeps the shipped checkpoint's layout: diffusers reads attention_head_dim as heads.
+    # `small` keeps the previous shipped checkpoint's layout: diffusers reads attention_head_dim as heads.
+    previous = json.loads(Path("models/vitrine-fashion-32-small/unet/config.json").read_text())
+    assert previous["attention_head_dim"] == unet_config("small")["attention_head_dim"] == 32
     shipped = json.loads(Path("models/vitrine-fashion-32/unet/config.json").read_text())
-    assert shipped["attention_head_dim"] == unet_config("small")["attention_head_dim"] == 32
+    assert shipped["attention_head_dim"] == list(unet_config("mini")["attention_head_dim"]) == [1, 1, 2]
     assert set(attention_layouts(build_unet("small"))) == {(32, 2), (32, 4)}
     # small-hd32: the same parameters, with 32-dimensional heads at every level.
     fast = build_unet("small-hd32")
@@ -55,3 +57,14 @@ def test_quick_recipe_trains_the_mini_unet():
     mini = build_unet("mini")
     assert 1e6 < sum(p.numel() for p in mini.parameters()) < 2e6
     assert {d for _, d in attention_layouts(mini)} == {32}
+
+
+def test_default_recipe_is_the_shipped_models():
+    """`vitrine train --preset default` is the command the model card gives: same config as shipped."""
+    import json
+    from dataclasses import asdict
+    from pathlib import Path
+
+    from vitrine.diffusion.train import TRAIN_PRESETS, TrainConfig
+    shipped = json.loads(Path("models/vitrine-fashion-32/training_config.json").read_text())
+    assert asdict(TrainConfig.from_dict(TRAIN_PRESETS["default"])) == {**shipped, "threads": 0}

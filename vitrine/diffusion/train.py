@@ -77,21 +77,23 @@ class TrainConfig:
 
 
 # Named recipes for `vitrine train --preset`; any field can still be overridden by its own flag.
-# `default` and `quick` share one recipe — cosine schedule, v-prediction, Min-SNR-5 — chosen after the
-# cosine + ε run of session 2 gave tinted, speckled backgrounds (docs/diffusion.md). `quick` trains the
-# `mini` U-Net (16/32/64 channels, 1.5 M parameters, ~3× the img/s of `small` in bench/train_step.py)
-# at batch 16: in a fixed 10–11 minutes of CPU, more optimizer updates beat a bigger network
-# (docs/diffusion.md compares the sizings tried: small-hd32 at 32×450, 16×900 and 8×1,600 steps,
-# mini at 16×2,000).
-RECIPE = {"preset": "small", "schedule": "cosine", "prediction": "v_prediction", "snr_gamma": 5.0, "lr": 5e-4}
+# All share one recipe — cosine schedule, v-prediction, Min-SNR-5 — chosen after the cosine + ε run of
+# session 2 gave tinted, speckled backgrounds (docs/diffusion.md). `default` (the shipped model,
+# models/vitrine-fashion-32: ≈ 62 min on 2 cores) and `quick` (10 minutes) train the `mini` U-Net
+# (16/32/64 channels, 1.5 M parameters, ~3× the img/s of `small` in bench/train_step.py): on a CPU,
+# more optimizer updates of a smaller network beat fewer of a bigger one (docs/diffusion.md compares
+# the sizings tried), and `mini` samples ~4× faster.
+RECIPE = {"preset": "mini", "schedule": "cosine", "prediction": "v_prediction", "snr_gamma": 5.0, "lr": 1e-3,
+          "warmup_steps": 100, "checkpoint_every": 500}
 TRAIN_PRESETS = {
     "tiny": {"preset": "tiny", "steps": 60, "batch_size": 8, "warmup_steps": 10, "checkpoint_every": 30},
-    "quick": {**RECIPE, "preset": "mini", "batch_size": 16, "steps": 2400, "warmup_steps": 100, "lr": 1e-3,
-              "checkpoint_every": 500},
-    "default": {**RECIPE, "steps": 4000, "warmup_steps": 300},
-    # The shipped model: session 2's cosine + ε run (checkpoints/default, step 2,750) fine-tuned to
-    # the v-prediction recipe, as Stable Diffusion 2-v was fine-tuned from its ε model.
-    "finetune": {**RECIPE, "steps": 1500, "warmup_steps": 100, "init_from": "checkpoints/default/checkpoint.safetensors"},
+    "quick": {**RECIPE, "batch_size": 16, "steps": 2400},
+    "default": {**RECIPE, "batch_size": 32, "steps": 10000},
+    # The previous shipped model (models/vitrine-fashion-32-small): session 2's cosine + ε run of the
+    # `small` U-Net (checkpoints/default, step 2,750) fine-tuned to the v-prediction recipe, as Stable
+    # Diffusion 2-v was fine-tuned from its ε model.
+    "finetune": {**RECIPE, "preset": "small", "lr": 5e-4, "checkpoint_every": 250, "steps": 1500,
+                 "init_from": "checkpoints/default/checkpoint.safetensors"},
 }
 
 
