@@ -22,6 +22,12 @@ def test_unet_preset_choices_match_the_models():
     assert UNET_PRESETS == list(PRESETS)
 
 
+def test_train_recipe_choices_match_the_trainer():
+    from vitrine.cli import TRAIN_RECIPES
+    from vitrine.diffusion.train import TRAIN_PRESETS
+    assert TRAIN_RECIPES == list(TRAIN_PRESETS)
+
+
 def test_demo_verbs_on_a_tiny_catalog(tmp_path, fmnist_dir, capsys):
     data = str(tmp_path / "data")
     common = ["--data-dir", data, "--quiet"]

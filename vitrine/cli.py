@@ -10,6 +10,7 @@ from pathlib import Path
 
 # vitrine.diffusion.models.PRESETS, named here so `--help` need not import torch (a test keeps them equal)
 UNET_PRESETS = ["tiny", "small", "small-hd32", "mini", "base"]
+TRAIN_RECIPES = ["tiny", "quick", "default", "finetune"]  # vitrine.diffusion.train.TRAIN_PRESETS (a test checks)
 
 
 def _store(args):
@@ -353,7 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_stats)
 
     p = add_verb(verbs, "train", help="train the text-to-image diffusion model on the catalog's photos")
-    p.add_argument("--preset", default="default", choices=["tiny", "quick", "default", "finetune"],
+    p.add_argument("--preset", default="default", choices=TRAIN_RECIPES,
                    help="recipe: tiny (tests), quick (10 minutes), default (the shipped model's, ~1 h on 2 cores), "
                         "finetune (the previous `small` model's: the committed ε checkpoint fine-tuned to v-prediction)")
     p.add_argument("--init-from", help="start from this training checkpoint's EMA weights")
