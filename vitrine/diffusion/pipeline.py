@@ -87,8 +87,7 @@ class VitrinePipeline(DiffusionPipeline):
 
     def encode(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """Token states and masks for `texts`, running the encoder once per distinct text: a call for
-        n images of one prompt encodes two texts (prompt and ∅), not 2n (at 16 images per call the
-        repeats cost ≈ 8 % of a sampling call on the quick model, bench/sample_speed.py)."""
+        n images of one prompt encodes two texts (prompt and ∅), not 2n."""
         distinct = list(dict.fromkeys(texts))
         states, masks = self.text_encoder.token_states(distinct)
         if len(distinct) == len(texts):
