@@ -1,8 +1,10 @@
 """The verbs end to end on a tiny catalog, in process."""
 
+import argparse
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from PIL import Image
 
@@ -16,16 +18,39 @@ def test_help_is_instant_and_imports_nothing_heavy():
     assert out.strip() == "[]"
 
 
-def test_unet_preset_choices_match_the_models():
-    from vitrine.cli import UNET_PRESETS
+def test_unet_preset_names_match_the_models():
+    from vitrine.diffusion.config import UNET_PRESETS
     from vitrine.diffusion.models import PRESETS
     assert UNET_PRESETS == list(PRESETS)
 
 
-def test_train_recipe_choices_match_the_trainer():
-    from vitrine.cli import TRAIN_RECIPES
-    from vitrine.diffusion.train import TRAIN_PRESETS
-    assert TRAIN_RECIPES == list(TRAIN_PRESETS)
+def test_import_format_choices_match_the_importers():
+    from vitrine.catalog.cli import IMPORT_FORMATS
+    from vitrine.catalog.importers import FORMATS
+    assert IMPORT_FORMATS == list(FORMATS)
+
+
+def _all_parsers(parser):
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _all_parsers(sub)
+
+
+def test_every_option_has_help_text():
+    from vitrine.cli import build_parser
+    missing = [f"{p.prog} {a.option_strings or a.dest}" for p in _all_parsers(build_parser()) for a in p._actions
+               if not a.help and not isinstance(a, argparse._SubParsersAction)]
+    assert missing == []
+
+
+def test_each_package_registers_its_own_verbs():
+    from vitrine.cli import build_parser
+    verbs = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+    assert {"catalog", "shoppers", "import", "stats", "store", "train", "diffusion", "generate", "evaluator",
+            "eval", "fit", "recommend", "similar", "demo"} <= set(verbs)
+    assert len(Path("vitrine/cli.py").read_text().splitlines()) < 100
 
 
 def test_demo_verbs_on_a_tiny_catalog(tmp_path, fmnist_dir, capsys):
@@ -56,12 +81,13 @@ def test_catalog_build_refuses_to_overwrite_another_shop(tmp_path, fmnist_dir, c
     data = ["--data-dir", str(tmp_path / "data"), "-q"]
     assert main(data + ["import", "generic", str(shop)]) == 0
     assert main(data + ["catalog", "build", "--fashion-dir", str(fmnist_dir)]) == 2
-    assert "--force" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--force" in err and "1 generic items" in err
 
 
 def test_import_failure_exit_code_and_message(tmp_path, capsys):
     (tmp_path / "items.csv").write_text("item_id,title\n,\n")
-    assert main(["--data-dir", str(tmp_path / "d"), "-q", "import", "generic", str(tmp_path), "--strict"]) == 1
+    assert main(["--data-dir", str(tmp_path / "d"), "-q", "import", "generic", str(tmp_path), "--strict"]) == 2
     err = capsys.readouterr().err
     assert "nothing was stored" in err and "items.csv:2: item_id" in err
 

@@ -13,8 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import torch
-from safetensors.torch import save_file
 
 
 @contextmanager
@@ -31,8 +29,9 @@ def replacing(path: str | Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def save_safetensors(tensors: dict[str, torch.Tensor], path: str | Path, metadata: dict[str, str] | None = None) -> Path:
-    """safetensors.save_file, atomically."""
+def save_safetensors(tensors: dict, path: str | Path, metadata: dict[str, str] | None = None) -> Path:
+    """safetensors.save_file, atomically (torch loads only here: text writes stay light)."""
+    from safetensors.torch import save_file
     with replacing(path) as tmp:
         save_file(tensors, str(tmp), metadata=metadata)
     return Path(path)

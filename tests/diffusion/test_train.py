@@ -50,10 +50,10 @@ def test_same_seed_same_losses_other_seed_differs(handful, tmp_path):
     assert runs[0] == runs[1] and runs[0] != runs[2]
 
 
-@pytest.mark.parametrize("field,value", [("preset", "huge"), ("schedule", "quadratic"), ("precision", "fp8"),
-                                         ("steps", 0)])
-def test_bad_config_is_refused(field, value):
-    with pytest.raises(ValueError, match=field):
+@pytest.mark.parametrize("field,value,flag", [("preset", "huge", "--unet"), ("schedule", "quadratic", "--schedule"),
+                                              ("precision", "fp8", "--precision"), ("steps", 0, "--steps")])
+def test_bad_config_is_refused_naming_the_flag(field, value, flag):
+    with pytest.raises(ValueError, match=flag):
         _config(**{field: value}).validate()
 
 

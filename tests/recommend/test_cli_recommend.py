@@ -30,3 +30,38 @@ def test_eval_recommend_quick_writes_the_report(shop, features, tmp_path, capsys
     assert {"random", "popularity", "ALS (implicit)", "oracle (true preferences)"} <= models
     assert any(m in ("multimodal (text)", "multimodal (text + recency)") for m in models)  # the text-only ablation
     assert (out / "metrics.md").read_text().startswith("# Recommendation report")
+
+
+def test_fit_defaults_are_the_configuration_the_report_chose():
+    from pathlib import Path
+
+    from vitrine.recommend.config import MultimodalConfig
+    report = json.loads(Path("reports/recommend/metrics.json").read_text())
+    chosen = {row["model"]: row["params"] for row in report["tuning"] if row.get("chosen")}
+    network, als = chosen["multimodal"], chosen["ALS (implicit)"]
+    defaults = MultimodalConfig()
+    assert {k: getattr(defaults, k) for k in network} == network
+    # the ALS block uses the tuned ALS's settings (report.py passes them on)
+    assert (defaults.cf_factors, defaults.cf_regularization, defaults.cf_alpha) == (
+        als["factors"], als["regularization"], als["alpha"])
+
+
+def test_counts_below_one_are_refused_naming_the_flag(shop, tmp_path, capsys):
+    data = ["--data-dir", str(shop.data_dir), "-q"]
+    assert main(data + ["recommend", "u-00003", "--per-category", "0"]) == 2
+    assert "--per-category" in capsys.readouterr().err
+    assert main(data + ["recommend", "u-00003", "-k", "-3"]) == 2
+    assert "-k" in capsys.readouterr().err
+
+
+def test_a_garbage_model_file_is_named(shop, tmp_path, capsys):
+    folder = tmp_path / "garbage"
+    folder.mkdir()
+    (folder / "model.safetensors").write_bytes(b"\x00" * 100)
+    (folder / "model.json").write_text('{"name": "x", "config": {}, "user_ids": ["a"], "item_ids": ["b"]}')
+    assert main(["--data-dir", str(shop.data_dir), "recommend", "a", "--model", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "model.safetensors" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    (folder / "model.json").write_text("{not json")
+    assert main(["--data-dir", str(shop.data_dir), "recommend", "a", "--model", str(folder)]) == 2
+    assert "model.json" in capsys.readouterr().err

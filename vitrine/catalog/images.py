@@ -2,7 +2,11 @@
 
 The same bytes always land at the same path, so re-imports and duplicate photos cost nothing.
 A `batch()` remembers the files it created and deletes them if the surrounding load fails, so a
-failed import leaves the image folder exactly as it was.
+failed import leaves the image folder exactly as it was. A process killed mid-load cannot clean
+up, so a batch first writes each path it is about to create into a journal,
+images/.pending/<pid>-<random>.txt, and deletes the journal when the load ends; the next load
+(`Store.sweep_pending`) deletes the files a dead process's journal lists that no row points to.
+Files are written with the permissions the umask allows (0666 & ~umask), as `open()` would.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import tempfile
+import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,10 +63,30 @@ def encode_png(pixels) -> bytes:
     return buffer.getvalue()
 
 
+PENDING_DIR = ".pending"
+
+
+def _file_mode() -> int:
+    """0666 masked by the process umask (read without changing it for good)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @dataclass
 class ImageBatch:
     store: "ImageStore"
     created: list[Path] = field(default_factory=list)
+    journal: Path | None = None
+
+    def _note(self, *paths: Path) -> None:
+        """Record paths in the journal before they exist, so a kill leaves a list of what to sweep."""
+        if self.journal is None:
+            folder = self.store.root / "images" / PENDING_DIR
+            folder.mkdir(parents=True, exist_ok=True)
+            self.journal = folder / f"{os.getpid()}-{secrets.token_hex(6)}.txt"
+        with open(self.journal, "a") as f:
+            f.write("".join(f"{p.relative_to(self.store.root).as_posix()}\n" for p in paths))
 
     def put(self, data: bytes) -> StoredImage:
         width, height, fmt = inspect(data)
@@ -74,8 +98,10 @@ class ImageBatch:
         rel = Path("images") / sha[:2] / sha[2:4] / f"{sha}.{FORMAT_EXT[fmt]}"
         target = self.store.root / rel
         if not target.exists():
+            tmp = target.with_name(f".tmp-{os.getpid()}-{secrets.token_hex(4)}-{target.name}")
+            self._note(tmp, target)
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _file_mode())
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
             os.replace(tmp, target)  # atomic: a reader never sees half a file
@@ -91,6 +117,18 @@ class ImageBatch:
                 except OSError:
                     break
         self.created.clear()
+        self.finish()
+
+    def finish(self) -> None:
+        """The load ended (committed or rolled back): its journal is no longer needed."""
+        if self.journal is not None:
+            self.journal.unlink(missing_ok=True)
+            for folder in (self.journal.parent, self.journal.parent.parent):  # .pending/, then images/, once empty
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+            self.journal = None
 
 
 class ImageStore:
@@ -105,10 +143,32 @@ class ImageStore:
         except BaseException:
             batch.rollback()
             raise
+        batch.finish()
+
+    def pending_journals(self) -> list[Path]:
+        folder = self.root / "images" / PENDING_DIR
+        return sorted(folder.glob("*.txt")) if folder.is_dir() else []
+
+    def files(self) -> list[Path]:
+        """Every file under images/ except the journals (temporary files included)."""
+        folder = self.root / "images"
+        if not folder.is_dir():
+            return []
+        return [p for p in folder.rglob("*") if p.is_file() and PENDING_DIR not in p.relative_to(folder).parts]
+
+    def inside(self, rel_path: str) -> bool:
+        """Whether a stored relative path stays inside the images folder."""
+        try:
+            self.resolve(rel_path)
+        except ValueError:
+            return False
+        return True
 
     def resolve(self, rel_path: str) -> Path:
         """Absolute path of a stored image; refuses anything outside the images folder."""
         base = (self.root / "images").resolve()
+        if "\x00" in rel_path:
+            raise ValueError(f"image path {rel_path!r} contains a NUL byte")
         path = (self.root / rel_path).resolve()
         if not path.is_relative_to(base):
             raise ValueError(f"image path {rel_path!r} lies outside {base}")

@@ -37,6 +37,7 @@ def save_catalog(store: Store, catalog: Catalog, seed: int, progress: bool = Tru
         load.attach_images(links)
         load.set_meta("catalog", {"source": "fashion-mnist", "seed": seed, "items": len(catalog),
                                   "image_size": 32, "arrays": ARRAYS_FILE})
+    store.prune_images()  # the replaced rows' photos, now pointed to by nothing
     cache = store.data_dir / ARRAYS_FILE
     with replacing(cache) as tmp:
         np.savez_compressed(tmp, images=catalog.images, category=catalog.category, colour=catalog.colour,
@@ -48,7 +49,10 @@ def load_catalog_arrays(store: Store):
     meta = store.get_meta("catalog")
     if not meta or meta.get("source") != "fashion-mnist":
         raise LookupError(f"{store.data_dir}: no Fashion-MNIST catalog; run `vitrine catalog build` first")
-    return np.load(store.data_dir / meta["arrays"])
+    path = store.data_dir / meta["arrays"]
+    if not path.exists():
+        raise LookupError(f"{path}: the catalog's array cache is missing; run `vitrine catalog build` again")
+    return np.load(path)
 
 
 def save_shopper_log(store: Store, log: ShopperLog, item_ids: list[str], progress: bool = True) -> None:
@@ -57,15 +61,10 @@ def save_shopper_log(store: Store, log: ShopperLog, item_ids: list[str], progres
     events = np.array(ShopperLog.EVENT_NAMES)[log.event]
     user_ids = [f"u-{u:05d}" for u in range(len(log.activity))]
     ids = np.array(item_ids, dtype=object)
-    item_table = schema.Item.__table__
+    new_ids = [item_ids[i] for i in log.new_items]
     with store.loading() as load:
-        for model in (schema.Interaction, schema.User):
-            load.conn.execute(model.__table__.delete())
-        load.conn.execute(item_table.update().values(is_new=False, launched_at=None))
-        new_ids = [item_ids[i] for i in log.new_items]
-        for start in range(0, len(new_ids), 900):
-            load.conn.execute(item_table.update().where(item_table.c.id.in_(new_ids[start:start + 900]))
-                              .values(is_new=True, launched_at=cfg.valid_end_ms))
+        load.replace_users_and_events()
+        load.mark_new_items(new_ids, cfg.valid_end_ms)
         load.insert(schema.User, [{"id": uid, "attributes": {"simulated": True},
                                    "true_preferences": log.true_preferences(u)} for u, uid in enumerate(user_ids)])
         user_col = np.array(user_ids, dtype=object)[log.user]

@@ -7,10 +7,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import case, func, select
-
+from vitrine.atomic import write_text
 from vitrine.catalog import schema
-from vitrine.catalog.splits import new_item_ids, split_of
+from vitrine.catalog.splits import split_of
 from vitrine.catalog.store import Store
 
 
@@ -19,31 +18,20 @@ def _iso(ms: int) -> str:
 
 
 def summarize(store: Store) -> dict:
-    items = schema.Item.__table__
-    with store.engine.connect() as conn:
-        by_column = {
-            name: dict(conn.execute(select(items.c[name], func.count()).group_by(items.c[name])
-                                    .order_by(func.count().desc())).all())
-            for name in ("source", "category", "colour", "pattern")
-        }
-        with_photo = conn.execute(select(func.count(func.distinct(schema.ItemImage.__table__.c.item_id)))).scalar_one()
+    counts = store.summary_counts()
     summary = {
         "data_dir": str(store.data_dir),
-        "items": store.count(items), "items_with_photo": with_photo,
+        "items": store.count(schema.Item.__table__), "items_with_photo": counts["with_photo"],
         "images": store.count(schema.Image.__table__),
         "users": store.count(schema.User.__table__),
         "events": store.event_counts(),
-        "items_by": {k: {str(name): n for name, n in v.items()} for k, v in by_column.items()},
+        "items_by": {k: {str(name): n for name, n in v.items()} for k, v in counts["by_column"].items()},
         "generated_images": store.count(schema.GeneratedImage.__table__),
     }
-    inter = schema.Interaction.__table__
-    with store.engine.connect() as conn:
-        first, last = conn.execute(select(func.min(inter.c.ts), func.max(inter.c.ts))).one()
-        if first is None:
-            return summary
-        per_item = np.array(conn.execute(select(func.count()).select_from(inter).group_by(inter.c.item_id)).scalars().all())
-        per_user = np.array(conn.execute(select(func.count()).select_from(inter).group_by(inter.c.user_id)).scalars().all())
-    summary["time_range"] = [_iso(first), _iso(last)]
+    if counts["first_ts"] is None:
+        return summary
+    per_item, per_user = counts["per_item"], counts["per_user"]
+    summary["time_range"] = [_iso(counts["first_ts"]), _iso(counts["last_ts"])]
     ranked = np.sort(per_item)[::-1]
     top = max(len(ranked) // 100, 1)
     summary["popularity"] = {
@@ -61,33 +49,24 @@ def summarize(store: Store) -> dict:
         split = split_of(store)
     except LookupError:
         return summary
-    part = case((inter.c.ts < split.train_end_ms, "train"), (inter.c.ts < split.valid_end_ms, "valid"),
-                else_="test")
-    new_item = inter.c.item_id.in_(select(items.c.id).where(items.c.is_new.is_(True)))
-    with store.engine.connect() as conn:
-        counts = dict(conn.execute(select(part, func.count()).group_by(part)).all())
-        new_counts = dict(conn.execute(select(part, func.count()).where(new_item).group_by(part)).all())
+    by_period, new_by_period = store.events_by_period(split.train_end_ms, split.valid_end_ms)
     summary["split"] = {"train_end": _iso(split.train_end_ms), "valid_end": _iso(split.valid_end_ms),
-                        **{name: int(counts.get(name, 0)) for name in ("train", "valid", "test")}}
+                        **{name: int(by_period.get(name, 0)) for name in ("train", "valid", "test")}}
     summary["new_items"] = {
-        "count": len(new_item_ids(store)), "test_events": int(new_counts.get("test", 0)),
-        "train_or_valid_events": int(new_counts.get("train", 0) + new_counts.get("valid", 0)),
+        "count": len(store.new_item_ids()), "test_events": int(new_by_period.get("test", 0)),
+        "train_or_valid_events": int(new_by_period.get("train", 0) + new_by_period.get("valid", 0)),
     }
     return summary
 
 
 def _preference_check(store: Store) -> dict:
-    """For simulated shoppers: how often a purchase falls in the buyer's true top category."""
-    users, items, inter = schema.User.__table__, schema.Item.__table__, schema.Interaction.__table__
-    with store.engine.connect() as conn:
-        prefs = conn.execute(select(users.c.id, users.c.true_preferences)
-                             .where(users.c.true_preferences.is_not(None))).all()
-        if not prefs:
-            return {}
-        top = {uid: max(p["category"], key=p["category"].get) for uid, p in prefs}
-        bought = conn.execute(select(inter.c.user_id, items.c.category)
-                              .join(items, items.c.id == inter.c.item_id)
-                              .where(inter.c.event == "purchase")).all()
+    """For simulated shoppers: how often a purchase falls in the buyer's true top category. Shops
+    without true preferences (every imported one) get nothing."""
+    top = {uid: max(p["category"], key=p["category"].get)
+           for uid, p in store.true_preferences().items() if isinstance(p, dict) and p.get("category")}
+    if not top:
+        return {}
+    bought = store.purchases_with_category()
     hits = [top[u] == c for u, c in bought if u in top]
     n_categories = len({c for _, c in bought}) or 1
     return {"purchases_in_true_top_category": round(sum(hits) / max(len(hits), 1), 4),
@@ -127,9 +106,8 @@ def to_markdown(summary: dict) -> str:
 
 def write_summary(store: Store, folder: Path | None = None) -> tuple[Path, Path, dict]:
     folder = Path(folder or store.data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
     summary = summarize(store)
     json_path, md_path = folder / "stats.json", folder / "stats.md"
-    json_path.write_text(json.dumps(summary, indent=2) + "\n")
-    md_path.write_text(to_markdown(summary))
+    write_text(json_path, json.dumps(summary, indent=2) + "\n")
+    write_text(md_path, to_markdown(summary))
     return json_path, md_path, summary

@@ -2,23 +2,36 @@
 
 Every load runs inside `store.loading()`: one database transaction and one image batch. If
 anything inside raises, the transaction rolls back and the new image files are deleted, so the
-store is exactly as it was before.
+store is exactly as it was before. A load killed outright leaves a journal of the files it was
+writing; the next load sweeps the ones no row points to (`sweep_pending`), and `check()` reports
+orphans, missing files and database integrity.
+
+Every query the rest of Vitrine needs is a method here, so no other module writes SQL.
 """
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Connection, create_engine, delete, event, func, insert, select
+from sqlalchemy import Connection, create_engine, delete, event, func, insert, inspect, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
 from vitrine import config
 from vitrine.catalog import schema
 from vitrine.catalog.images import ImageBatch, ImageStore, StoredImage
 
 INSERT_CHUNK = 20_000
+IN_CHUNK = 900  # IDs per IN (…) clause: under SQLite's bound-parameter limit
+BUSY_SECONDS = float(os.environ.get("VITRINE_BUSY_TIMEOUT", "30"))  # how long a writer waits for another
+
+
+class StoreError(Exception):
+    """The store cannot be opened or used as asked; the message says why in one line."""
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -26,33 +39,176 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")    # readers don't block the writer
     cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, much faster bulk loads
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
     cursor.close()
 
 
+def _chunks(values: list, size: int = IN_CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _is_busy(exc: Exception) -> bool:
+    return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
+
+
+@dataclass
+class CheckResult:
+    """What `Store.check` found; `repaired` lists what it removed."""
+
+    orphan_files: list[str] = field(default_factory=list)
+    temporary_files: list[str] = field(default_factory=list)
+    stale_journals: list[str] = field(default_factory=list)
+    missing_files: list[str] = field(default_factory=list)
+    database: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> int:
+        removed = set(self.repaired)
+        leftover = [p for p in self.orphan_files + self.temporary_files + self.stale_journals if p not in removed]
+        return len(leftover) + len(self.missing_files) + len(self.database)
+
+
 class Store:
-    def __init__(self, data_dir: str | Path | None = None, db_url: str | None = None):
+    def __init__(self, data_dir: str | Path | None = None, db_url: str | None = None, create: bool = True):
         self.data_dir = config.data_dir(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.data_dir.exists() and not self.data_dir.is_dir():
+            raise StoreError(f"--data-dir {self.data_dir}: is a file, not a folder")
         self.url = config.db_url(self.data_dir, db_url)
-        self.engine: Engine = create_engine(self.url)
+        sqlite_file = self.data_dir / "vitrine.db" if db_url is None and not os.environ.get("VITRINE_DB_URL") else None
+        if not create and sqlite_file is not None and not sqlite_file.exists():
+            raise StoreError(f"--data-dir {self.data_dir}: no store here (build a catalog or import a shop first, "
+                             "or point --data-dir / $VITRINE_DATA_DIR at an existing one)")
+        try:
+            self.engine: Engine = create_engine(self.url)
+        except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+            raise StoreError(f"--db-url {self.url!r}: not a usable database URL ({exc})") from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        schema.Base.metadata.create_all(self.engine)
+        try:
+            if create:
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+                schema.Base.metadata.create_all(self.engine)
+            elif not inspect(self.engine).has_table(schema.Item.__tablename__):
+                raise StoreError(f"{self.url}: no Vitrine store in this database (build or import one first)")
+        except OSError as exc:
+            raise StoreError(f"--data-dir {self.data_dir}: cannot create it ({exc.strerror or exc})") from None
+        except DatabaseError as exc:
+            if _is_busy(exc):
+                raise StoreError(f"{self.describe()}: the store is busy (another process is writing); "
+                                 "try again when it finishes") from None
+            raise StoreError(f"{self.describe()}: cannot open the database ({exc.orig})") from None
         self.images = ImageStore(self.data_dir)
 
+    def describe(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True) if hasattr(self, "engine") else str(self.url)
+
     def __repr__(self) -> str:
-        return f"Store({self.data_dir}, {self.engine.url.render_as_string(hide_password=True)})"
+        return f"Store({self.data_dir}, {self.describe()})"
 
     @contextmanager
     def loading(self):
         """A transaction and an image batch that commit together or leave no trace."""
-        with self.images.batch() as batch, self.engine.begin() as conn:
-            yield Loader(conn, batch)
+        self.sweep_pending()
+        try:
+            with self.images.batch() as batch, self.engine.begin() as conn:
+                yield Loader(conn, batch)
+        except OperationalError as exc:
+            if _is_busy(exc):
+                raise StoreError(f"{self.describe()}: the store is busy (another process has been writing for "
+                                 f"over {BUSY_SECONDS:.0f} s); nothing was stored — try again when it finishes") from None
+            raise
 
-    # ---- reading -------------------------------------------------------------------------
+    # ---- files a killed load left behind ---------------------------------------------------
+    def _referenced_paths(self, conn: Connection) -> set[str]:
+        paths = set(conn.execute(select(schema.Image.path)).scalars())
+        return paths | set(conn.execute(select(schema.GeneratedImage.path)).scalars())
+
+    def sweep_pending(self) -> list[str]:
+        """Delete the files listed in a dead process's journal that no row points to."""
+        journals = [j for j in self.images.pending_journals() if not _alive(j)]
+        if not journals:
+            return []
+        with self.engine.connect() as conn:
+            referenced = self._referenced_paths(conn)
+        removed = []
+        for journal in journals:
+            for rel in journal.read_text().split("\n"):
+                if rel and rel not in referenced and self.images.inside(rel):
+                    path = self.data_dir / rel
+                    if path.exists():
+                        path.unlink()
+                        removed.append(rel)
+            journal.unlink(missing_ok=True)
+        return removed
+
+    def prune_images(self) -> int:
+        """Delete image files no row points to (after a rebuild replaced the rows); returns how many."""
+        return len(self.check(repair=True, database=False).repaired)
+
+    def check(self, repair: bool = False, database: bool = True) -> CheckResult:
+        """Orphan and temporary image files, dead journals, rows whose file is missing, and the
+        database's own integrity checks. `repair` deletes the orphans, temporaries and journals;
+        files a running load is writing are left alone."""
+        result = CheckResult()
+        live = {j for j in self.images.pending_journals() if _alive(j)}
+        in_flight = {rel for j in live for rel in j.read_text().split("\n") if rel}  # a running load's files
+        with self.engine.connect() as conn:
+            referenced = self._referenced_paths(conn)
+            result.database = self._integrity(conn) if database else []
+        for path in self.images.files():
+            rel = path.relative_to(self.data_dir).as_posix()
+            if rel in in_flight:
+                continue
+            if path.name.startswith(".tmp-"):
+                result.temporary_files.append(rel)
+            elif rel not in referenced:
+                result.orphan_files.append(rel)
+        result.stale_journals = [j.relative_to(self.data_dir).as_posix()
+                                 for j in self.images.pending_journals() if j not in live]
+        result.missing_files = sorted(rel for rel in referenced if not (self.data_dir / rel).is_file())
+        if repair:
+            for rel in result.orphan_files + result.temporary_files + result.stale_journals:
+                (self.data_dir / rel).unlink(missing_ok=True)
+                result.repaired.append(rel)
+        return result
+
+    def _integrity(self, conn: Connection) -> list[str]:
+        problems = []
+        if self.engine.dialect.name == "sqlite":
+            verdict = conn.exec_driver_sql("PRAGMA integrity_check").scalars().all()
+            problems += [f"integrity_check: {v}" for v in verdict if v != "ok"]
+            for row in conn.exec_driver_sql("PRAGMA foreign_key_check").all():
+                problems.append(f"foreign key: {row[0]} row {row[1]} points to a missing {row[2]} row")
+        else:  # the same reference checks, in SQL any database runs
+            i, it, u, im, li = (schema.Interaction.__table__, schema.Item.__table__, schema.User.__table__,
+                                schema.Image.__table__, schema.ItemImage.__table__)
+            for label, query in (
+                    ("interactions → items", select(func.count()).select_from(i).where(i.c.item_id.not_in(select(it.c.id)))),
+                    ("interactions → users", select(func.count()).select_from(i).where(i.c.user_id.not_in(select(u.c.id)))),
+                    ("item_images → images", select(func.count()).select_from(li)
+                     .where(li.c.image_sha256.not_in(select(im.c.sha256))))):
+                n = conn.execute(query).scalar_one()
+                if n:
+                    problems.append(f"foreign key: {n} {label} references are missing")
+        return problems
+
+    # ---- reading: counts and meta -----------------------------------------------------------
     def count(self, table) -> int:
         with self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+    def holdings(self) -> dict[str, int]:
+        """What a rebuild would replace: items by source, users (simulated or not), events."""
+        items = schema.Item.__table__
+        with self.engine.connect() as conn:
+            by_source = dict(conn.execute(select(items.c.source, func.count()).group_by(items.c.source)).all())
+            events = conn.execute(select(func.count()).select_from(schema.Interaction.__table__)).scalar_one()
+        # JSON columns store None as JSON null, which IS NOT NULL does not filter: count in Python
+        truth = self.true_preferences()
+        return {"items": sum(by_source.values()), "items_by_source": by_source, "users": len(truth),
+                "simulated_users": sum(isinstance(p, dict) for p in truth.values()), "events": events}
 
     def get_meta(self, key: str, default=None):
         with self.engine.connect() as conn:
@@ -64,6 +220,51 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(select(table.c.event, func.count()).group_by(table.c.event)).all()
         return {event_name: n for event_name, n in rows}
+
+    def existing_ids(self, table) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(table.c.id)).scalars())
+
+    # ---- reading: items, users, events --------------------------------------------------------
+    def item_rows(self, columns: tuple[str, ...], source: str | None = None, ids: list[str] | None = None) -> list:
+        """Rows of the chosen item columns (ordered by ID), optionally of one source or these IDs."""
+        items = schema.Item.__table__
+        query = select(*(items.c[name] for name in columns)).order_by(items.c.id)
+        if source is not None:
+            query = query.where(items.c.source == source)
+        with self.engine.connect() as conn:
+            if ids is None:
+                return conn.execute(query).all()
+            return [row for chunk in _chunks(list(ids)) for row in conn.execute(query.where(items.c.id.in_(chunk)))]
+
+    def item_sources(self) -> dict[str, str]:
+        items = schema.Item.__table__
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(items.c.id, items.c.source)).all())
+
+    def user_ids(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return sorted(conn.execute(select(schema.User.__table__.c.id)).scalars())
+
+    def true_preferences(self) -> dict[str, dict | None]:
+        users = schema.User.__table__
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(users.c.id, users.c.true_preferences)).all())
+
+    def new_item_ids(self) -> list[str]:
+        table = schema.Item.__table__
+        with self.engine.connect() as conn:
+            return sorted(conn.execute(select(table.c.id).where(table.c.is_new.is_(True))).scalars())
+
+    def main_photos(self, item_ids: list[str] | None = None) -> list[tuple[str, str]]:
+        """(item_id, image path) of each item's main photo (position 0)."""
+        links, files = schema.ItemImage.__table__, schema.Image.__table__
+        query = (select(links.c.item_id, files.c.path).join(files, links.c.image_sha256 == files.c.sha256)
+                 .where(links.c.position == 0).order_by(links.c.item_id))
+        with self.engine.connect() as conn:
+            if item_ids is None:
+                return [tuple(r) for r in conn.execute(query)]
+            return [tuple(r) for chunk in _chunks(list(item_ids)) for r in conn.execute(query.where(links.c.item_id.in_(chunk)))]
 
     def interactions(self) -> dict[str, np.ndarray]:
         """The whole log as arrays (user_id, item_id, event, ts), ordered by time."""
@@ -78,9 +279,55 @@ class Store:
         return {"user_id": np.array(users, dtype=object), "item_id": np.array(items, dtype=object),
                 "event": np.array(events, dtype=object), "ts": np.array(ts, dtype=np.int64)}
 
-    def existing_ids(self, table) -> set[str]:
+    def purchases_with_category(self) -> list[tuple[str, str | None]]:
+        """(user_id, category of the item bought) for every purchase."""
+        items, inter = schema.Item.__table__, schema.Interaction.__table__
         with self.engine.connect() as conn:
-            return set(conn.execute(select(table.c.id)).scalars())
+            return [tuple(r) for r in conn.execute(select(inter.c.user_id, items.c.category)
+                                                    .join(items, items.c.id == inter.c.item_id)
+                                                    .where(inter.c.event == "purchase"))]
+
+    def summary_counts(self) -> dict:
+        """The counts `vitrine stats` shows: items by column, photos, time range, events per item and user."""
+        items, inter = schema.Item.__table__, schema.Interaction.__table__
+        with self.engine.connect() as conn:
+            by_column = {name: dict(conn.execute(select(items.c[name], func.count()).group_by(items.c[name])
+                                                 .order_by(func.count().desc())).all())
+                         for name in ("source", "category", "colour", "pattern")}
+            with_photo = conn.execute(select(func.count(func.distinct(schema.ItemImage.__table__.c.item_id)))).scalar_one()
+            first, last = conn.execute(select(func.min(inter.c.ts), func.max(inter.c.ts))).one()
+            per_item = conn.execute(select(func.count()).select_from(inter).group_by(inter.c.item_id)).scalars().all()
+            per_user = conn.execute(select(func.count()).select_from(inter).group_by(inter.c.user_id)).scalars().all()
+        return {"by_column": by_column, "with_photo": with_photo, "first_ts": first, "last_ts": last,
+                "per_item": np.array(per_item), "per_user": np.array(per_user)}
+
+    def events_by_period(self, train_end_ms: int, valid_end_ms: int) -> tuple[dict, dict]:
+        """Event counts per period (train / valid / test), for all items and for new items."""
+        from sqlalchemy import case
+        items, inter = schema.Item.__table__, schema.Interaction.__table__
+        part = case((inter.c.ts < train_end_ms, "train"), (inter.c.ts < valid_end_ms, "valid"), else_="test")
+        new_item = inter.c.item_id.in_(select(items.c.id).where(items.c.is_new.is_(True)))
+        with self.engine.connect() as conn:
+            counts = dict(conn.execute(select(part, func.count()).group_by(part)).all())
+            new_counts = dict(conn.execute(select(part, func.count()).where(new_item).group_by(part)).all())
+        return counts, new_counts
+
+
+def _alive(journal: Path) -> bool:
+    """Whether the process that wrote this journal (its name starts with the pid) still runs."""
+    try:
+        pid = int(journal.name.split("-", 1)[0])
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class Loader:
@@ -98,38 +345,89 @@ class Loader:
             if progress is not None:
                 progress.update(len(chunk))
 
-    def upsert_items(self, rows: list[dict]) -> None:
-        """Insert new items; replace the fields of items whose ID is already stored."""
+    def items_by_id(self, ids: list[str]) -> dict[str, dict]:
         table = schema.Item.__table__
-        ids = [r["id"] for r in rows]
-        known = set()
-        for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
-            chunk = ids[start:start + 900]
-            known.update(self.conn.execute(select(table.c.id).where(table.c.id.in_(chunk))).scalars())
-        fresh = [r for r in rows if r["id"] not in known]
+        found = {}
+        for chunk in _chunks(ids):
+            found.update({r.id: r._asdict() for r in self.conn.execute(select(table).where(table.c.id.in_(chunk)))})
+        return found
+
+    def upsert_items(self, rows: list[dict]) -> dict[str, dict]:
+        """Insert new items; update stored ones with the fields the row gives (a missing value keeps
+        the stored one, attributes merge, the source and the new-item flag stay). Returns, per
+        updated item, the fields that changed as {field: [old, new]}."""
+        table = schema.Item.__table__
+        stored = self.items_by_id([r["id"] for r in rows])
+        changes = {}
         for row in rows:
-            if row["id"] in known:
-                self.conn.execute(table.update().where(table.c.id == row["id"]).values(**row))
-        self.insert(schema.Item, fresh)
+            old = stored.get(row["id"])
+            if old is None:
+                continue
+            values = {k: v for k, v in row.items()
+                      if k not in ("id", "source", "is_new", "launched_at", "attributes") and v is not None}
+            values["attributes"] = {**(old["attributes"] or {}), **(row.get("attributes") or {})}
+            changed = {k: [old[k], v] for k, v in values.items() if old[k] != v}
+            if changed:
+                self.conn.execute(table.update().where(table.c.id == row["id"]).values(**values))
+                changes[row["id"]] = changed
+        self.insert(schema.Item, [r for r in rows if r["id"] not in stored])
+        return changes
 
     def attach_images(self, links: list[tuple[str, StoredImage, int]]) -> None:
         """Record (item_id, image, position) links, replacing those items' earlier photos."""
         image_table, link_table = schema.Image.__table__, schema.ItemImage.__table__
         shas = list({image.sha256: image for _, image, _ in links}.values())
         known = set()
-        for start in range(0, len(shas), 900):
-            chunk = [image.sha256 for image in shas[start:start + 900]]
+        for chunk in _chunks([image.sha256 for image in shas]):
             known.update(self.conn.execute(select(image_table.c.sha256).where(image_table.c.sha256.in_(chunk))).scalars())
         self.insert(schema.Image, [
             {"sha256": im.sha256, "path": im.path, "width": im.width, "height": im.height, "format": im.format}
             for im in shas if im.sha256 not in known])
-        item_ids = list({item_id for item_id, _, _ in links})
-        for start in range(0, len(item_ids), 900):
-            self.conn.execute(delete(link_table).where(link_table.c.item_id.in_(item_ids[start:start + 900])))
+        for chunk in _chunks(list({item_id for item_id, _, _ in links})):
+            self.conn.execute(delete(link_table).where(link_table.c.item_id.in_(chunk)))
         unique_links = {(item_id, image.sha256): position for item_id, image, position in links}
         self.insert(schema.ItemImage, [
             {"item_id": item_id, "image_sha256": sha, "position": position}
             for (item_id, sha), position in unique_links.items()])
+
+    def item_sources(self) -> dict[str, str]:
+        table = schema.Item.__table__
+        return dict(self.conn.execute(select(table.c.id, table.c.source)).all())
+
+    def user_ids(self) -> set[str]:
+        return set(self.conn.execute(select(schema.User.__table__.c.id)).scalars())
+
+    def get_meta(self, key: str):
+        row = self.conn.execute(select(schema.Meta.value).where(schema.Meta.key == key)).first()
+        return row[0] if row else None
+
+    def log_time_range(self) -> tuple[int | None, int | None]:
+        inter = schema.Interaction.__table__
+        return tuple(self.conn.execute(select(func.min(inter.c.ts), func.max(inter.c.ts))).one())
+
+    def first_seen(self) -> dict[str, int]:
+        """Each item's first event time (epoch ms), as this transaction sees the log."""
+        inter = schema.Interaction.__table__
+        return dict(self.conn.execute(select(inter.c.item_id, func.min(inter.c.ts)).group_by(inter.c.item_id)).all())
+
+    def mark_new_items_at(self, item_ids: list[str], launched: dict[str, int]) -> None:
+        """Clear every item's new flag, then flag these, each launched at its own time."""
+        table = schema.Item.__table__
+        self.conn.execute(table.update().values(is_new=False))
+        for item_id in item_ids:
+            self.conn.execute(table.update().where(table.c.id == item_id)
+                              .values(is_new=True, launched_at=int(launched[item_id])))
+
+    def mark_new_items(self, item_ids: list[str], launched_at: int | None) -> None:
+        """Clear every item's new flag, then set it (and the launch time) on these."""
+        table = schema.Item.__table__
+        self.conn.execute(table.update().values(is_new=False, launched_at=None))
+        for chunk in _chunks(list(item_ids)):
+            self.conn.execute(table.update().where(table.c.id.in_(chunk)).values(is_new=True, launched_at=launched_at))
+
+    def replace_users_and_events(self) -> None:
+        for model in (schema.Interaction, schema.User):
+            self.conn.execute(model.__table__.delete())
 
     def set_meta(self, key: str, value) -> None:
         table = schema.Meta.__table__

@@ -11,7 +11,10 @@ the low-noise end).
 The text encoder is the frozen MiniLM from the installed package, not a saved component, so a
 saved pipeline holds only the U-Net and the scheduler config. `save()` also writes `pipeline.py`
 and names it in model_index.json, the diffusers way to ship custom pipeline code, so
-`DiffusionPipeline.from_pretrained(folder, trust_remote_code=True)` returns this class.
+`DiffusionPipeline.from_pretrained(folder, trust_remote_code=True)` returns this class for
+diffusers users. Vitrine's own `load_pipeline` never runs code from a model folder: it builds
+this class from the installed package and loads only the U-Net's safetensors weights and the
+scheduler's JSON config, whatever the folder's pipeline.py holds.
 """
 
 from __future__ import annotations
@@ -239,10 +242,38 @@ class VitrinePipeline(DiffusionPipeline):
 
 
 def load_pipeline(folder: str | Path, sampler: str | None = DEFAULT_SAMPLER) -> VitrinePipeline:
-    """Load a saved pipeline through diffusers' own loader, optionally choosing a sampler."""
+    """Load a saved pipeline: the U-Net (safetensors) and scheduler config into the installed
+    VitrinePipeline class. No file of the folder is executed (no trust_remote_code); a folder
+    that is not a readable Vitrine pipeline is a ValueError naming the file at fault."""
+    import diffusers
+    from diffusers import UNet2DConditionModel
     folder = Path(folder)
-    if not (folder / "model_index.json").exists():
-        raise FileNotFoundError(f"{folder}: not a saved pipeline (no model_index.json)")
-    pipe = DiffusionPipeline.from_pretrained(str(folder), trust_remote_code=True)
+    index_file = folder / "model_index.json"
+    if not index_file.is_file():
+        raise FileNotFoundError(f"--model {folder}: not a saved pipeline (no model_index.json)")
+    try:
+        index = json.loads(index_file.read_text())
+        class_name = index["_class_name"]
+        scheduler_class = index["scheduler"][1]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, IndexError) as exc:
+        raise ValueError(f"{index_file}: not a diffusers model index ({type(exc).__name__}: {exc})") from None
+    name = class_name[-1] if isinstance(class_name, list) and class_name else class_name
+    if name != VitrinePipeline.__name__:
+        raise ValueError(f"{index_file}: a {name!r} pipeline, not a Vitrine one")
+    scheduler_cls = getattr(diffusers, str(scheduler_class), None)
+    if scheduler_cls is None or not str(scheduler_class).endswith("Scheduler"):
+        raise ValueError(f"{index_file}: unknown scheduler class {scheduler_class!r}")
+    weights = folder / "unet" / "diffusion_pytorch_model.safetensors"
+    if not weights.is_file():
+        raise FileNotFoundError(f"{weights}: missing (Vitrine loads U-Net weights only from safetensors)")
+    try:
+        scheduler = scheduler_cls.from_pretrained(folder, subfolder="scheduler")
+    except Exception as exc:  # diffusers raises OSError, ValueError, JSONDecodeError … for a bad config
+        raise ValueError(f"{folder / 'scheduler'}: unreadable scheduler config ({type(exc).__name__}: {exc})") from None
+    try:
+        unet = UNet2DConditionModel.from_pretrained(folder, subfolder="unet", use_safetensors=True)
+    except Exception as exc:  # a truncated or garbage safetensors file, a config that does not match it
+        raise ValueError(f"{weights}: cannot load the U-Net ({type(exc).__name__}: {str(exc)[:200]})") from None
+    pipe = VitrinePipeline(unet=unet.eval(), scheduler=scheduler)
     pipe.set_progress_bar_config(disable=True)
     return pipe.with_sampler(sampler) if sampler else pipe

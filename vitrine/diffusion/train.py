@@ -27,74 +27,8 @@ from tqdm import tqdm
 from vitrine.atomic import replacing
 from vitrine.diffusion import schedules
 from vitrine.diffusion.checkpoint import load_ema_weights, load_training_state, save_training_state
-from vitrine.diffusion.models import PRESETS, build_unet
-
-
-@dataclass
-class TrainConfig:
-    preset: str = "small"
-    schedule: str = "brief"
-    timesteps: int = schedules.DEFAULT_T
-    beta_bar: float = schedules.BRIEF_BETA_BAR
-    prediction: str = "epsilon"      # or "v_prediction"
-    steps: int = 3000
-    batch_size: int = 32
-    lr: float = 2e-4
-    weight_decay: float = 1e-2
-    warmup_steps: int = 200
-    lr_schedule: str = "cosine"      # any diffusers.optimization.get_scheduler name
-    grad_clip: float = 1.0
-    ema_decay: float = 0.999
-    cond_dropout: float = 0.1        # p_uncond for classifier-free guidance
-    snr_gamma: float = 0.0           # Min-SNR-γ loss weighting; 0 = plain MSE
-    init_from: str = ""              # a training checkpoint whose EMA weights start this run (fine-tune)
-    precision: str = "fp32"          # fp32 | bf16 (autocast)
-    channels_last: bool = False
-    compile: bool = False
-    seed: int = 0
-    checkpoint_every: int = 250
-    log_every: int = 10
-    threads: int = 0                 # torch threads; 0 = leave torch's default
-
-    def validate(self) -> None:
-        if self.preset not in PRESETS:
-            raise ValueError(f"preset: unknown {self.preset!r}; choose one of {', '.join(PRESETS)}")
-        if self.schedule not in schedules.SCHEDULES:
-            raise ValueError(f"schedule: unknown {self.schedule!r}; choose one of {', '.join(schedules.SCHEDULES)}")
-        if self.prediction not in ("epsilon", "v_prediction"):
-            raise ValueError("prediction: choose epsilon or v_prediction")
-        if self.precision not in ("fp32", "bf16"):
-            raise ValueError("precision: choose fp32 or bf16")
-        if self.steps < 1 or self.batch_size < 1 or not 0 <= self.cond_dropout < 1:
-            raise ValueError("steps and batch_size must be ≥ 1 and cond_dropout in [0, 1)")
-        if self.snr_gamma < 0:
-            raise ValueError("snr_gamma must be ≥ 0 (0 turns the Min-SNR weighting off)")
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
-
-# Named recipes for `vitrine train --preset`; any field can still be overridden by its own flag.
-# All share one recipe — cosine schedule, v-prediction, Min-SNR-5 — chosen after the cosine + ε run of
-# session 2 gave tinted, speckled backgrounds (docs/diffusion.md). `default` (the shipped model,
-# models/vitrine-fashion-32: ≈ 62 min on 2 cores) and `quick` (10 minutes) train the `mini` U-Net
-# (16/32/64 channels, 1.5 M parameters, ~3× the img/s of `small` in bench/train_step.py): on a CPU,
-# more optimizer updates of a smaller network beat fewer of a bigger one (docs/diffusion.md compares
-# the sizings tried), and `mini` samples ~4× faster.
-RECIPE = {"preset": "mini", "schedule": "cosine", "prediction": "v_prediction", "snr_gamma": 5.0, "lr": 1e-3,
-          "warmup_steps": 100, "checkpoint_every": 500}
-TRAIN_PRESETS = {
-    "tiny": {"preset": "tiny", "steps": 60, "batch_size": 8, "warmup_steps": 10, "checkpoint_every": 30},
-    "quick": {**RECIPE, "batch_size": 16, "steps": 2400},
-    "default": {**RECIPE, "batch_size": 32, "steps": 10000},
-    # The previous shipped model (models/vitrine-fashion-32-small): session 2's cosine + ε run of the
-    # `small` U-Net (checkpoints/default, step 2,750) fine-tuned to the v-prediction recipe, as Stable
-    # Diffusion 2-v was fine-tuned from its ε model.
-    "finetune": {**RECIPE, "preset": "small", "lr": 5e-4, "checkpoint_every": 250, "steps": 1500,
-                 "init_from": "checkpoints/default/checkpoint.safetensors"},
-}
+from vitrine.diffusion.config import TRAIN_PRESETS, TrainConfig  # noqa: F401 (re-exported)
+from vitrine.diffusion.models import build_unet
 
 
 @dataclass

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file
 from torch import nn
 from tqdm import tqdm
@@ -155,7 +156,10 @@ def load_evaluator(folder: str | Path) -> Evaluator:
     path = folder / "evaluator.safetensors"
     if not path.exists():
         raise FileNotFoundError(f"{folder}: no evaluator.safetensors (train one with `vitrine evaluator train`)")
-    info = json.loads((folder / "evaluator.json").read_text())
-    model = Evaluator(info.get("width", 32))
-    model.load_state_dict(load_file(str(path)))
+    try:
+        info = json.loads((folder / "evaluator.json").read_text())
+        model = Evaluator(int(info.get("width", 32)))
+        model.load_state_dict(load_file(str(path)))
+    except (OSError, ValueError, TypeError, AttributeError, RuntimeError, SafetensorError) as exc:
+        raise ValueError(f"{folder}: unreadable evaluator ({type(exc).__name__}: {str(exc)[:200]})") from None
     return model.eval()

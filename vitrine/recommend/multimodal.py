@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -46,40 +46,9 @@ from tqdm import tqdm
 
 from vitrine.atomic import save_safetensors, write_text
 from vitrine.recommend.baselines import Recommender
+from vitrine.recommend.config import MultimodalConfig
 from vitrine.recommend.data import Fold
 from vitrine.recommend.features import ItemFeatures
-
-
-@dataclass
-class MultimodalConfig:
-    dim: int = 128
-    parts: tuple[str, ...] = ("text", "image", "price")   # content the item tower reads
-    use_ids: bool = False         # the network's own item (and user) ID embeddings; off: they overfit here
-    epochs: int = 12
-    batch_size: int = 512
-    lr: float = 3e-3
-    weight_decay: float = 1e-5
-    id_dropout: float = 0.3
-    negatives: int = 4096         # uniform catalog items in each step's softmax, besides the targets
-    logq: bool = True             # sampled softmax: subtract log P(item among the candidates) (Yi et al. 2019)
-    user_ids: bool = False        # with use_ids: also a per-user ID embedding d_u
-    history_size: bool = True     # the user tower also reads log(1 + Σ r_uj): how much evidence the mean rests on
-    cf_weight: float = 2.0        # w of the collaborative block w·⟨p_u, q_i⟩ (implicit ALS factors); 0 = off
-    cf_factors: int = 64          # that ALS's factors, λ and α
-    cf_regularization: float = 0.01
-    cf_alpha: float = 10.0
-    input_share: float = 0.5      # share of a user's training items shown as input each epoch
-    binary_targets: bool = False  # targets count each hidden item once (the metric's sets), not by event weight
-    binary_history: bool = True   # the user tower also reads the unweighted mean over the history's items
-    recency_weight: float = 0.4   # a of the scoring-time term a·log(1 + D_i), D_i the decayed event count; 0 = off
-    recency_decay: float = 0.5    # γ: an event's weight in D_i per 14 days of age
-    seed: int = 0
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "MultimodalConfig":
-        data = dict(data)
-        data["parts"] = tuple(data.get("parts", cls.parts))
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
 RECENCY_DAYS = 14  # the unit of an event's age in the decayed count (the default shop's period)
@@ -357,13 +326,25 @@ class Multimodal(Recommender):
 
     @classmethod
     def load(cls, folder: str | Path) -> tuple["Multimodal", np.ndarray, np.ndarray]:
+        from safetensors import SafetensorError
         folder = Path(folder)
         if not (folder / "model.safetensors").exists():
             raise FileNotFoundError(f"{folder}: no model.safetensors (fit one with `vitrine fit`)")
-        meta = json.loads((folder / "model.json").read_text())
-        t = load_file(str(folder / "model.safetensors"))
-        config = MultimodalConfig.from_dict(meta["config"])
-        user_ids, item_ids = np.array(meta["user_ids"], dtype=object), np.array(meta["item_ids"], dtype=object)
+        try:
+            meta = json.loads((folder / "model.json").read_text())
+            config = MultimodalConfig.from_dict(meta["config"])
+            user_ids, item_ids = np.array(meta["user_ids"], dtype=object), np.array(meta["item_ids"], dtype=object)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"{folder / 'model.json'}: unreadable ({type(exc).__name__}: {str(exc)[:200]})") from None
+        try:
+            t = load_file(str(folder / "model.safetensors"))
+            return cls._from_tensors(t, meta, config, user_ids, item_ids), user_ids, item_ids
+        except (SafetensorError, KeyError, RuntimeError, ValueError) as exc:
+            raise ValueError(f"{folder / 'model.safetensors'}: unreadable or not matching model.json "
+                             f"({type(exc).__name__}: {str(exc)[:200]})") from None
+
+    @classmethod
+    def _from_tensors(cls, t: dict, meta: dict, config: MultimodalConfig, user_ids, item_ids) -> "Multimodal":
         model = cls.__new__(cls)
         model.config, model.name, model.features = config, meta["name"], None
         model.content, model.has_history, model.popularity = t["content"], t["has_history"], t["popularity"]
@@ -380,4 +361,4 @@ class Multimodal(Recommender):
         model.net.load_state_dict({k[4:]: v for k, v in t.items() if k.startswith("net.")})
         model.net.eval()
         model._refresh()
-        return model, user_ids, item_ids
+        return model

@@ -47,6 +47,22 @@ class TextEncoder:
         states = self.model(**batch).last_hidden_state
         return states.float(), batch["attention_mask"].bool()
 
+    def notes(self, text: str) -> list[str]:
+        """What a person should know about how the encoder reads `text`: words it has no tokens for
+        (read as [UNK]) and the part cut off at the token limit."""
+        out = []
+        unknown = [w for w in text.split() if self.tokenizer.unk_token in self.tokenizer.tokenize(w)]
+        if unknown:
+            shown = ", ".join(repr(w) for w in unknown[:5]) + (" …" if len(unknown) > 5 else "")
+            out.append(f"{len(unknown)} word{'s' if len(unknown) > 1 else ''} unknown to the text encoder, "
+                       f"read as [UNK]: {shown}")
+        ids = self.tokenizer(text, add_special_tokens=True)["input_ids"]
+        if len(ids) > self.max_tokens:
+            kept = self.tokenizer.decode(ids[1:self.max_tokens - 1])
+            out.append(f"{len(ids)} tokens, cut at the encoder's limit of {self.max_tokens}: "
+                       f"only {kept!r} is read")
+        return out
+
     @torch.inference_mode()
     def pooled(self, texts: list[str]) -> torch.Tensor:
         """Sentence vectors (B, 384): mean of token states over the mask, L2-normalised."""

@@ -1,6 +1,6 @@
 """Importers for shops that bring their own data. Each `read_*` returns a `Source` for `run_import`."""
 
-from vitrine.catalog.importers.base import ImportFailed, ImportReport, Problem, run_import
+from vitrine.catalog.importers.base import ImportFailed, ImportReport, Problem, SplitConfig, run_import
 
 FORMATS = ("generic", "hm", "amazon", "retailrocket")
 
@@ -20,4 +20,4 @@ def source_for(kind: str, path, **options):
     return reader(path, **options)
 
 
-__all__ = ["FORMATS", "ImportFailed", "ImportReport", "Problem", "run_import", "source_for"]
+__all__ = ["FORMATS", "ImportFailed", "ImportReport", "Problem", "SplitConfig", "run_import", "source_for"]

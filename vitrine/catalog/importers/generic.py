@@ -85,15 +85,15 @@ def read_generic(path, interactions=None, images=None) -> Source:
                 require_columns(items_file, header, ["item_id"])
             if not ({"title", "name"} & set(header)):
                 require_columns(items_file, header, ["title"])
-            stream = read_csv(items_file)
+            stream = read_csv(items_file, report)
         for line, row in stream:
             yield str(items_file), line, (lambda row=row: _item(row, image_dir))
 
-    def events(_report: ImportReport):
+    def events(report: ImportReport):
         if events_file is None:
             return
         require_columns(events_file, csv_header(events_file), ["user_id", "item_id", "event", "timestamp"])
-        for line, row in read_csv(events_file):
+        for line, row in read_csv(events_file, report):
             yield str(events_file), line, (lambda row=row: _event(row))
 
     return Source("generic", items=items, events=events)

@@ -58,25 +58,25 @@ def read_hm(path) -> Source:
         result["image_path"] = image if image.exists() else None
         return result
 
-    def items(_report: ImportReport):
+    def items(report: ImportReport):
         require_columns(articles, csv_header(articles), ["article_id", "prod_name"])
-        for line, row in read_csv(articles):
+        for line, row in read_csv(articles, report):
             yield str(articles), line, (lambda row=row: _article(row))
 
-    def users(_report: ImportReport):
+    def users(report: ImportReport):
         if not customers.exists():
             return
         require_columns(customers, csv_header(customers), ["customer_id"])
-        for line, row in read_csv(customers):
+        for line, row in read_csv(customers, report):
             yield str(customers), line, (lambda row=row: user_row(
                 text({"user_id": row.get("customer_id")}, "user_id", required=True),
                 attributes_json(row, {"customer_id"})))
 
-    def events(_report: ImportReport):
+    def events(report: ImportReport):
         if not transactions.exists():
             return
         require_columns(transactions, csv_header(transactions), ["t_dat", "customer_id", "article_id"])
-        for line, row in read_csv(transactions):
+        for line, row in read_csv(transactions, report):
             yield str(transactions), line, (lambda row=row: event_row(
                 text({"user_id": row.get("customer_id")}, "user_id", required=True),
                 article_id(row.get("article_id")), "purchase", _day_ms(row.get("t_dat")),

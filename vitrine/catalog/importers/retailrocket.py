@@ -16,11 +16,11 @@ from vitrine.catalog.importers.base import (
 )
 
 
-def _categories(folder: Path) -> dict[str, str]:
+def _categories(folder: Path, report: ImportReport) -> dict[str, str]:
     latest: dict[str, tuple[int, str]] = {}
     for part in sorted(folder.glob("item_properties_part*.csv")):
         require_columns(part, csv_header(part), ["timestamp", "itemid", "property", "value"])
-        for _line, row in read_csv(part):
+        for _line, row in read_csv(part, report):
             if row.get("property") != "categoryid":
                 continue
             try:
@@ -38,16 +38,17 @@ def read_retailrocket(path) -> Source:
     events_file = path / "events.csv" if path.is_dir() else path
     if not events_file.exists():
         raise ImportFailed(Problem(str(events_file), None, None, "RetailRocket import needs events.csv"))
-    categories = _categories(events_file.parent)
+    categories: dict[str, str] = {}  # read with the events, so property-file problems reach the report
 
     def placeholder(item_id: str) -> dict:
         category = categories.get(item_id)
         return item_row(item_id, f"Item {item_id}", "retailrocket",
                         category=f"category {category}" if category else None)
 
-    def events(_report: ImportReport):
+    def events(report: ImportReport):
+        categories.update(_categories(events_file.parent, report))
         require_columns(events_file, csv_header(events_file), ["timestamp", "visitorid", "event", "itemid"])
-        for line, row in read_csv(events_file):
+        for line, row in read_csv(events_file, report):
             yield str(events_file), line, (lambda row=row: event_row(
                 text({"user_id": row.get("visitorid")}, "user_id", required=True),
                 text({"item_id": row.get("itemid")}, "item_id", required=True),

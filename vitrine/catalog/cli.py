@@ -1,0 +1,203 @@
+"""The store's verbs: `catalog build|sheet|download|people`, `shoppers simulate`, `import`, `stats`,
+`store check`. Heavy modules load inside each verb."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from vitrine.command import UsageError, check_output, count, open_store
+
+IMPORT_FORMATS = ["generic", "hm", "amazon", "retailrocket"]  # vitrine.catalog.importers.FORMATS (a test checks)
+
+
+def catalog_settings(args) -> dict:
+    return {"source": "fashion-mnist", "seed": args.seed, "limit": args.limit}
+
+
+def refuse_replacing_imports(store, force: bool, verb: str, replaces: str) -> None:
+    """A rebuild of the default shop must not silently replace a shop's own data."""
+    held = store.holdings()
+    imported_items = {s: n for s, n in held["items_by_source"].items() if s != "fashion-mnist"}
+    own_users = held["users"] - held["simulated_users"]
+    imports = [key for key in ("import:generic", "import:hm", "import:amazon", "import:retailrocket")
+               if store.get_meta(key) is not None]
+    if force or not (imported_items or own_users or imports):
+        return
+    parts = [f"{n:,} {source} items" for source, n in imported_items.items()]
+    parts += [f"{own_users:,} imported users"] if own_users else []
+    parts += [f"{held['events']:,} events"] if held["events"] else []
+    raise UsageError(f"{store.data_dir} holds an imported shop ({', '.join(parts) or ', '.join(imports)}); "
+                     f"`{verb}` replaces {replaces} — pass --force to lose them, or use another --data-dir")
+
+
+def cmd_catalog_build(args) -> int:
+    from vitrine.catalog import fashion
+    from vitrine.catalog.build import build_catalog
+    from vitrine.catalog.save import save_catalog
+    store = open_store(args, create=True)
+    refuse_replacing_imports(store, args.force, "catalog build", "every item, user and event")
+    start = time.perf_counter()
+    fm = fashion.load(args.fashion_dir)
+    catalog = build_catalog(fm, seed=args.seed, limit=args.limit, progress=not args.quiet)
+    built = time.perf_counter()
+    save_catalog(store, catalog, seed=args.seed, progress=not args.quiet)
+    with store.loading() as load:
+        load.set_meta("catalog", {**(store.get_meta("catalog") or {}), **catalog_settings(args),
+                                  "build_seconds": round(built - start, 1),
+                                  "store_seconds": round(time.perf_counter() - built, 1)})
+    print(f"catalog: {len(catalog):,} items built in {built - start:.1f} s, "
+          f"stored in {time.perf_counter() - built:.1f} s → {store.data_dir}")
+    return 0
+
+
+def cmd_catalog_sheet(args) -> int:
+    from vitrine.catalog.sheet import contact_sheet
+    store = open_store(args)
+    output = check_output(args.output or store.data_dir / "catalog-sheet.png", "-o/--output", (".png",))
+    out = contact_sheet(store, output, n=args.n, columns=args.columns, seed=args.seed)
+    print(f"contact sheet: {out}")
+    return 0
+
+
+def cmd_catalog_download(args) -> int:
+    from vitrine.catalog import fashion
+    folder = fashion.download(args.folder)
+    print(f"Fashion-MNIST files in {folder}; export VITRINE_FASHION_MNIST={folder}")
+    return 0
+
+
+def cmd_shoppers_simulate(args) -> int:
+    import numpy as np
+
+    from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
+    from vitrine.catalog.save import save_shopper_log
+    from vitrine.catalog.shoppers import ShopperConfig, simulate
+    store = open_store(args)
+    rows = store.item_rows(("id", "category", "colour", "pattern", "price"), source="fashion-mnist")
+    if not rows:
+        raise UsageError(f"{store.data_dir} has no Fashion-MNIST catalog; run `vitrine catalog build` first")
+    refuse_replacing_imports(store, args.force, "shoppers simulate", "every user and event")
+    ids, cats, cols, pats, prices = zip(*rows)
+    index = lambda names, values: np.array([names.index(v) for v in values])  # noqa: E731
+    config = ShopperConfig(n_users=args.users, seed=args.seed)
+    start = time.perf_counter()
+    log = simulate(index(CATEGORY_NAMES, cats), index(COLOUR_NAMES, cols), index(PATTERN_NAMES, pats),
+                   np.array(prices, dtype=float), config, progress=not args.quiet)
+    simulated = time.perf_counter()
+    save_shopper_log(store, log, list(ids), progress=not args.quiet)
+    counts = np.bincount(log.event, minlength=3)
+    with store.loading() as load:
+        load.set_meta("shoppers", {**store.get_meta("shoppers"), "simulate_seconds": round(simulated - start, 1),
+                                   "store_seconds": round(time.perf_counter() - simulated, 1)})
+    print(f"shoppers: {args.users:,} users, {len(log.event):,} events "
+          f"({counts[0]:,} views, {counts[1]:,} carts, {counts[2]:,} purchases), {len(log.new_items):,} new items; "
+          f"simulated in {simulated - start:.1f} s, stored in {time.perf_counter() - simulated:.1f} s")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from vitrine.catalog.importers import ImportFailed, SplitConfig, run_import, source_for
+    if args.report:
+        check_output(args.report, "--report", (".json",))  # before anything is stored: a retry must not double it
+    options = {}
+    if args.format == "generic":
+        options = {"interactions": args.interactions, "images": args.images}
+    elif args.format == "amazon":
+        options = {"reviews": args.reviews}
+    store = open_store(args, create=True)
+    try:
+        source = source_for(args.format, args.path, **options)
+        report = run_import(store, source, strict=args.strict, update=args.update, progress=not args.quiet,
+                            split=SplitConfig(test_days=args.test_days, valid_days=args.valid_days))
+    except ImportFailed as exc:
+        raise UsageError(f"import failed, nothing was stored: {exc}") from None
+    print(report.summary())
+    if args.report:
+        from vitrine.atomic import write_text
+        write_text(args.report, json.dumps(report.to_dict(), indent=2) + "\n")
+        print(f"full report: {args.report}")
+    return 0
+
+
+def cmd_stats(args) -> int:
+    from vitrine.catalog.stats import to_markdown, write_summary
+    json_path, md_path, summary = write_summary(open_store(args))
+    print(json.dumps(summary, indent=2) if args.json else to_markdown(summary))
+    print(f"written: {md_path}, {json_path}", file=sys.stderr)
+    return 0
+
+
+def cmd_store_check(args) -> int:
+    store = open_store(args)
+    result = store.check(repair=args.repair)
+    sections = (("orphan image file (no row points to it)", result.orphan_files),
+                ("temporary file of an interrupted write", result.temporary_files),
+                ("journal of a load that did not finish", result.stale_journals),
+                ("missing file (a row points to it)", result.missing_files),
+                ("database", result.database))
+    for label, entries in sections:
+        for entry in entries[:args.show]:
+            print(f"{label}: {entry}" + (" — removed" if entry in result.repaired else ""))
+        if len(entries) > args.show:
+            print(f"{label}: … and {len(entries) - args.show:,} more")
+    counts = ", ".join(f"{len(entries):,} {label.split(' (')[0]}" for label, entries in sections[:4])
+    print(f"{store.data_dir}: {counts}; database checks: {'ok' if not result.database else 'FAILED'}"
+          + (f"; removed {len(result.repaired):,} files" if result.repaired else ""))
+    if result.problems and not args.repair and (result.orphan_files or result.temporary_files or result.stale_journals):
+        print("run `vitrine store check --repair` to remove the orphan and temporary files")
+    return 1 if result.problems else 0
+
+
+def register(verbs, common) -> None:
+    catalog = verbs.group("catalog", "build and look at the Fashion-MNIST catalog")
+    p = catalog.add("build", cmd_catalog_build, "turn Fashion-MNIST into a coloured, priced, described catalog "
+                    "(replaces the store's items, users and events)")
+    add_catalog_options(p)
+    p = catalog.add("sheet", cmd_catalog_sheet, "write a labelled grid PNG of sample items")
+    p.add_argument("-o", "--output", help="PNG path (default DATA_DIR/catalog-sheet.png)")
+    p.add_argument("-n", type=count(1, 1000), default=48, help="items on the sheet, 1–1000 (default 48)")
+    p.add_argument("--columns", type=count(1, 100), default=8, help="items per row (default 8)")
+    p.add_argument("--seed", type=count(0), default=0, help="which evenly spread sample to show (default 0)")
+    p = catalog.add("download", cmd_catalog_download, "fetch the official Fashion-MNIST files (needs network)")
+    p.add_argument("folder", help="where to put the four .gz files")
+
+    shoppers = verbs.group("shoppers", "simulated shoppers with known preferences")
+    p = shoppers.add("simulate", cmd_shoppers_simulate, "draw users and their view/cart/purchase log "
+                     "(replaces the store's users and events)")
+    p.add_argument("--users", type=count(1, 10_000_000), default=25_000, help="number of shoppers (default 25,000)")
+    p.add_argument("--seed", type=count(0), default=0, help="seed of the simulation (default 0)")
+    p.add_argument("--force", action="store_true", help="replace users and events that came from an import")
+
+    p = verbs.add("import", cmd_import, "load a shop's own data (one transaction: all or nothing)")
+    p.add_argument("format", choices=IMPORT_FORMATS, help="layout of the files: " + ", ".join(IMPORT_FORMATS))
+    p.add_argument("path", help="folder (or main file) of the data")
+    p.add_argument("--strict", action="store_true", help="abort on the first bad row or image (store unchanged)")
+    p.add_argument("--update", action="store_true",
+                   help="let rows replace the fields of items another source stored (the report lists each change); "
+                        "without it such rows are skipped and reported")
+    p.add_argument("--interactions", help="generic: interactions CSV (default PATH/interactions.csv)")
+    p.add_argument("--images", help="generic: image folder (default PATH/images)")
+    p.add_argument("--reviews", help="amazon: reviews JSONL (default: the non-meta .jsonl in PATH)")
+    p.add_argument("--test-days", type=count(1, 3650), default=7,
+                   help="the last N days of events form the test period (default 7)")
+    p.add_argument("--valid-days", type=count(1, 3650), default=7,
+                   help="the N days before the test period form the valid period (default 7)")
+    p.add_argument("--report", help="write the full import report as JSON here (checked before the import)")
+
+    p = verbs.add("stats", cmd_stats, "summarize the store (also writes DATA_DIR/stats.{md,json})")
+    p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+
+    store = verbs.group("store", "look after the store itself")
+    p = store.add("check", cmd_store_check, "report orphan or missing image files and database integrity "
+                  "(exit 1 if anything is wrong)")
+    p.add_argument("--repair", action="store_true", help="delete orphan and temporary image files and dead journals")
+    p.add_argument("--show", type=count(0), default=20, help="entries to list per kind (default 20)")
+
+
+def add_catalog_options(p) -> None:
+    p.add_argument("--seed", type=count(0), default=0, help="seed for every attribute, price and text (default 0)")
+    p.add_argument("--limit", type=count(1), help="use only the first N photos (default: all 70,000)")
+    p.add_argument("--fashion-dir", help="folder with the Fashion-MNIST IDX files (default: search)")
+    p.add_argument("--force", action="store_true", help="replace a store that holds an imported shop's data")

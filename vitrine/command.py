@@ -1,0 +1,157 @@
+"""What every verb shares: how verbs register, argument types, the store they open, output checks,
+and the one error a user can cause (`UsageError`: one line, exit status 2).
+
+Each package's `cli.py` has `register(verbs, common)`; `verbs` adds a verb or a group of verbs
+(`vitrine catalog build`, `vitrine eval recommend`), `common` is the parent parser with the store
+options, so they work before or after the verb. Nothing heavy is imported here: `vitrine --help`
+stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent  # the checkout: shipped models and reports live here
+
+
+class UsageError(Exception):
+    """Something the user can fix: the message names the flag, file, line or field."""
+
+
+def default_path(relative: str) -> str:
+    """A shipped file's path that works from any folder: the checkout's, when it has it."""
+    shipped = REPO / relative
+    return str(shipped) if shipped.exists() else relative
+
+
+def count(minimum: int = 1, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer in [minimum, maximum] (argparse names the flag on error)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f"between {minimum} and {maximum:,}" if maximum is not None else f"at least {minimum}"
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {value}")
+        return value
+    parse.__name__ = "count"
+    return parse
+
+
+def number(minimum: float | None = None, maximum: float | None = None) -> Callable[[str], float]:
+    """An argparse type: a finite float within the given bounds."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            raise argparse.ArgumentTypeError(f"must be between {minimum} and {maximum}, got {value}")
+        return value
+    parse.__name__ = "number"
+    return parse
+
+
+def check_output(path: str | os.PathLike, flag: str, suffixes: tuple[str, ...] = ()) -> Path:
+    """Refuse an output path that cannot be written, before any work is done: a folder, a wrong
+    suffix, a parent that is a file or cannot be created, or a folder without write permission."""
+    path = Path(path)
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise UsageError(f"{flag} {path}: the file name must end in {' or '.join(suffixes)}")
+    if path.is_dir():
+        raise UsageError(f"{flag} {path}: is a folder; give a file name")
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UsageError(f"{flag} {path}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"{flag} {path}: cannot write in {parent}")
+    return path
+
+
+def check_output_dir(path: str | os.PathLike, flag: str) -> Path:
+    """As check_output, for a folder that a verb writes into."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{flag} {path}: is a file, not a folder")
+    parent = path
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UsageError(f"{flag} {path}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"{flag} {path}: cannot write in {parent}")
+    return path
+
+
+def open_store(args, create: bool = False):
+    """The store the store options name. Verbs that only read pass create=False, so a typo in
+    --data-dir is an error instead of a new empty store."""
+    from vitrine.catalog.store import Store, StoreError
+    try:
+        return Store(args.data_dir, args.db_url, create=create)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+
+
+class Verbs:
+    """Adds verbs and groups of verbs to the `vitrine` parser; each package calls it from register()."""
+
+    def __init__(self, subparsers, common: argparse.ArgumentParser):
+        self.subparsers, self.common = subparsers, common
+        self.groups: dict[str, Verbs] = {}
+
+    def add(self, name: str, func, help: str, **kwargs) -> argparse.ArgumentParser:
+        parser = self.subparsers.add_parser(name, parents=[self.common], help=help, description=help, **kwargs)
+        parser.set_defaults(func=func)
+        return parser
+
+    def group(self, name: str, help: str, metavar: str = "ACTION") -> "Verbs":
+        """`vitrine NAME ACTION`: the same group whichever package asks for it first."""
+        if name not in self.groups:
+            parser = self.subparsers.add_parser(name, parents=[self.common], help=help, description=help)
+            sub = parser.add_subparsers(dest=f"{name}_verb", required=True, metavar=metavar)
+            self.groups[name] = Verbs(sub, self.common)
+        return self.groups[name]
+
+
+def add_config_flags(parser, config_cls, helps: dict[str, str], choices: dict[str, list] | None = None,
+                     rename: dict[str, str] | None = None, skip: tuple[str, ...] = ()) -> None:
+    """One flag per field of a config dataclass, typed by its default, documented by `helps`;
+    defaults stay None ("not given") so a recipe's value holds unless the flag is given.
+    `rename` maps a field to its flag name; every field must have help text (a test checks)."""
+    from dataclasses import MISSING, fields
+    choices, rename = choices or {}, rename or {}
+    for f in fields(config_cls):
+        if f.name in skip:
+            continue
+        default = f.default if f.default is not MISSING else f.default_factory()
+        flag = "--" + rename.get(f.name, f.name).replace("_", "-")
+        kind = type(default)
+        text = helps[f.name] + f" (default {default!r})" if not isinstance(default, tuple) else helps[f.name]
+        if kind is bool:
+            parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=text)
+        elif kind is tuple:
+            parser.add_argument(flag, dest=f.name, default=None, help=text + f" (comma-separated; default "
+                                f"{','.join(default)})", type=lambda s: tuple(p for p in s.split(",") if p))
+        elif f.name in choices:
+            parser.add_argument(flag, dest=f.name, default=None, choices=choices[f.name], help=text)
+        elif kind is int:
+            parser.add_argument(flag, dest=f.name, default=None, type=count(0), metavar="N", help=text)
+        elif kind is float:
+            parser.add_argument(flag, dest=f.name, default=None, type=number(), metavar="X", help=text)
+        else:
+            parser.add_argument(flag, dest=f.name, default=None, help=text)
+
+
+def given_config(args, config_cls) -> dict:
+    """The config fields whose flags were given."""
+    from dataclasses import fields
+    return {f.name: getattr(args, f.name) for f in fields(config_cls) if getattr(args, f.name, None) is not None}

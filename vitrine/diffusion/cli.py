@@ -1,0 +1,148 @@
+"""The generator's verbs: `train`, `generate`, `diffusion forward`. Heavy modules load inside each verb."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from vitrine.command import (UsageError, add_config_flags, check_output, check_output_dir, count, default_path,
+                             given_config, number, open_store)
+
+DEFAULT_MODEL = "models/vitrine-fashion-32"
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+
+
+def cmd_train(args) -> int:
+    from dataclasses import asdict
+
+    from vitrine.diffusion.data import from_store
+    from vitrine.diffusion.config import TRAIN_PRESETS, TrainConfig
+    from vitrine.diffusion.train import Trainer
+    out = check_output_dir(args.out or f"runs/{args.preset}", "--out")
+    values = {**TRAIN_PRESETS[args.preset], **given_config(args, TrainConfig)}
+    config = TrainConfig.from_dict(values)
+    if args.resume:
+        if not (out / "checkpoint.safetensors").exists():
+            raise UsageError(f"--resume: no checkpoint in {out}")
+        try:
+            saved = json.loads((out / "config.json").read_text())
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"{out / 'config.json'}: unreadable run config ({exc})") from None
+        config = TrainConfig.from_dict({**saved, "threads": values.get("threads", saved.get("threads", 0))})
+    if config.init_from and not Path(config.init_from).is_file():
+        raise UsageError(f"--init-from {config.init_from}: no such checkpoint file")
+    try:
+        config.validate()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    data = from_store(open_store(args), limit=args.limit, progress=not args.quiet)
+    trainer = Trainer(config, data, out)
+    if args.resume:
+        trainer.resume()
+        print(f"resumed {out} at step {trainer.step:,}")
+    print(f"training {config.preset} on {len(data):,} photos: {json.dumps(asdict(config))}")
+    result = trainer.run(until=args.until, progress=not args.quiet)
+    print(f"trained to step {result.step:,} in {result.seconds:.0f} s ({result.images_per_second:.1f} img/s); "
+          f"checkpoint {trainer.checkpoint_path}, loss curve {out / 'loss.png'}")
+    if trainer.step >= config.steps or args.export:
+        folder = trainer.export(args.export or out / "pipeline")
+        print(f"pipeline (EMA weights): {folder}")
+    return 0
+
+
+def cmd_generate(args) -> int:
+    import torch
+
+    from vitrine.diffusion.grid import save_grid
+    from vitrine.diffusion.pipeline import MAX_PROMPT_CHARS, load_pipeline
+    output = check_output(args.output, "-o/--output", IMAGE_SUFFIXES)  # before minutes of sampling
+    if not args.prompt.strip() or len(args.prompt) > MAX_PROMPT_CHARS:
+        raise UsageError(f"PROMPT: give 1 to {MAX_PROMPT_CHARS} characters of text")
+    try:
+        pipe = load_pipeline(args.model, sampler=args.sampler).speed_up(args.precision)
+    except ValueError as exc:
+        raise UsageError(str(exc) if "--model" in str(exc) or "/" in str(exc) else f"--sampler: {exc}") from None
+    for text, flag in ((args.prompt, "PROMPT"), (args.negative, "--negative")):
+        for note in (pipe.text_encoder.notes(text) if text else []):
+            print(f"note: {flag}: {note}", file=sys.stderr)
+    steps = args.steps or (1000 if args.sampler == "ddpm" else 20)
+    generators = [torch.Generator().manual_seed(args.seed + i) for i in range(args.n)]
+    try:
+        images = pipe(args.prompt, negative_prompt=args.negative, num_images_per_prompt=args.n,
+                      num_inference_steps=steps, guidance_scale=args.guidance, generator=generators).images
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    out = save_grid(images, output, columns=min(args.n, 8))
+    print(f"{args.n} images for {args.prompt!r} ({args.sampler}, {steps} steps, guidance {args.guidance}, "
+          f"seeds {args.seed}…{args.seed + args.n - 1}): {out}")
+    return 0
+
+
+def cmd_diffusion_forward(args) -> int:
+    import numpy as np
+    from PIL import Image as PILImage
+
+    from vitrine.diffusion.forward import forward_strip, save, table
+    try:
+        ts = [int(t) for t in args.t.split(",")]
+    except ValueError:
+        raise UsageError(f"--t {args.t!r}: give comma-separated whole numbers, e.g. 0,100,500") from None
+    output = check_output(args.output or f"forward-{args.item_id}-{args.schedule}.png", "-o/--output", (".png",))
+    store = open_store(args)
+    photos = store.main_photos([args.item_id])
+    if not photos:
+        raise UsageError(f"ITEM_ID {args.item_id!r}: no such item with a photo in {store.data_dir}")
+    with PILImage.open(store.images.resolve(photos[0][1])) as im:
+        photo = np.asarray(im.convert("RGB"))
+    try:
+        strip, rows = forward_strip(photo, ts, args.schedule, args.T, args.beta_bar, args.seed)
+    except ValueError as exc:
+        raise UsageError(f"--t: {exc}") from None
+    print(table(rows, args.schedule))
+    print(f"strip: {save(strip, output)}")
+    return 0
+
+
+def register(verbs, common) -> None:
+    from vitrine.diffusion.config import FIELD_CHOICES, FIELD_HELP, TRAIN_PRESETS, TrainConfig
+    p = verbs.add("train", cmd_train, "train the text-to-image diffusion model on the catalog's photos")
+    p.add_argument("--preset", default="default", choices=list(TRAIN_PRESETS),
+                   help="recipe: tiny (tests), quick (about 10 minutes on 2 cores), default (the shipped model's, "
+                        "about an hour on 2 cores); any flag below overrides the recipe's value")
+    add_config_flags(p, TrainConfig, FIELD_HELP, FIELD_CHOICES, rename={"preset": "unet"})
+    p.add_argument("--until", type=count(1), help="stop at this step (resume later with --resume)")
+    p.add_argument("--limit", type=count(1), help="train on the first N photos only")
+    p.add_argument("--out", help="run folder (default runs/PRESET)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    p.add_argument("--export", help="also save the pipeline here (default: OUT/pipeline when finished)")
+
+    diffusion = verbs.group("diffusion", "look at the noise process")
+    p = diffusion.add("forward", cmd_diffusion_forward, "noise one item's photo to several t; print ᾱ_t and SNR")
+    p.add_argument("item_id", help="an item with a photo, e.g. fm-00000")
+    p.add_argument("--t", default="0,100,500,900,1000", help="comma-separated steps (default 0,100,500,900,1000)")
+    p.add_argument("--schedule", default="linear-bar", choices=["linear-bar", "brief", "ddpm", "cosine"],
+                   help="linear-bar: β_t = β̄·t/T, the product brief's example (alias brief); ddpm: 1e-4…0.02; "
+                        "cosine: Improved DDPM's (default linear-bar)")
+    p.add_argument("--T", type=count(2, 100_000), default=1000, help="number of steps T (default 1000)")
+    p.add_argument("--beta-bar", type=number(1e-9, 0.999), default=0.01,
+                   help="the linear-bar schedule's final β̄ (default 0.01)")
+    p.add_argument("--seed", type=count(0), default=0, help="seed of the shared noise draw (default 0)")
+    p.add_argument("-o", "--output", help="PNG path (default forward-ITEM-SCHEDULE.png)")
+
+    p = verbs.add("generate", cmd_generate, "product images from a text prompt")
+    p.add_argument("prompt", help='what to draw, e.g. "a red striped t-shirt"')
+    p.add_argument("-n", type=count(1, 256), default=8, help="images, 1–256 (default 8)")
+    p.add_argument("--steps", type=count(1, 1000), help="sampling steps, 1–1000 (default 20; 1000 for ddpm)")
+    p.add_argument("--guidance", type=number(0, 50), default=3.0,
+                   help="classifier-free guidance scale w, 0–50 (default 3)")
+    p.add_argument("--sampler", default="dpm++sde", help="dpm++sde (default: DPM-Solver++ 2M SDE), dpm++, ddim, "
+                                                         "ddpm, unipc, euler, … or a diffusers scheduler class name")
+    p.add_argument("--negative", help="negative prompt: what the image should not look like")
+    p.add_argument("--seed", type=count(0), default=0, help="seed of the first image; image i uses seed+i")
+    p.add_argument("--model", default=default_path(DEFAULT_MODEL),
+                   help=f"saved pipeline folder (default: the shipped {DEFAULT_MODEL})")
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                   help="U-Net precision: bf16 halves the sampling time on CPUs with AMX and is far slower on "
+                        "CPUs without (docs/bench-sample.md); default fp32")
+    p.add_argument("-o", "--output", default="generated.png", help="grid image, .png/.jpg/.webp (default generated.png)")

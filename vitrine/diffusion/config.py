@@ -1,0 +1,101 @@
+"""What a training run is: its config dataclass, the named recipes, and the flags' help text.
+
+No torch here, so `vitrine --help` stays instant; train.py runs the loop. The flags of
+`vitrine train` are generated from TrainConfig's fields (vitrine.command.add_config_flags).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+SCHEDULES = ("linear-bar", "ddpm", "cosine")  # the noise schedules (schedules.py implements them)
+ALIASES = {"brief": "linear-bar"}
+DEFAULT_T = 1000
+BRIEF_BETA_BAR = 0.01
+UNET_PRESETS = ["tiny", "small", "small-hd32", "mini", "base"]  # models.PRESETS (a test keeps them equal)
+
+
+@dataclass
+class TrainConfig:
+    preset: str = "small"
+    schedule: str = "linear-bar"
+    timesteps: int = DEFAULT_T
+    beta_bar: float = BRIEF_BETA_BAR
+    prediction: str = "epsilon"      # or "v_prediction"
+    steps: int = 3000
+    batch_size: int = 32
+    lr: float = 2e-4
+    weight_decay: float = 1e-2
+    warmup_steps: int = 200
+    lr_schedule: str = "cosine"      # any diffusers.optimization.get_scheduler name
+    grad_clip: float = 1.0
+    ema_decay: float = 0.999
+    cond_dropout: float = 0.1        # p_uncond for classifier-free guidance
+    snr_gamma: float = 0.0           # Min-SNR-γ loss weighting; 0 = plain MSE
+    init_from: str = ""              # a training checkpoint whose EMA weights start this run (fine-tune)
+    precision: str = "fp32"          # fp32 | bf16 (autocast)
+    channels_last: bool = False
+    compile: bool = False
+    seed: int = 0
+    checkpoint_every: int = 250
+    log_every: int = 10
+    threads: int = 0                 # torch threads; 0 = leave torch's default
+
+    def validate(self) -> None:
+        """A ValueError naming the flag of the first bad field."""
+        if self.preset not in UNET_PRESETS:
+            raise ValueError(f"--unet: unknown {self.preset!r}; choose one of {', '.join(UNET_PRESETS)}")
+        if ALIASES.get(self.schedule, self.schedule) not in SCHEDULES:
+            raise ValueError(f"--schedule: unknown {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+        if self.prediction not in ("epsilon", "v_prediction"):
+            raise ValueError("--prediction: choose epsilon or v_prediction")
+        if self.precision not in ("fp32", "bf16"):
+            raise ValueError("--precision: choose fp32 or bf16")
+        for name in ("steps", "batch_size", "timesteps", "checkpoint_every", "log_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        if not 0 <= self.cond_dropout < 1:
+            raise ValueError(f"--cond-dropout must lie in [0, 1), got {self.cond_dropout}")
+        if self.lr <= 0 or not 0 < self.ema_decay < 1 or not 0 < self.beta_bar < 1:
+            raise ValueError("--lr must be > 0, --ema-decay and --beta-bar in (0, 1)")
+        if self.snr_gamma < 0:
+            raise ValueError("--snr-gamma must be ≥ 0 (0 turns the Min-SNR weighting off)")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+# Named recipes for `vitrine train --preset`; any field can still be overridden by its own flag.
+# All share one recipe — cosine schedule, v-prediction, Min-SNR-5 — chosen after a cosine + ε run
+# gave tinted, speckled backgrounds (docs/diffusion.md). `default` (the shipped model,
+# models/vitrine-fashion-32) and `quick` train the `mini` U-Net (16/32/64 channels, 1.5 M
+# parameters): on a CPU, more optimizer updates of a smaller network beat fewer of a bigger one
+# (docs/diffusion.md compares the sizings tried), and `mini` samples faster.
+RECIPE = {"preset": "mini", "schedule": "cosine", "prediction": "v_prediction", "snr_gamma": 5.0, "lr": 1e-3,
+          "warmup_steps": 100, "checkpoint_every": 500}
+TRAIN_PRESETS = {
+    "tiny": {"preset": "tiny", "steps": 60, "batch_size": 8, "warmup_steps": 10, "checkpoint_every": 30},
+    "quick": {**RECIPE, "batch_size": 16, "steps": 2400},
+    "default": {**RECIPE, "batch_size": 32, "steps": 10000},
+}
+
+# Help text of the flags generated from TrainConfig's fields.
+FIELD_HELP = {
+    "preset": "U-Net size preset", "schedule": "noise schedule (linear-bar: β_t = β̄·t/T; alias brief)",
+    "timesteps": "number of diffusion steps T", "beta_bar": "the linear-bar schedule's final β̄",
+    "prediction": "what the network predicts", "steps": "optimizer steps in the run",
+    "batch_size": "images per step", "lr": "AdamW learning rate", "weight_decay": "AdamW weight decay",
+    "warmup_steps": "linear LR warm-up steps", "lr_schedule": "diffusers LR schedule name",
+    "grad_clip": "gradient-norm clip", "ema_decay": "EMA decay of the exported weights",
+    "cond_dropout": "probability of training on the empty prompt (classifier-free guidance)",
+    "snr_gamma": "Min-SNR-γ loss weighting; 0 = plain MSE",
+    "init_from": "start from this training checkpoint's EMA weights",
+    "precision": "fp32, or bf16 autocast", "channels_last": "channels-last memory layout",
+    "compile": "torch.compile the U-Net", "seed": "seed of every random draw",
+    "checkpoint_every": "save a resumable checkpoint every N steps", "log_every": "loss-curve interval in steps",
+    "threads": "torch threads; 0 = torch's choice",
+}
+FIELD_CHOICES = {"preset": UNET_PRESETS, "schedule": list(SCHEDULES) + list(ALIASES),
+                 "prediction": ["epsilon", "v_prediction"], "precision": ["fp32", "bf16"]}
