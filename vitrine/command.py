@@ -62,10 +62,10 @@ def check_output(path: str | os.PathLike, flag: str, suffixes: tuple[str, ...] =
     """Refuse an output path that cannot be written, before any work is done: a folder, a wrong
     suffix, a parent that is a file or cannot be created, or a folder without write permission."""
     path = Path(path)
-    if suffixes and path.suffix.lower() not in suffixes:
-        raise UsageError(f"{flag} {path}: the file name must end in {' or '.join(suffixes)}")
     if path.is_dir():
         raise UsageError(f"{flag} {path}: is a folder; give a file name")
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise UsageError(f"{flag} {path}: the file name must end in {' or '.join(suffixes)}")
     parent = path.parent
     while not parent.exists():
         parent = parent.parent
