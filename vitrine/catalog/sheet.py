@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
-from sqlalchemy import select
 
-from vitrine.catalog import schema
+from vitrine.atomic import replacing
 from vitrine.catalog.store import Store
 
 TILE = 128   # photo size on the sheet (32 px photos scaled 4× with nearest neighbour)
@@ -18,30 +17,34 @@ def _wrap(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 2] + ".."
 
 
+def _open(store: Store, path: str | None):
+    """The photo at a stored path, or None when there is none or its file is missing or damaged."""
+    if not path:
+        return None
+    try:
+        with Image.open(store.images.resolve(path)) as photo:
+            photo.load()
+            return photo.copy()
+    except (OSError, ValueError):
+        return None
+
+
 def contact_sheet(store: Store, out: str | Path, n: int = 48, columns: int = 8, seed: int = 0) -> Path:
     """Write a grid of `n` items (an evenly spread sample of the catalog) with their attributes."""
-    items, links, images = schema.Item.__table__, schema.ItemImage.__table__, schema.Image.__table__
-    with store.engine.connect() as conn:
-        total = conn.execute(select(items.c.id)).scalars().all()
-        if not total:
-            raise LookupError(f"{store.data_dir}: the store has no items; run `vitrine catalog build` first")
-        step = max(len(total) // n, 1)
-        chosen = sorted(total)[seed % step::step][:n]
-        rows = conn.execute(
-            select(items.c.id, items.c.title, items.c.category, items.c.colour, items.c.pattern,
-                   items.c.price, images.c.path)
-            .join(links, (links.c.item_id == items.c.id) & (links.c.position == 0), isouter=True)
-            .join(images, images.c.sha256 == links.c.image_sha256, isouter=True)
-            .where(items.c.id.in_(chosen)).order_by(items.c.id)).all()
+    total = [r.id for r in store.item_rows(("id",))]
+    if not total:
+        raise LookupError(f"{store.data_dir}: the store has no items; run `vitrine catalog build` first")
+    step = max(len(total) // n, 1)
+    rows = store.items_with_photo_path(total[seed % step::step][:n])
     rows_n = (len(rows) + columns - 1) // columns
     sheet = Image.new("RGB", (columns * TILE, rows_n * (TILE + LABEL_H)), "white")
     draw = ImageDraw.Draw(sheet)
     font = ImageFont.load_default(size=11)
     for k, row in enumerate(rows):
         x, y = (k % columns) * TILE, (k // columns) * (TILE + LABEL_H)
-        if row.path:
-            with Image.open(store.images.resolve(row.path)) as photo:
-                sheet.paste(photo.convert("RGB").resize((TILE, TILE), Image.NEAREST), (x, y))
+        photo = _open(store, row.path)
+        if photo is not None:
+            sheet.paste(photo.convert("RGB").resize((TILE, TILE), Image.NEAREST), (x, y))
         else:
             draw.rectangle([x + 4, y + 4, x + TILE - 4, y + TILE - 4], outline="#bbb")
             draw.text((x + 30, y + 58), "no photo", fill="#888", font=font)
@@ -52,5 +55,6 @@ def contact_sheet(store: Store, out: str | Path, n: int = 48, columns: int = 8, 
         draw.text((x + 3, y + TILE + 30), _wrap(row.title, 22), fill="#777", font=font)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    sheet.save(out)
+    with replacing(out) as tmp:
+        sheet.save(tmp)
     return out

@@ -10,9 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
 
-from vitrine.catalog import schema
 from vitrine.catalog.store import Store
 
 
@@ -38,6 +36,4 @@ def split_of(store: Store) -> TemporalSplit:
 
 
 def new_item_ids(store: Store) -> list[str]:
-    table = schema.Item.__table__
-    with store.engine.connect() as conn:
-        return sorted(conn.execute(select(table.c.id).where(table.c.is_new.is_(True))).scalars())
+    return store.new_item_ids()

@@ -266,6 +266,18 @@ class Store:
                 return [tuple(r) for r in conn.execute(query)]
             return [tuple(r) for chunk in _chunks(list(item_ids)) for r in conn.execute(query.where(links.c.item_id.in_(chunk)))]
 
+    def items_with_photo_path(self, item_ids: list[str]) -> list:
+        """Rows (id, title, category, colour, pattern, price, path) of these items, path None
+        where an item has no photo, ordered by ID."""
+        items, links, images = schema.Item.__table__, schema.ItemImage.__table__, schema.Image.__table__
+        query = (select(items.c.id, items.c.title, items.c.category, items.c.colour, items.c.pattern, items.c.price,
+                        images.c.path)
+                 .join(links, (links.c.item_id == items.c.id) & (links.c.position == 0), isouter=True)
+                 .join(images, images.c.sha256 == links.c.image_sha256, isouter=True).order_by(items.c.id))
+        with self.engine.connect() as conn:
+            rows = [r for chunk in _chunks(list(item_ids)) for r in conn.execute(query.where(items.c.id.in_(chunk)))]
+        return sorted(rows, key=lambda r: r.id)
+
     def interactions(self) -> dict[str, np.ndarray]:
         """The whole log as arrays (user_id, item_id, event, ts), ordered by time."""
         table = schema.Interaction.__table__

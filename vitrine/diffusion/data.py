@@ -1,8 +1,7 @@
 """Training data for the diffusion model: the shop's own photos with their descriptions.
 
-From a store built by `vitrine catalog build`: the items whose photo is in Fashion-MNIST's train
-split and that are not new (cold-start) items — the test photos stay unseen for evaluation, and
-new items' photos stay unseen so generating their previews is a fair test.
+From a store built by `vitrine catalog build`: the photos and descriptions
+`vitrine.catalog.training.training_texts` picks.
 """
 
 from __future__ import annotations
@@ -11,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sqlalchemy import select
 
 from vitrine.catalog.save import load_catalog_arrays
+from vitrine.catalog.training import training_texts
 from vitrine.diffusion.train import TrainingData
 from vitrine.text.cache import cached_token_states, encode_texts
 
@@ -30,20 +29,6 @@ def from_arrays(images_nhwc: np.ndarray, texts: list[str], cache_dir: str | Path
     null_state, null_mask = encode_texts([""], progress=False)
     images = torch.from_numpy(np.ascontiguousarray(images_nhwc.transpose(0, 3, 1, 2)))
     return TrainingData(images, states, masks, null_state[0], null_mask[0], list(texts))
-
-
-def training_texts(store, ids: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
-    """Which rows of the catalog's array cache train the generator, and their descriptions.
-    `ids`: the cache's item_ids, when the caller has read them already."""
-    from vitrine.catalog import schema
-    ids = load_catalog_arrays(store)["item_ids"] if ids is None else ids
-    items = schema.Item.__table__
-    with store.engine.connect() as conn:
-        rows = conn.execute(select(items.c.id, items.c.description, items.c.is_new, items.c.attributes)).all()
-    text_of = {r.id: r.description or "" for r in rows
-               if not r.is_new and (r.attributes or {}).get("fmnist_split") == "train"}
-    keep = np.flatnonzero([i in text_of for i in ids])
-    return keep, [text_of[ids[k]] for k in keep]
 
 
 def from_store(store, limit: int | None = None, progress: bool = True) -> TrainingData:

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sqlalchemy import select
 
-from vitrine.catalog import schema
 from vitrine.catalog.splits import split_of
 from vitrine.catalog.store import Store
 
@@ -53,10 +51,8 @@ class Log:
 def load_log(store: Store) -> Log:
     """Read users, items and every interaction of a store into a Log."""
     split = split_of(store)
-    items = schema.Item.__table__
-    with store.engine.connect() as conn:
-        item_rows = conn.execute(select(items.c.id, items.c.is_new).order_by(items.c.id)).all()
-        user_ids = np.array(sorted(conn.execute(select(schema.User.__table__.c.id)).scalars()), dtype=object)
+    item_rows = store.item_rows(("id", "is_new"))
+    user_ids = np.array(store.user_ids(), dtype=object)
     if not item_rows:
         raise LookupError(f"{store.data_dir}: no items; build or import a catalog first")
     item_ids = np.array([r.id for r in item_rows], dtype=object)

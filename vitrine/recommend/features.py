@@ -16,10 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors.torch import load_file
-from sqlalchemy import select
 
 from vitrine.atomic import save_safetensors
-from vitrine.catalog import schema
 from vitrine.recommend.image_encoder import ImageEncoderConfig, train_image_encoder
 from vitrine.text.cache import encode_texts
 from vitrine.text.encoder import pool
@@ -70,14 +68,13 @@ def _item_photos(store, item_ids: np.ndarray) -> tuple[torch.Tensor, np.ndarray]
                 images[position[item_id]], has[position[item_id]] = photos[k], True
     except LookupError:
         from PIL import Image
-        links, files = schema.ItemImage.__table__, schema.Image.__table__
-        with store.engine.connect() as conn:
-            rows = conn.execute(select(links.c.item_id, files.c.path).join(files, links.c.image_sha256 == files.c.sha256)
-                                .where(links.c.position == 0)).all()
-        for item_id, path in rows:
+        for item_id, path in store.main_photos():
             if item_id in position:
-                with Image.open(store.data_dir / path) as im:
-                    images[position[item_id]] = np.asarray(im.convert("RGB").resize((32, 32)))
+                try:
+                    with Image.open(store.images.resolve(path)) as im:
+                        images[position[item_id]] = np.asarray(im.convert("RGB").resize((32, 32)))
+                except (OSError, ValueError):  # a missing or damaged file: the item counts as photo-less
+                    continue               # (`vitrine store check` reports it)
                 has[position[item_id]] = True
     return torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255.0, has
 
@@ -87,14 +84,14 @@ def _text_vectors(store, item_ids: np.ndarray, texts: list[str], progress: bool)
     encoded and cached already (`vitrine train`), so those are read back and only the rest
     (test-split and new items) are encoded here."""
     from vitrine.catalog.save import load_catalog_arrays
-    from vitrine.diffusion.data import training_texts
-    from vitrine.text.cache import cache_key
+    from vitrine.catalog.training import training_texts
+    from vitrine.text.cache import cache_path
     out = torch.empty((len(texts), 384))
     todo = np.arange(len(texts))
     try:
         catalog_ids = load_catalog_arrays(store)["item_ids"]
         keep, train_texts = training_texts(store, catalog_ids)
-        cached = Path(store.data_dir) / "cache" / f"text-{cache_key(train_texts)}.safetensors"
+        cached = cache_path(train_texts, Path(store.data_dir) / "cache")
     except LookupError:
         cached = None
     if cached is not None and cached.exists():
@@ -113,10 +110,7 @@ def _text_vectors(store, item_ids: np.ndarray, texts: list[str], progress: bool)
 def build_features(store, item_ids: np.ndarray, config: ImageEncoderConfig = ImageEncoderConfig(),
                    progress: bool = True) -> tuple[ItemFeatures, dict]:
     """Encode descriptions, train the image encoder on (photo, description) pairs, embed photos."""
-    items = schema.Item.__table__
-    with store.engine.connect() as conn:
-        rows = {r.id: r for r in conn.execute(select(items.c.id, items.c.title, items.c.description,
-                                                     items.c.category, items.c.price))}
+    rows = {r.id: r for r in store.item_rows(("id", "title", "description", "category", "price"))}
     texts = [(rows[i].description or rows[i].title or "") for i in item_ids]
     text = _text_vectors(store, item_ids, texts, progress)
     photos, has = _item_photos(store, item_ids)

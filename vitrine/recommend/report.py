@@ -84,17 +84,11 @@ def tune_multimodal(features, grid: list[dict], fold: Fold, extra: dict, progres
 
 def oracle_for(store, log) -> Oracle | None:
     """The true-preference reference, when the shop is simulated."""
-    from sqlalchemy import select
-
-    from vitrine.catalog import schema
     from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
-    users, items = schema.User.__table__, schema.Item.__table__
-    with store.engine.connect() as conn:
-        truth = dict(conn.execute(select(users.c.id, users.c.true_preferences)).all())
-        rows = {r.id: r for r in conn.execute(select(items.c.id, items.c.category, items.c.colour, items.c.pattern,
-                                                       items.c.price))}
-    if any(truth.get(u) is None for u in log.user_ids):
-        return None
+    truth = store.true_preferences()
+    if any(not isinstance(truth.get(u), dict) for u in log.user_ids):
+        return None  # an imported shop: nobody's true preferences are known
+    rows = {r.id: r for r in store.item_rows(("id", "category", "colour", "pattern", "price"))}
     pref = {"category": np.array([[truth[u]["category"][c] for c in CATEGORY_NAMES] for u in log.user_ids]),
             "colour": np.array([[truth[u]["colour"][c] for c in COLOUR_NAMES] for u in log.user_ids]),
             "pattern": np.array([[truth[u]["pattern"][p] for p in PATTERN_NAMES] for u in log.user_ids]),

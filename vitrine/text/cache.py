@@ -25,6 +25,11 @@ def cache_key(texts: list[str], max_tokens: int = MAX_TOKENS) -> str:
     return digest.hexdigest()[:20]
 
 
+def cache_path(texts: list[str], cache_dir: str | Path) -> Path:
+    """Where cached_token_states keeps (or finds) the states of exactly these texts."""
+    return Path(cache_dir) / f"text-{cache_key(texts)}.safetensors"
+
+
 def encode_texts(texts: list[str], encoder: TextEncoder | None = None, batch_size: int = 256,
                  progress: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """Token states (N, L, 384) float16 and masks (N, L) bool for `texts`, in batches."""
@@ -41,7 +46,7 @@ def encode_texts(texts: list[str], encoder: TextEncoder | None = None, batch_siz
 def cached_token_states(texts: list[str], cache_dir: str | Path, progress: bool = True,
                         encoder: TextEncoder | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """encode_texts, read from / written to cache_dir/text-<key>.safetensors (written atomically)."""
-    path = Path(cache_dir) / f"text-{cache_key(texts)}.safetensors"
+    path = cache_path(texts, cache_dir)
     if path.exists():
         data = load_file(path)
         return data["states"], data["mask"].bool()
