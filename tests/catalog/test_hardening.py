@@ -111,14 +111,20 @@ def test_prices_that_cannot_be_read_for_sure_are_row_errors(text):
 
 # ---- output paths are checked before anything is stored ------------------------------------------
 
-def test_a_report_path_in_a_missing_folder_fails_before_the_import(tmp_path, capsys):
+def test_a_report_path_that_cannot_be_written_fails_before_the_import(tmp_path, capsys):
     shop = _shop(tmp_path / "shop", events="user_id,item_id,event,timestamp\nann,x1,view,2026-01-01T00:00:00\n")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
     data = ["--data-dir", str(tmp_path / "data"), "-q"]
-    assert main(data + ["import", "generic", str(shop), "--report", str(tmp_path / "no" / "such" / "r.txt")]) == 2
-    assert "--report" in capsys.readouterr().err
-    assert not (tmp_path / "data").exists()
-    assert main(data + ["import", "generic", str(shop), "--report", str(tmp_path / "r.json")]) == 0
-    assert json.loads((tmp_path / "r.json").read_text())["events"] == 1
+    for bad in (a_file / "r.json", tmp_path, tmp_path / "r.txt"):
+        assert main(data + ["import", "generic", str(shop), "--report", str(bad)]) == 2
+        assert "--report" in capsys.readouterr().err
+    assert not (tmp_path / "data").exists()  # nothing stored, not even an empty store
+    # a folder that does not exist yet is created: the import and its report land once
+    report = tmp_path / "new" / "folder" / "r.json"
+    assert main(data + ["import", "generic", str(shop), "--report", str(report)]) == 0
+    assert json.loads(report.read_text())["events"] == 1
+    assert sum(Store(tmp_path / "data").event_counts().values()) == 1
 
 
 # ---- a killed load leaves no orphan files ---------------------------------------------------------
