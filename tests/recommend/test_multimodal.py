@@ -106,3 +106,36 @@ def test_recency_term_weighs_each_event_by_its_age(fitted, log):
         fitted.set_recency(a, 0.5, fold)
     with pytest.raises(ValueError, match="recency_decay"):
         decayed_item_counts(fold, 0.0)
+
+
+def test_an_unseen_item_scores_from_its_content_like_a_new_catalog_item(shop, log, tmp_path):
+    """Fitted on the valid fold, the test period's new items have no history: their stored vectors
+    come from content alone, so the saved model's content → vector path must reproduce them."""
+    from PIL import Image
+
+    from vitrine.recommend.data import make_fold
+    from vitrine.recommend.features import cached_features
+    from vitrine.recommend.image_encoder import ImageEncoderConfig
+    features = cached_features(shop, log.item_ids, ImageEncoderConfig(epochs=1, batch_size=64, width=8, dim=16),
+                               progress=False)
+    fold = make_fold(log, "valid")
+    model = Multimodal(features, MultimodalConfig(dim=8, epochs=1, batch_size=64, cf_factors=4)).fit(fold)
+    model.save(tmp_path / "m", log.user_ids, log.item_ids)
+    loaded, _, item_ids = Multimodal.load(tmp_path / "m")
+    new = [i for i in np.flatnonzero(log.is_new)][:4]
+    rows = {r.id: r for r in shop.item_rows(("id", "description", "title", "price", "category"),
+                                            ids=[str(item_ids[i]) for i in new])}
+    photos = dict(shop.main_photos([str(item_ids[i]) for i in new]))
+    texts, images, prices, categories = [], [], [], []
+    for i in new:
+        row = rows[str(item_ids[i])]
+        texts.append(row.description or row.title)
+        with Image.open(shop.images.resolve(photos[row.id])) as im:
+            images.append(im.convert("RGB").copy())
+        prices.append(row.price)
+        categories.append(row.category)
+    vectors = loaded.vectors_from_content(texts, images, prices, categories)
+    assert vectors.shape == (len(new), loaded.item_vectors.shape[1])
+    np.testing.assert_allclose(vectors, loaded.item_vectors[new], atol=1e-4)
+    # without the photo the vector moves: the image part is really read
+    assert not np.allclose(loaded.vectors_from_content(texts, None, prices, categories), vectors, atol=1e-3)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,7 @@ import torch
 from safetensors.torch import load_file
 
 from vitrine.atomic import save_safetensors
-from vitrine.recommend.image_encoder import ImageEncoderConfig, train_image_encoder
+from vitrine.recommend.image_encoder import ImageEncoder, ImageEncoderConfig, train_image_encoder
 from vitrine.text.cache import encode_texts
 from vitrine.text.encoder import pool
 
@@ -30,6 +30,8 @@ class ItemFeatures:
     image: torch.Tensor       # (I, d) unit vectors, zeros where no photo
     has_image: torch.Tensor   # (I,) bool
     price: torch.Tensor       # (I,) log(price / category median); 0 where unknown
+    encoder: ImageEncoder | None = None         # what made `image` (None: too few photos to train one)
+    price_medians: dict[str, float] = field(default_factory=dict)  # category → median price
 
     def matrix(self, parts: tuple[str, ...] = ("text", "image", "price")) -> torch.Tensor:
         """The chosen parts side by side, (I, F) float32 — the content tower's input."""
@@ -43,13 +45,20 @@ class ItemFeatures:
         return torch.cat([blocks[p].float() for p in parts], dim=1)
 
 
-def _relative_log_price(price: np.ndarray, category: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(price), dtype=np.float32)
+def price_medians(price: np.ndarray, category: np.ndarray) -> dict[str, float]:
+    """Median known price per category."""
     known = np.isfinite(price) & (price > 0)
-    for c in np.unique(category):
-        rows = known & (category == c)
-        if rows.any():
-            out[rows] = np.log(price[rows] / np.median(price[rows]))
+    return {str(c): float(np.median(price[known & (category == c)])) for c in np.unique(category)
+            if (known & (category == c)).any()}
+
+
+def relative_log_price(price: np.ndarray, category: np.ndarray, medians: dict[str, float]) -> np.ndarray:
+    """log(price / median price of its category); 0 where the price or the category's median is unknown."""
+    out = np.zeros(len(price), dtype=np.float32)
+    for k, (p, c) in enumerate(zip(price, category)):
+        median = medians.get(str(c))
+        if median and np.isfinite(p) and p > 0:
+            out[k] = np.log(p / median)
     return out
 
 
@@ -117,29 +126,53 @@ def build_features(store, item_ids: np.ndarray, config: ImageEncoderConfig = Ima
     train_rows = torch.from_numpy(np.flatnonzero(has))
     info = {"items": len(item_ids), "with_photo": int(has.sum())}
     image = torch.zeros((len(item_ids), config.dim))
+    encoder = None
     if len(train_rows) >= config.batch_size:
         encoder, info["image_encoder"] = train_image_encoder(photos[train_rows], text[train_rows], config, progress)
         image[train_rows] = encoder.embed(photos[train_rows])
     price = np.array([rows[i].price if rows[i].price is not None else np.nan for i in item_ids], dtype=np.float64)
     category = np.array([rows[i].category or "" for i in item_ids], dtype=object)
+    medians = price_medians(price, category)
     features = ItemFeatures(np.asarray(item_ids), text, image, torch.from_numpy(has),
-                            torch.from_numpy(_relative_log_price(price, category)))
+                            torch.from_numpy(relative_log_price(price, category, medians)), encoder, medians)
     return features, info
+
+
+def _content_digest(store, item_ids: np.ndarray, config: ImageEncoderConfig) -> str:
+    """A key that changes when any item's text, price, category or main photo does."""
+    digest = hashlib.sha256(json.dumps({"format": 2, "catalog": store.get_meta("catalog"), "n": len(item_ids),
+                                        "encoder": asdict(config)}, sort_keys=True, default=str).encode())
+    for row in store.item_rows(("id", "title", "description", "category", "price")):
+        digest.update(repr(tuple(row)).encode("utf-8", "surrogatepass"))
+    for item_id, path in store.main_photos():
+        digest.update(f"{item_id}\x00{path}".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:20]
 
 
 def cached_features(store, item_ids: np.ndarray, config: ImageEncoderConfig = ImageEncoderConfig(),
                     progress: bool = True) -> ItemFeatures:
     """build_features, read from / written atomically to DATA_DIR/cache/items-<key>.safetensors."""
-    digest = hashlib.sha256(json.dumps({"catalog": store.get_meta("catalog"), "n": len(item_ids),
-                                        "first": str(item_ids[0]), "last": str(item_ids[-1]),
-                                        "encoder": config.__dict__}, sort_keys=True, default=str).encode())
-    path = Path(store.data_dir) / "cache" / f"items-{digest.hexdigest()[:20]}.safetensors"
+    path = Path(store.data_dir) / "cache" / f"items-{_content_digest(store, item_ids, config)}.safetensors"
     if path.exists():
+        from safetensors import safe_open
         data = load_file(str(path))
-        return ItemFeatures(np.asarray(item_ids), data["text"], data["image"], data["has_image"].bool(), data["price"])
+        with safe_open(str(path), "pt") as f:
+            meta = json.loads(f.metadata()["content"])
+        encoder = None
+        if meta["encoder"] is not None:
+            encoder = ImageEncoder(meta["encoder"]["dim"], meta["encoder"]["width"])
+            encoder.load_state_dict({k[len("encoder."):]: v for k, v in data.items() if k.startswith("encoder.")})
+            encoder.eval()
+        return ItemFeatures(np.asarray(item_ids), data["text"], data["image"], data["has_image"].bool(), data["price"],
+                            encoder, meta["price_medians"])
     features, _ = build_features(store, item_ids, config, progress)
-    save_safetensors({"text": features.text.contiguous(), "image": features.image.contiguous(),
-                      "has_image": features.has_image.to(torch.uint8), "price": features.price.contiguous()}, path)
+    tensors = {"text": features.text.contiguous(), "image": features.image.contiguous(),
+               "has_image": features.has_image.to(torch.uint8), "price": features.price.contiguous()}
+    if features.encoder is not None:
+        tensors.update({f"encoder.{k}": v.contiguous() for k, v in features.encoder.state_dict().items()})
+    encoder_meta = {"dim": config.dim, "width": config.width} if features.encoder is not None else None
+    save_safetensors(tensors, path, metadata={"content": json.dumps({"encoder": encoder_meta,
+                                                                      "price_medians": features.price_medians})})
     return features
 
 

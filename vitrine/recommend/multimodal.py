@@ -47,6 +47,7 @@ from tqdm import tqdm
 from vitrine.atomic import save_safetensors, write_text
 from vitrine.recommend.baselines import Recommender
 from vitrine.recommend.config import MultimodalConfig
+from vitrine.recommend.content import ContentEncoder
 from vitrine.recommend.data import Fold
 from vitrine.recommend.features import ItemFeatures
 
@@ -173,6 +174,8 @@ class Multimodal(Recommender):
         torch.manual_seed(cfg.seed)
         rng = np.random.default_rng(cfg.seed)
         self.content = self._standardise(self.features.matrix(cfg.parts))
+        self.content_encoder = ContentEncoder(cfg.parts, self.features.image.shape[1], self.features.encoder,
+                                              self.features.price_medians)
         self.history = fold.train.tocsr().astype(np.float32)
         self.bought = fold.bought.tocsr()
         self.has_history = torch.from_numpy(fold.item_users > 0).float()
@@ -303,6 +306,22 @@ class Multimodal(Recommender):
     def scores(self, users: np.ndarray) -> np.ndarray:
         return self.user_vectors(users) @ self.item_vectors.T + self.item_bias
 
+    @torch.inference_mode()
+    def vectors_from_content(self, texts: list[str], images: list | None = None,
+                             prices: list[float | None] | None = None,
+                             categories: list[str | None] | None = None) -> np.ndarray:
+        """Item vectors, comparable with item_vectors, for items the model has never seen: their
+        content through the saved encoders and the fitted standardisation and item tower, no ID
+        embedding and no ALS factors (q_i = 0), as for a new catalog item. ⟨u, v⟩ scores them;
+        their popularity bias is 0."""
+        if self.content_encoder is None or self.net.item_tower is None:
+            raise ValueError("this model scores items by ID alone (or was saved without its content encoders)")
+        raw = self.content_encoder.features(texts, images, prices, categories)
+        vectors = self.net.item_tower((raw - self.mean) / self.std).numpy()  # v_i = MLP(c_i); m_i = 0
+        if self.cf_item is not None:
+            vectors = np.hstack([vectors, np.zeros((len(texts), self.cf_item.shape[1]), np.float32)])
+        return vectors
+
     # ---- saving --------------------------------------------------------------------------
     def save(self, folder: str | Path, user_ids: np.ndarray, item_ids: np.ndarray) -> Path:
         """Weights, the content and history it scores from, what each user bought, and both ID
@@ -311,7 +330,8 @@ class Multimodal(Recommender):
         folder.mkdir(parents=True, exist_ok=True)
         tensors = {f"net.{k}": v.contiguous() for k, v in self.net.state_dict().items()}
         tensors.update({"content": self.content, "has_history": self.has_history, "popularity": self.popularity,
-                        "recency": torch.from_numpy(self.recency)})
+                        "recency": torch.from_numpy(self.recency), "content.mean": self.mean.contiguous(),
+                        "content.std": self.std.contiguous(), **self.content_encoder.tensors()})
         if self.cf_user is not None:
             tensors.update({"cf_user": torch.from_numpy(self.cf_user), "cf_item": torch.from_numpy(self.cf_item)})
         for name, m in (("history", self.history.tocsr()), ("bought", self.bought.tocsr())):
@@ -319,8 +339,8 @@ class Multimodal(Recommender):
                             f"{name}.indices": torch.from_numpy(m.indices.astype(np.int64)),
                             f"{name}.data": torch.from_numpy(m.data.astype(np.float32))})
         save_safetensors(tensors, folder / "model.safetensors")
-        meta = {"name": self.name, "config": asdict(self.config), "user_ids": [str(u) for u in user_ids],
-                "item_ids": [str(i) for i in item_ids]}
+        meta = {"name": self.name, "config": asdict(self.config), "content_encoder": self.content_encoder.meta(),
+                "user_ids": [str(u) for u in user_ids], "item_ids": [str(i) for i in item_ids]}
         write_text(folder / "model.json", json.dumps(meta) + "\n")
         return folder
 
@@ -348,6 +368,9 @@ class Multimodal(Recommender):
         model = cls.__new__(cls)
         model.config, model.name, model.features = config, meta["name"], None
         model.content, model.has_history, model.popularity = t["content"], t["has_history"], t["popularity"]
+        model.mean, model.std = t.get("content.mean"), t.get("content.std")
+        model.content_encoder = (ContentEncoder.restore(meta["content_encoder"], t)
+                                 if "content_encoder" in meta and model.mean is not None else None)
         # models saved before the recency term have none: score them as they were
         model.recency = t["recency"].numpy() if "recency" in t else np.zeros(len(model.has_history), np.float32)
         if "recency" not in t:
