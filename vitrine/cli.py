@@ -47,7 +47,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except UsageError as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
-    except (FileNotFoundError, LookupError) as exc:
+    except FileNotFoundError as exc:
+        where = f"{exc.filename}: {exc.strerror}" if exc.filename else _one_line(exc)
+        print(f"error: {where}", file=sys.stderr)
+    except LookupError as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
     except PermissionError as exc:
         print(f"error: {exc.filename or ''}: permission denied", file=sys.stderr)

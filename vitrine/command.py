@@ -76,11 +76,17 @@ def check_output(path: str | os.PathLike, flag: str, suffixes: tuple[str, ...] =
     return path
 
 
-def check_output_dir(path: str | os.PathLike, flag: str) -> Path:
-    """As check_output, for a folder that a verb writes into."""
+def check_output_dir(path: str | os.PathLike, flag: str, create: bool = False) -> Path:
+    """As check_output, for a folder that a verb writes into; `create` makes it now (so a folder
+    that cannot be made fails before the work, not after)."""
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise UsageError(f"{flag} {path}: is a file, not a folder")
+    if create:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"{flag} {path}: cannot create it ({exc.strerror or exc})") from None
     parent = path
     while not parent.exists():
         parent = parent.parent

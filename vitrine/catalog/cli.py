@@ -132,17 +132,18 @@ def cmd_stats(args) -> int:
 def cmd_store_check(args) -> int:
     store = open_store(args)
     result = store.check(repair=args.repair)
-    sections = (("orphan image file (no row points to it)", result.orphan_files),
-                ("temporary file of an interrupted write", result.temporary_files),
-                ("journal of a load that did not finish", result.stale_journals),
-                ("missing file (a row points to it)", result.missing_files),
-                ("database", result.database))
-    for label, entries in sections:
+    sections = (("orphan image files", "no row points to it", result.orphan_files),
+                ("temporary files", "of an interrupted write", result.temporary_files),
+                ("unfinished-load journals", "of a load that was killed", result.stale_journals),
+                ("missing files", "a row points to it", result.missing_files),
+                ("database problems", "", result.database))
+    for label, why, entries in sections:
         for entry in entries[:args.show]:
-            print(f"{label}: {entry}" + (" — removed" if entry in result.repaired else ""))
+            print(f"{label[:-1] if label.endswith('s') else label}: {entry}" + (f" ({why})" if why else "")
+                  + (" — removed" if entry in result.repaired else ""))
         if len(entries) > args.show:
             print(f"{label}: … and {len(entries) - args.show:,} more")
-    counts = ", ".join(f"{len(entries):,} {label.split(' (')[0]}" for label, entries in sections[:4])
+    counts = ", ".join(f"{label}: {len(entries):,}" for label, _, entries in sections[:4])
     print(f"{store.data_dir}: {counts}; database checks: {'ok' if not result.database else 'FAILED'}"
           + (f"; removed {len(result.repaired):,} files" if result.repaired else ""))
     if result.problems and not args.repair and (result.orphan_files or result.temporary_files or result.stale_journals):

@@ -19,7 +19,7 @@ def cmd_train(args) -> int:
     from vitrine.diffusion.data import from_store
     from vitrine.diffusion.config import TRAIN_PRESETS, TrainConfig
     from vitrine.diffusion.train import Trainer
-    out = check_output_dir(args.out or f"runs/{args.preset}", "--out")
+    out = check_output_dir(args.out or f"runs/{args.preset}", "--out", create=True)
     values = {**TRAIN_PRESETS[args.preset], **given_config(args, TrainConfig)}
     config = TrainConfig.from_dict(values)
     if args.resume:

@@ -9,19 +9,26 @@ from pathlib import Path
 
 from vitrine.command import UsageError, add_config_flags, check_output_dir, count, given_config, open_store
 
-DEFAULT_MODEL = "models/recommender"
+DEFAULT_MODEL = "models/recommender"  # inside the data dir: a fitted recommender belongs to its store
+
+
+def _model_dir(args, store) -> Path:
+    return Path(args.model) if args.model else store.data_dir / DEFAULT_MODEL
 
 
 def _titles(store, ids: list[str]) -> dict[str, tuple[str, str]]:
     return {r.id: (r.title, r.category or "") for r in store.item_rows(("id", "title", "category"), ids=ids)}
 
 
-def _recommendations(args):
+def _recommendations(args, store):
     from vitrine.recommend.serve import Recommendations
+    folder = _model_dir(args, store)
     try:
-        return Recommendations(args.model, args.index)
+        return Recommendations(folder, args.index)
+    except FileNotFoundError:
+        raise UsageError(f"--model {folder}: no fitted recommender here (run `vitrine fit` first)") from None
     except ValueError as exc:
-        raise UsageError(f"--model {args.model}: {exc}") from None
+        raise UsageError(f"--model {folder}: {exc}") from None
 
 
 def cmd_fit(args) -> int:
@@ -30,8 +37,8 @@ def cmd_fit(args) -> int:
     from vitrine.recommend.config import MultimodalConfig
     from vitrine.recommend.features import load_fold
     from vitrine.recommend.multimodal import Multimodal
-    check_output_dir(args.out, "--out")
     store = open_store(args)
+    out = check_output_dir(args.out or store.data_dir / DEFAULT_MODEL, "--out")
     log, fold, features = load_fold(store, args.fold, progress=not args.quiet)
     config = MultimodalConfig(**given_config(args, MultimodalConfig))
     unknown = set(config.parts) - {"text", "image", "price"}
@@ -39,7 +46,7 @@ def cmd_fit(args) -> int:
         raise UsageError(f"--parts: unknown {', '.join(sorted(unknown))}; choose from text, image, price")
     start = time.perf_counter()
     model = Multimodal(features, config).fit(fold, progress=not args.quiet)
-    folder = model.save(args.out, log.user_ids, log.item_ids)
+    folder = model.save(out, log.user_ids, log.item_ids)
     print(f"fitted {model.name} on {fold.train.nnz:,} (user, item) pairs of the {args.fold!r} fold "
           f"in {time.perf_counter() - start:.0f} s → {folder}")
     return 0
@@ -47,8 +54,8 @@ def cmd_fit(args) -> int:
 
 def cmd_recommend(args) -> int:
     import numpy as np
-    recs = _recommendations(args)
     store = open_store(args)
+    recs = _recommendations(args, store)
     info = _titles(store, [str(i) for i in recs.item_ids])
     categories = np.array([info.get(str(i), ("", ""))[1] for i in recs.item_ids], dtype=object)
     try:
@@ -64,12 +71,13 @@ def cmd_recommend(args) -> int:
 
 
 def cmd_similar(args) -> int:
-    recs = _recommendations(args)
+    store = open_store(args)
+    recs = _recommendations(args, store)
     try:
         rows = recs.similar(args.item_id, args.k)
     except (KeyError, ValueError) as exc:
         raise UsageError(f"ITEM_ID: {exc.args[0]}") from None
-    info = _titles(open_store(args), [args.item_id] + [i for i, _ in rows])
+    info = _titles(store, [args.item_id] + [i for i, _ in rows])
     print(f"items like {args.item_id} ({info.get(args.item_id, ('?', ''))[0]}):")
     for n, (item_id, score) in enumerate(rows, 1):
         print(f"{n:3}. {item_id}  {score:6.3f}  {info.get(item_id, ('?', ''))[0]}")
@@ -105,7 +113,7 @@ def register(verbs, common) -> None:
     p.add_argument("--fold", default="all", choices=["all", "test", "valid"],
                    help="which events to learn from: all (default), or those before the test / valid period")
     add_config_flags(p, MultimodalConfig, FIELD_HELP)
-    p.add_argument("--out", default=DEFAULT_MODEL, help=f"model folder (default {DEFAULT_MODEL})")
+    p.add_argument("--out", help=f"model folder (default DATA_DIR/{DEFAULT_MODEL})")
 
     for name, func, helptext in (("recommend", cmd_recommend, "top-k items for a shopper, with the history behind each"),
                                  ("similar", cmd_similar, "items most like an item in the model's space")):
@@ -116,7 +124,7 @@ def register(verbs, common) -> None:
             p.add_argument("item_id", help="an item the model knows, e.g. fm-00001")
         default_k = 20 if name == "recommend" else 10
         p.add_argument("-k", type=count(1, 1000), default=default_k, help=f"how many, 1–1000 (default {default_k})")
-        p.add_argument("--model", default=DEFAULT_MODEL, help=f"saved recommender (default {DEFAULT_MODEL})")
+        p.add_argument("--model", help=f"fitted recommender (default DATA_DIR/{DEFAULT_MODEL}, where `vitrine fit` saves)")
         p.add_argument("--index", default="exact", choices=["exact", "hnsw"],
                        help="FAISS index: exact inner product, or HNSW (approximate, faster on big catalogs)")
         if name == "recommend":
