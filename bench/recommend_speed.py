@@ -42,7 +42,9 @@ def main() -> None:
     log, fold, features = load_fold(Store(args.data_dir), "test")
     result = {"items": log.n_items, "users": log.n_users, "fit_seconds": {}, "latency": [], "throughput": []}
     models = [Popularity(), ItemKNN(), ALS()] + ([] if args.skip_slow_fits else [BPR()])
-    multimodal = Multimodal(features, MultimodalConfig())
+    # the configuration bench/results/recommend_speed.json measured (the faster one; `vitrine fit`'s
+    # defaults are the report's dim 64, 24 epochs, 32-factor ALS block, w = 1)
+    multimodal = Multimodal(features, MultimodalConfig(dim=128, epochs=12, cf_factors=64, cf_weight=2.0))
     for model in models + [multimodal]:
         start = time.perf_counter()
         model.fit(fold)

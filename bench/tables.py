@@ -67,7 +67,6 @@ def recommend_table(data: dict) -> str:
 # results file → (table, docs page); sample_speed_quick is the same bench on the quick preset's model
 PAGES = {"train_step": (train_table, "bench-train.md"), "train_step_amd": (train_table, "bench-train-amd.md"),
          "sample_speed": (sample_table, "bench-sample.md"),
-         "sample_speed_small": (sample_table, "bench-sample-small.md"),
          "sample_speed_quick": (sample_table, "bench-sample-quick.md"),
          "recommend_speed": (recommend_table, "bench-recommend.md")}
 

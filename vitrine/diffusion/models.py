@@ -4,17 +4,16 @@ All presets: 32×32 RGB in and out, sinusoidal time embedding, and cross-attenti
 MiniLM token states only at 16×16 and below (attention over 32×32 maps costs more than the rest of
 the network here; DESIGN.md measured it). `tiny` exists for tests.
 
-`small` (the previous shipped model, models/vitrine-fashion-32-small) and `mini` keep
-cross-attention but drop the self-attention of their transformer blocks (`only_cross_attention`):
-on 2 cores the CPU flash-attention kernels took ~37 % of a step, and dropping self-attention made
-a training step 1.39× faster (1.55 → 1.12 s at batch 32, session 2's `bench/train_step.py
---ablation`, run with the 32-tiny-heads layout below, so it overstates self-attention's cost).
+`small` and `mini` keep cross-attention but drop the self-attention of their transformer blocks
+(`only_cross_attention`): on 2 cores the CPU flash-attention kernels took ~37 % of a step, and
+dropping self-attention made a training step 1.39× faster (1.55 → 1.12 s at batch 32, measured
+with the 32-tiny-heads layout below, so it overstates self-attention's cost).
 At 32×32 the convolutions at 8×8 already see the whole image. `base` keeps both.
 
 Heads: diffusers' UNet2DConditionModel reads its `attention_head_dim` argument as the number of
 heads (a naming slip kept for compatibility, diffusers issue 2011). `small` was written as
 `attention_head_dim=32` meaning 32-dimensional heads and so got 32 heads of 2 and 4 dimensions;
-the previous shipped checkpoint has that layout, so `small` keeps it (`heads=32`). `small-hd32` is
+weights trained with it have that layout, so `small` keeps it (`heads=32`). `small-hd32` is
 the same network with the intended 32-dimensional heads (1, 2, 4 heads by level; identical
 parameter count): attention over 32 tiny heads costs far more than its arithmetic (its training
 steps are 1.30–1.35× faster, bench/train_step.py). `mini` (16/32/64 channels, 32-dim heads) is

@@ -60,7 +60,7 @@ DEFAULT_STEPS = {"ddpm": 1000}
 # The second-order SDE form of DPM-Solver++ (Lu et al. 2022; diffusers' "sde-dpmsolver++"): the same
 # multistep update plus fresh noise at each step, at the same cost per step as the ODE form "dpm++".
 # At 20 steps it came closer to DDPM-1000 on the evaluator's FID than the ODE form did
-# (reports/generation-small and reports/generation: `vitrine eval generation`).
+# (reports/generation: `vitrine eval generation`).
 DEFAULT_SAMPLER = "dpm++sde"
 SCHEDULE_KEYS = ("num_train_timesteps", "beta_start", "beta_end", "beta_schedule", "trained_betas",
                  "prediction_type", "rescale_betas_zero_snr", "steps_offset")

@@ -21,7 +21,7 @@ from vitrine.recommend.evaluate import evaluate_model
 from vitrine.recommend.features import cached_features
 from vitrine.recommend.multimodal import Multimodal, MultimodalConfig
 
-# α = 1 lost to α = 10 at every point of the first grid (session 5); 32 factors and α = 40 extend it past
+# α = 1 lost to α = 10 at every point of an earlier grid; 32 factors and α = 40 extend it past
 # the edge where that grid's winner sat (64 factors, α 10)
 ALS_GRID = [{"factors": f, "regularization": r, "alpha": a} for f in (32, 64, 128) for r in (0.01, 0.1)
             for a in (10.0, 40.0)]
