@@ -101,10 +101,13 @@ values = st.one_of(cells, st.sampled_from(["0", "-1", "x.txt", "/", "/nonexisten
        extra=st.lists(cells, max_size=1))
 def test_verbs_with_garbage_arguments(tmp_path, seeded_store, verb, options, extra, capsys):
     before = snapshot(seeded_store)
-    argv = ["--data-dir", str(seeded_store.data_dir), "-q"] + verb + extra + [x for pair in options for x in pair]
-    if verb[0] == "import" or "--out" in argv or "-o" in argv or "--report" in argv:
-        argv = [a if not a.startswith("/") or a.startswith("/nonexistent") else str(tmp_path / a.lstrip("/"))
-                for a in argv]  # keep writes inside the test's folder
+    # outputs the garbage does not name stay inside the test's folder (given first: a later flag wins)
+    defaults = {"generate": ["-o", str(tmp_path / "g.png")], "eval": ["--out", str(tmp_path / "report")],
+                "fit": ["--out", str(tmp_path / "model")]}
+    def inside(value: str) -> str:  # an absolute garbage path becomes one inside the test's folder
+        return value if not value.startswith("/") or value.startswith("/nonexistent") else str(tmp_path / value.lstrip("/"))
+    argv = (["--data-dir", str(seeded_store.data_dir), "-q"] + verb + [inside(e) for e in extra]
+            + defaults.get(verb[0], []) + [x for flag, value in options for x in (flag, inside(value))])
     code = main(argv)
     err = capsys.readouterr().err
     assert "Traceback" not in err and "internal error" not in err, (argv, err)
