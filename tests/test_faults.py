@@ -35,6 +35,15 @@ def _lines(rows) -> str:
     return "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows)
 
 
+def _fresh_folder(folder: Path, files: dict[str, str | bytes]) -> Path:
+    """A folder holding exactly these files (hypothesis reuses tmp_path across examples)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    for name, content in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass"))
+    return folder
+
+
 def _import_and_judge(store, kind, folder, strict):
     before = snapshot(store)
     try:
@@ -56,35 +65,26 @@ SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 @SETTINGS
 @given(articles=csv_rows, customers=csv_rows, transactions=csv_rows, photo=st.binary(max_size=64), strict=st.booleans())
 def test_hm_garbage(tmp_path, seeded_store, articles, customers, transactions, photo, strict):
-    folder = tmp_path / "hm"
-    shutil.rmtree(folder, ignore_errors=True)
-    (folder / "images" / "010").mkdir(parents=True)
-    (folder / "articles.csv").write_text("article_id,prod_name,product_type_name\n" + articles)
-    (folder / "customers.csv").write_text("customer_id,age\n" + customers)
-    (folder / "transactions_train.csv").write_text("t_dat,customer_id,article_id,price\n" + transactions)
-    (folder / "images" / "010" / "0108775015.jpg").write_bytes(photo)
+    folder = _fresh_folder(tmp_path / "hm", {
+        "articles.csv": "article_id,prod_name,product_type_name\n" + articles,
+        "customers.csv": "customer_id,age\n" + customers,
+        "transactions_train.csv": "t_dat,customer_id,article_id,price\n" + transactions,
+        "images/010/0108775015.jpg": photo})
     _import_and_judge(seeded_store, "hm", folder, strict)
 
 
 @SETTINGS
 @given(meta=json_rows, reviews=json_rows, strict=st.booleans())
 def test_amazon_garbage(tmp_path, seeded_store, meta, reviews, strict):
-    folder = tmp_path / "amazon"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir()
-    (folder / "meta_X.jsonl").write_text(_lines(meta))
-    (folder / "X.jsonl").write_text(_lines(reviews))
+    folder = _fresh_folder(tmp_path / "amazon", {"meta_X.jsonl": _lines(meta), "X.jsonl": _lines(reviews)})
     _import_and_judge(seeded_store, "amazon", folder, strict)
 
 
 @SETTINGS
 @given(events=csv_rows, properties=csv_rows, strict=st.booleans())
 def test_retailrocket_garbage(tmp_path, seeded_store, events, properties, strict):
-    folder = tmp_path / "rr"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir()
-    (folder / "events.csv").write_text("timestamp,visitorid,event,itemid\n" + events)
-    (folder / "item_properties_part1.csv").write_text("timestamp,itemid,property,value\n" + properties)
+    folder = _fresh_folder(tmp_path / "rr", {"events.csv": "timestamp,visitorid,event,itemid\n" + events,
+                                             "item_properties_part1.csv": "timestamp,itemid,property,value\n" + properties})
     _import_and_judge(seeded_store, "retailrocket", folder, strict)
 
 

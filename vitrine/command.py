@@ -66,14 +66,19 @@ def check_output(path: str | os.PathLike, flag: str, suffixes: tuple[str, ...] =
         raise UsageError(f"{flag} {path}: is a folder; give a file name")
     if suffixes and path.suffix.lower() not in suffixes:
         raise UsageError(f"{flag} {path}: the file name must end in {' or '.join(suffixes)}")
-    parent = path.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise UsageError(f"{flag} {path}: {parent} is a file, not a folder")
-    if not os.access(parent, os.W_OK):
-        raise UsageError(f"{flag} {path}: cannot write in {parent}")
+    _check_writable(path.parent, path, flag)
     return path
+
+
+def _check_writable(folder: Path, path: Path, flag: str) -> None:
+    """The nearest existing folder at or above `folder` must be a folder we may write in (the
+    rest of the path is created when the file is written)."""
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise UsageError(f"{flag} {path}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"{flag} {path}: cannot write in {folder}")
 
 
 def check_output_dir(path: str | os.PathLike, flag: str, create: bool = False) -> Path:
@@ -87,13 +92,7 @@ def check_output_dir(path: str | os.PathLike, flag: str, create: bool = False) -
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise UsageError(f"{flag} {path}: cannot create it ({exc.strerror or exc})") from None
-    parent = path
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise UsageError(f"{flag} {path}: {parent} is a file, not a folder")
-    if not os.access(parent, os.W_OK):
-        raise UsageError(f"{flag} {path}: cannot write in {parent}")
+    _check_writable(path, path, flag)
     return path
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors.torch import load_file
+from tqdm import tqdm
 
 from vitrine.atomic import save_safetensors
 from vitrine.recommend.image_encoder import ImageEncoder, ImageEncoderConfig, train_image_encoder
@@ -109,10 +110,11 @@ def _text_vectors(store, item_ids: np.ndarray, texts: list[str], progress: bool)
         data = load_file(str(cached))
         out[rows] = pool(data["states"], data["mask"].bool())
         todo = np.setdiff1d(todo, rows)
-    for start in range(0, len(todo), 8192):  # in chunks: token states are 24 KB a text
-        chunk = todo[start:start + 8192]
-        states, masks = encode_texts([texts[k] for k in chunk], progress=progress)
-        out[chunk] = pool(states, masks)
+    with tqdm(total=len(todo), desc="encode item texts", unit="text", disable=not progress) as bar:
+        for start in range(0, len(todo), 8192):  # in chunks: token states are 24 KB a text
+            chunk = todo[start:start + 8192]
+            states, masks = encode_texts([texts[k] for k in chunk], bar=bar)
+            out[chunk] = pool(states, masks)
     return out
 
 

@@ -68,9 +68,10 @@ class Recommendations:
         out = []
         for s, i in chosen:
             because = []
-            if explain and len(history):
-                sims = self.model.item_vectors[history] @ self.model.item_vectors[i]
-                because = [str(self.item_ids[history[j]]) for j in np.argsort(-sims)[:explain]]
+            others = history[history != i]  # an item seen before is not its own reason
+            if explain and len(others):
+                sims = self.model.item_vectors[others] @ self.model.item_vectors[i]
+                because = [str(self.item_ids[others[j]]) for j in np.argsort(-sims)[:explain]]
             out.append(Suggestion(str(self.item_ids[i]), s, because))
         return out
 

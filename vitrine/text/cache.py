@@ -31,15 +31,21 @@ def cache_path(texts: list[str], cache_dir: str | Path) -> Path:
 
 
 def encode_texts(texts: list[str], encoder: TextEncoder | None = None, batch_size: int = 256,
-                 progress: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-    """Token states (N, L, 384) float16 and masks (N, L) bool for `texts`, in batches."""
+                 progress: bool = True, bar: tqdm | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token states (N, L, 384) float16 and masks (N, L) bool for `texts`, in batches. `bar`: a
+    caller's progress bar (counting texts) to advance instead of drawing one here."""
     encoder = encoder or shared_encoder()
     states = torch.empty((len(texts), encoder.max_tokens, 384), dtype=torch.float16)
     masks = torch.empty((len(texts), encoder.max_tokens), dtype=torch.bool)
-    for start in tqdm(range(0, len(texts), batch_size), desc="encode text", unit="batch", disable=not progress):
+    own = bar is None
+    bar = tqdm(total=len(texts), desc="encode text", unit="text", disable=not progress) if own else bar
+    for start in range(0, len(texts), batch_size):
         s, m = encoder.token_states(texts[start:start + batch_size])
         states[start:start + len(s)] = s.half()
         masks[start:start + len(s)] = m
+        bar.update(len(s))
+    if own:
+        bar.close()
     return states, masks
 
 
