@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {where}", file=sys.stderr)
     except LookupError as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
+    except BrokenPipeError:  # the reader went away (`vitrine stats | head`): nothing to say
+        sys.stderr.close()
+        return 0
     except PermissionError as exc:
         print(f"error: {exc.filename or ''}: permission denied", file=sys.stderr)
     except OSError as exc:  # a full disk, a file that vanished mid-run

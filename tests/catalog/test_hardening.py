@@ -238,3 +238,9 @@ def test_snapshot_helper_sees_every_table(seeded_store):
     assert set(snapshot(seeded_store)["tables"]) == {t.name for t in schema.Base.metadata.sorted_tables}
     with seeded_store.engine.connect() as conn:
         assert conn.execute(select(schema.Item.__table__.c.id)).scalars().all() == ["keep-1"]
+
+
+def test_a_semicolon_separated_file_is_named_as_such(tmp_path, store):
+    shop = _shop(tmp_path / "shop", "item_id;title;price\n1;Tee;12,99\n")
+    with pytest.raises(ImportFailed, match="semicolon-separated"):
+        run_import(store, source_for("generic", shop), progress=False)

@@ -113,9 +113,11 @@ class ALS(_Implicit):
     def fit(self, fold: Fold) -> "ALS":
         from implicit.cpu.als import AlternatingLeastSquares
         p = self._params
-        model = AlternatingLeastSquares(factors=p["factors"], regularization=p["regularization"], alpha=p["alpha"],
-                                        iterations=p["iterations"], random_state=p["seed"])
-        model.fit(self._matrix(fold), show_progress=False)
+        from threadpoolctl import threadpool_limits
+        with threadpool_limits(1, "blas"):  # implicit runs its own threads; a threaded BLAS under them slows it
+            model = AlternatingLeastSquares(factors=p["factors"], regularization=p["regularization"],
+                                            alpha=p["alpha"], iterations=p["iterations"], random_state=p["seed"])
+            model.fit(self._matrix(fold), show_progress=False)
         self.user_factors, self.item_factors = model.user_factors, model.item_factors
         return self
 

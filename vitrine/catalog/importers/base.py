@@ -182,10 +182,14 @@ def csv_header(path: Path) -> list[str]:
 
 
 def require_columns(path: Path, header: Iterable[str], required: Iterable[str]) -> None:
+    header = list(header)
     missing = [c for c in required if c not in set(header)]
     if missing:
-        raise ImportFailed(Problem(str(path), 1, missing[0],
-                                   f"required column missing (header has: {', '.join(header) or 'nothing'})"))
+        shown = ", ".join(header)[:200] or "nothing"
+        hint = next((f"; the file looks {name}-separated, and Vitrine reads comma-separated CSV"
+                     for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe"))
+                     if len(header) == 1 and sep in header[0]), "")
+        raise ImportFailed(Problem(str(path), 1, missing[0], f"required column missing (header has: {shown}){hint}"))
 
 
 def _json_object(line: str):
