@@ -32,7 +32,8 @@ from tqdm import tqdm
 
 from vitrine.diffusion.data import from_arrays
 from vitrine.diffusion.models import build_unet
-from vitrine.diffusion.train import RECIPE, TrainConfig, Trainer, TrainingData, make_noise_scheduler
+from vitrine.diffusion.config import RECIPE, TrainConfig
+from vitrine.diffusion.train import Trainer, TrainingData, make_noise_scheduler
 from vitrine.text.encoder import MAX_TOKENS, shared_encoder
 
 COLOURS = ["red", "navy blue", "yellow", "black", "white", "green", "pink", "brown", "grey", "beige"]
