@@ -306,8 +306,8 @@ def fixed_cases(root: Path) -> dict[str, list[tuple[str, list[str], bool]]]:
         ],
         "database URLs": [
             (f"--db-url {url}", ["--db-url", url, "stats"], False)
-            for url in ("nonsense", "nosuchdb://x/y", "postgresql+nodriver://u@h/d", "sqlite:////proc/nope/x.db",
-                        "sqlite:///" + str(a_file))],
+            for url in ("nonsense", "nosuchdb://x/y", "postgresql+nodriver://u@h/d", "postgresql+pg8000://u@h/d",
+                        "postgresql://u@127.0.0.1:1/d", "sqlite:////proc/nope/x.db", "sqlite:///" + str(a_file))],
         "store state": [
             ("fit on a six-event imported shop", ["fit", "--epochs", "1", "--out", str(root / "fit")], False),
             ("catalog build over an imported shop", ["catalog", "build"], False),

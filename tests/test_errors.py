@@ -105,7 +105,8 @@ def test_a_data_dir_that_is_a_file(tmp_path, capsys):
 
 
 def test_a_bad_db_url(tmp_path, capsys):
-    for url in ("nonsense", "nosuchdb://x/y", "postgresql+nodriver://u@h/d"):
+    for url in ("nonsense", "nosuchdb://x/y", "postgresql+nodriver://u@h/d", "postgresql+pg8000://u@127.0.0.1:1/d",
+                "sqlite:////nonexistent/dir/x.db"):
         assert main(["--data-dir", str(tmp_path), "--db-url", url, "stats"]) == 2
         _one_clear_line(capsys, "--db-url")
 

@@ -1,4 +1,4 @@
-"""The store's verbs: `catalog build|sheet|download|people`, `shoppers simulate`, `import`, `stats`,
+"""The store's verbs: `catalog build|sheet|download`, `shoppers simulate`, `import`, `stats`,
 `store check`. Heavy modules load inside each verb."""
 
 from __future__ import annotations

@@ -84,6 +84,9 @@ class Store:
             self.engine: Engine = create_engine(self.url)
         except (ArgumentError, NoSuchModuleError, ValueError) as exc:
             raise StoreError(f"--db-url {self.url!r}: not a usable database URL ({exc})") from None
+        except ImportError as exc:
+            raise StoreError(f"--db-url {self.url!r}: its database driver is not installed ({exc.name}; for "
+                             "PostgreSQL: pip install -e '.[postgres]')") from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
@@ -98,7 +101,8 @@ class Store:
             if _is_busy(exc):
                 raise StoreError(f"{self.describe()}: the store is busy (another process is writing); "
                                  "try again when it finishes") from None
-            raise StoreError(f"{self.describe()}: cannot open the database ({exc.orig})") from None
+            where = f"--data-dir {self.data_dir}" if sqlite_file is not None else f"--db-url {self.describe()}"
+            raise StoreError(f"{where}: cannot open the database ({exc.orig})") from None
         self.images = ImageStore(self.data_dir)
 
     def describe(self) -> str:
