@@ -396,7 +396,7 @@ def cli() -> int:
     parser.add_argument("--out", default=str(REPO / "docs" / "reliability.md"), help="Markdown table to write")
     args = parser.parse_args()
     start = time.perf_counter()
-    summary = run(args.examples, args.seed, Path(args.out))
+    run(args.examples, args.seed, Path(args.out))
     print(Path(args.out).read_text())
     print(f"{time.perf_counter() - start:.0f} s", file=sys.stderr)
     return 0

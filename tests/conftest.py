@@ -40,3 +40,27 @@ def fmnist_dir(tmp_path):
 def tiny_fm() -> FashionMNIST:
     images, labels = tiny_photos(200)
     return FashionMNIST(images, labels, np.array(["train"] * 150 + ["test"] * 50))
+
+
+@pytest.fixture
+def store(tmp_path):
+    from vitrine.catalog.store import Store
+    return Store(tmp_path / "data")
+
+
+@pytest.fixture
+def seeded_store(tmp_path):
+    """A store that already holds an item, a user and an event, to check nothing of it is lost."""
+    from vitrine.catalog import schema
+    from vitrine.catalog.importers.base import event_row, item_row, user_row
+    from vitrine.catalog.store import Store
+
+    from .catalog.importers.conftest import jpeg_bytes
+    store = Store(tmp_path / "seeded")
+    with store.loading() as load:
+        load.insert(schema.Item, [item_row("keep-1", "Kept item", "test", price=9.5)])
+        load.insert(schema.User, [user_row("keeper")])
+        load.insert(schema.Interaction, [event_row("keeper", "keep-1", "view", 1_700_000_000_000)])
+        stored = load.images.put(jpeg_bytes((10, 200, 10)))
+        load.attach_images([("keep-1", stored, 0)])
+    return store

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from vitrine.catalog.importers import ImportFailed, run_import, source_for
 from vitrine.cli import main
 
-from .catalog.importers.conftest import seeded_store, snapshot  # noqa: F401 (fixture)
+from .catalog.importers.conftest import snapshot
 
 cells = st.one_of(st.text(max_size=20), st.sampled_from(["", "NaN", "1e400", "-1", "12,99", "\"", "\"x", "0108775015",
                                                           "2018-09-20", "1433221332117", "view", "\x00", "9" * 50]))

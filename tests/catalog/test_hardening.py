@@ -15,7 +15,7 @@ from vitrine.catalog.importers.base import RowError, price
 from vitrine.catalog.store import Store
 from vitrine.cli import main
 
-from .importers.conftest import jpeg_bytes, seeded_store, snapshot, store  # noqa: F401 (fixtures)
+from .importers.conftest import jpeg_bytes, snapshot
 
 
 def _shop(folder, items="item_id,title\nx1,A thing\n", events=None):
@@ -59,7 +59,7 @@ def test_an_item_of_another_source_is_skipped_unless_update(tmp_path, default_sh
     shop = _shop(tmp_path / "shop", f"item_id,title,season\n{target},Renamed,winter\n")
     assert main(data + ["import", "generic", str(shop)]) == 0
     out = capsys.readouterr().out
-    assert f"already exists from fashion-mnist; pass --update" in out
+    assert "already exists from fashion-mnist; pass --update" in out
     assert store.item_rows(("id", "title", "attributes", "is_new", "source"), ids=[target])[0] == before
 
     assert main(data + ["import", "generic", str(shop), "--update"]) == 0

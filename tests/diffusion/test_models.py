@@ -49,7 +49,7 @@ def test_head_layouts():
 
 
 def test_quick_recipe_trains_the_mini_unet():
-    from vitrine.diffusion.train import TRAIN_PRESETS, TrainConfig
+    from vitrine.diffusion.config import TRAIN_PRESETS, TrainConfig
     config = TrainConfig.from_dict(TRAIN_PRESETS["quick"])
     config.validate()
     assert config.preset == "mini" and config.prediction == "v_prediction"
@@ -64,6 +64,6 @@ def test_default_recipe_is_the_shipped_models():
     from dataclasses import asdict
     from pathlib import Path
 
-    from vitrine.diffusion.train import TRAIN_PRESETS, TrainConfig
+    from vitrine.diffusion.config import TRAIN_PRESETS, TrainConfig
     shipped = json.loads(Path("models/vitrine-fashion-32/training_config.json").read_text())
     assert asdict(TrainConfig.from_dict(TRAIN_PRESETS["default"])) == {**shipped, "threads": 0}

@@ -4,7 +4,8 @@ import pytest
 import torch
 from safetensors import safe_open
 
-from vitrine.diffusion.train import TRAIN_PRESETS, TrainConfig, Trainer
+from vitrine.diffusion.config import TRAIN_PRESETS, TrainConfig
+from vitrine.diffusion.train import Trainer
 
 
 def _config(**overrides):

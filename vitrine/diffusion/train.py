@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
@@ -27,7 +27,7 @@ from tqdm import tqdm
 from vitrine.atomic import replacing
 from vitrine.diffusion import schedules
 from vitrine.diffusion.checkpoint import load_ema_weights, load_training_state, save_training_state
-from vitrine.diffusion.config import TRAIN_PRESETS, TrainConfig  # noqa: F401 (re-exported)
+from vitrine.diffusion.config import TrainConfig
 from vitrine.diffusion.models import build_unet
 
 
