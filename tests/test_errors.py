@@ -152,3 +152,9 @@ def test_hostile_json_lines(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "nested too deeply" in out and "not usable JSON" in out and "price out of range" in out
     assert "1 items" in out
+
+
+def test_a_database_password_is_never_printed(tmp_path, capsys):
+    assert main(["--data-dir", str(tmp_path), "--db-url", "postgresql+pg8000://bob:s3cret@h/db", "stats"]) == 2
+    err = _one_clear_line(capsys, "--db-url")
+    assert "s3cret" not in err and "bob:***@h" in err

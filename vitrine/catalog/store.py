@@ -48,6 +48,12 @@ def _chunks(values: list, size: int = IN_CHUNK):
         yield values[start:start + size]
 
 
+def _shown(url: str) -> str:
+    """A URL fit to print: its password hidden."""
+    import re
+    return re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
 def _is_busy(exc: Exception) -> bool:
     return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
 
@@ -83,9 +89,9 @@ class Store:
         try:
             self.engine: Engine = create_engine(self.url)
         except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-            raise StoreError(f"--db-url {self.url!r}: not a usable database URL ({exc})") from None
+            raise StoreError(f"--db-url {_shown(self.url)!r}: not a usable database URL ({exc})") from None
         except ImportError as exc:
-            raise StoreError(f"--db-url {self.url!r}: its database driver is not installed ({exc.name}; for "
+            raise StoreError(f"--db-url {_shown(self.url)!r}: its database driver is not installed ({exc.name}; for "
                              "PostgreSQL: pip install -e '.[postgres]')") from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -94,7 +100,7 @@ class Store:
                 self.data_dir.mkdir(parents=True, exist_ok=True)
                 schema.Base.metadata.create_all(self.engine)
             elif not inspect(self.engine).has_table(schema.Item.__tablename__):
-                raise StoreError(f"{self.url}: no Vitrine store in this database (build or import one first)")
+                raise StoreError(f"--db-url {self.describe()}: no Vitrine store in this database (build or import one first)")
         except OSError as exc:
             raise StoreError(f"--data-dir {self.data_dir}: cannot create it ({exc.strerror or exc})") from None
         except DatabaseError as exc:
@@ -106,7 +112,7 @@ class Store:
         self.images = ImageStore(self.data_dir)
 
     def describe(self) -> str:
-        return self.engine.url.render_as_string(hide_password=True) if hasattr(self, "engine") else str(self.url)
+        return self.engine.url.render_as_string(hide_password=True) if hasattr(self, "engine") else _shown(self.url)
 
     def __repr__(self) -> str:
         return f"Store({self.data_dir}, {self.describe()})"
