@@ -244,3 +244,14 @@ def test_a_semicolon_separated_file_is_named_as_such(tmp_path, store):
     shop = _shop(tmp_path / "shop", "item_id;title;price\n1;Tee;12,99\n")
     with pytest.raises(ImportFailed, match="semicolon-separated"):
         run_import(store, source_for("generic", shop), progress=False)
+
+
+def test_after_a_forced_resimulation_the_next_one_needs_no_force(tmp_path, default_shop, capsys):
+    store, data = default_shop
+    shop = _shop(tmp_path / "shop", "item_id,title\nz1,Zed\n",
+                 "user_id,item_id,event,timestamp\nann,z1,view,2026-01-01T00:00:00\n")
+    assert main(data + ["import", "generic", str(shop)]) == 0
+    assert main(data + ["shoppers", "simulate", "--users", "30", "--force"]) == 0
+    assert main(data + ["shoppers", "simulate", "--users", "30"]) == 0  # nothing imported is left to lose
+    assert main(data + ["catalog", "build", "--fashion-dir", str(tmp_path / "nowhere")]) == 2
+    assert "1 generic items" in capsys.readouterr().err  # the imported item still is

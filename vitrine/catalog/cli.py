@@ -16,20 +16,23 @@ def catalog_settings(args) -> dict:
     return {"source": "fashion-mnist", "seed": args.seed, "limit": args.limit}
 
 
-def refuse_replacing_imports(store, force: bool, verb: str, replaces: str) -> None:
-    """A rebuild of the default shop must not silently replace a shop's own data."""
+def refuse_replacing_imports(store, force: bool, verb: str, items_too: bool) -> None:
+    """A rebuild of the default shop must not silently replace a shop's own data: items of another
+    source (when the rebuild replaces items) and users who are not simulated shoppers (imported
+    users, with their events)."""
+    if force:
+        return
     held = store.holdings()
-    imported_items = {s: n for s, n in held["items_by_source"].items() if s != "fashion-mnist"}
+    imported_items = {s: n for s, n in held["items_by_source"].items() if s != "fashion-mnist"} if items_too else {}
     own_users = held["users"] - held["simulated_users"]
-    imports = [key for key in ("import:generic", "import:hm", "import:amazon", "import:retailrocket")
-               if store.get_meta(key) is not None]
-    if force or not (imported_items or own_users or imports):
+    if not (imported_items or own_users):
         return
     parts = [f"{n:,} {source} items" for source, n in imported_items.items()]
     parts += [f"{own_users:,} imported users"] if own_users else []
     parts += [f"{held['events']:,} events"] if held["events"] else []
-    raise UsageError(f"{store.data_dir} holds an imported shop ({', '.join(parts) or ', '.join(imports)}); "
-                     f"`{verb}` replaces {replaces} — pass --force to lose them, or use another --data-dir")
+    replaces = "every item, user and event" if items_too else "every user and event"
+    raise UsageError(f"{store.data_dir} holds an imported shop ({', '.join(parts)}); `{verb}` replaces {replaces} "
+                     "— pass --force to lose them, or use another --data-dir")
 
 
 def cmd_catalog_build(args) -> int:
@@ -37,7 +40,7 @@ def cmd_catalog_build(args) -> int:
     from vitrine.catalog.build import build_catalog
     from vitrine.catalog.save import save_catalog
     store = open_store(args, create=True)
-    refuse_replacing_imports(store, args.force, "catalog build", "every item, user and event")
+    refuse_replacing_imports(store, args.force, "catalog build", items_too=True)
     start = time.perf_counter()
     fm = fashion.load(args.fashion_dir)
     catalog = build_catalog(fm, seed=args.seed, limit=args.limit, progress=not args.quiet)
@@ -78,7 +81,7 @@ def cmd_shoppers_simulate(args) -> int:
     rows = store.item_rows(("id", "category", "colour", "pattern", "price"), source="fashion-mnist")
     if not rows:
         raise UsageError(f"{store.data_dir} has no Fashion-MNIST catalog; run `vitrine catalog build` first")
-    refuse_replacing_imports(store, args.force, "shoppers simulate", "every user and event")
+    refuse_replacing_imports(store, args.force, "shoppers simulate", items_too=False)
     ids, cats, cols, pats, prices = zip(*rows)
     index = lambda names, values: np.array([names.index(v) for v in values])  # noqa: E731
     config = ShopperConfig(n_users=args.users, seed=args.seed)
