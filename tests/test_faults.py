@@ -90,7 +90,7 @@ def test_retailrocket_garbage(tmp_path, seeded_store, events, properties, strict
 
 VERBS = [["stats"], ["catalog", "sheet"], ["store", "check"], ["recommend", "keep-1"], ["similar", "keep-1"],
          ["diffusion", "forward", "keep-1"], ["fit"], ["generate", "a hat"], ["shoppers", "simulate"],
-         ["import", "generic"], ["eval", "recommend"]]
+         ["import", "generic"], ["eval", "recommend"], ["studio", "launch", "a hat"]]
 FLAGS = ["-n", "-k", "--steps", "--guidance", "--users", "--per-category", "--columns", "--seed", "--t", "-o",
          "--model", "--out", "--dim", "--epochs", "--test-days", "--report", "--index", "--sampler"]
 values = st.one_of(cells, st.sampled_from(["0", "-1", "x.txt", "/", "/nonexistent/dir/x.png", "1,2,zz", "99999999"]))
@@ -102,7 +102,8 @@ values = st.one_of(cells, st.sampled_from(["0", "-1", "x.txt", "/", "/nonexisten
 def test_verbs_with_garbage_arguments(tmp_path, seeded_store, verb, options, extra, capsys):
     before = snapshot(seeded_store)
     # outputs the garbage does not name stay inside the test's folder (given first: a later flag wins)
-    defaults = {"generate": ["-o", str(tmp_path / "g.png")], "eval": ["--out", str(tmp_path / "report")],
+    defaults = {"generate": ["-o", str(tmp_path / "g.png")], "studio": ["-o", str(tmp_path / "l.png")],
+                "eval": ["--out", str(tmp_path / "report")],
                 "fit": ["--out", str(tmp_path / "model")]}
     def inside(value: str) -> str:  # an absolute garbage path becomes one inside the test's folder
         return value if not value.startswith("/") or value.startswith("/nonexistent") else str(tmp_path / value.lstrip("/"))

@@ -276,6 +276,15 @@ class Store:
                 return [tuple(r) for r in conn.execute(query)]
             return [tuple(r) for chunk in _chunks(list(item_ids)) for r in conn.execute(query.where(links.c.item_id.in_(chunk)))]
 
+    def generated_images(self, item_id: str | None = None) -> list:
+        """Rows of generated pictures, of one item when given, oldest first."""
+        table = schema.GeneratedImage.__table__
+        query = select(table).order_by(table.c.id)
+        if item_id is not None:
+            query = query.where(table.c.item_id == item_id)
+        with self.engine.connect() as conn:
+            return conn.execute(query).all()
+
     def items_with_photo_path(self, item_ids: list[str]) -> list:
         """Rows (id, title, category, colour, pattern, price, path) of these items, path None
         where an item has no photo, ordered by ID."""
@@ -450,6 +459,14 @@ class Loader:
     def replace_users_and_events(self) -> None:
         for model in (schema.Interaction, schema.User):
             self.conn.execute(model.__table__.delete())
+
+    def add_generated_image(self, image: StoredImage, prompt: str, seed: int, model_id: str, params: dict,
+                            item_id: str | None = None, user_id: str | None = None) -> None:
+        """Record a generated picture: never an item photo (item_images), always its own row."""
+        from datetime import datetime, timezone
+        self.conn.execute(insert(schema.GeneratedImage.__table__).values(
+            prompt=prompt, negative_prompt=None, seed=seed, model_id=model_id, path=image.path, sha256=image.sha256,
+            params=params, item_id=item_id, user_id=user_id, created_at=datetime.now(timezone.utc)))
 
     def set_meta(self, key: str, value) -> None:
         table = schema.Meta.__table__

@@ -12,19 +12,16 @@ from vitrine.command import UsageError, add_config_flags, check_output_dir, coun
 DEFAULT_MODEL = "models/recommender"  # inside the data dir: a fitted recommender belongs to its store
 
 
-def _model_dir(args, store) -> Path:
-    return Path(args.model) if args.model else store.data_dir / DEFAULT_MODEL
-
-
 def _titles(store, ids: list[str]) -> dict[str, tuple[str, str]]:
     return {r.id: (r.title, r.category or "") for r in store.item_rows(("id", "title", "category"), ids=ids)}
 
 
-def _recommendations(args, store):
+def recommendations(store, folder: str | None, index: str = "exact"):
+    """The fitted recommender in `folder` (default DATA_DIR/models/recommender), or a UsageError."""
     from vitrine.recommend.serve import Recommendations
-    folder = _model_dir(args, store)
+    folder = Path(folder) if folder else store.data_dir / DEFAULT_MODEL
     try:
-        return Recommendations(folder, args.index)
+        return Recommendations(folder, index)
     except FileNotFoundError:
         raise UsageError(f"--model {folder}: no fitted recommender here (run `vitrine fit` first)") from None
     except ValueError as exc:
@@ -55,7 +52,7 @@ def cmd_fit(args) -> int:
 def cmd_recommend(args) -> int:
     import numpy as np
     store = open_store(args)
-    recs = _recommendations(args, store)
+    recs = recommendations(store, args.model, args.index)
     info = _titles(store, [str(i) for i in recs.item_ids])
     categories = np.array([info.get(str(i), ("", ""))[1] for i in recs.item_ids], dtype=object)
     try:
@@ -72,7 +69,7 @@ def cmd_recommend(args) -> int:
 
 def cmd_similar(args) -> int:
     store = open_store(args)
-    recs = _recommendations(args, store)
+    recs = recommendations(store, args.model, args.index)
     try:
         rows = recs.similar(args.item_id, args.k)
     except (KeyError, ValueError) as exc:

@@ -1,0 +1,95 @@
+"""`studio launch` on the small shop with a tiny untrained U-Net: the mechanics, not the pictures."""
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from tests.recommend.conftest import features, log, shop  # noqa: F401 (fixtures)
+from vitrine.catalog.attributes import COLOUR_NAMES
+from vitrine.cli import main
+from vitrine.studio.launch import add_to_catalog, agreement, launch
+from vitrine.studio.read import Wanted
+
+
+@pytest.fixture(scope="module")
+def parts(shop, log, features, tmp_path_factory):  # noqa: F811
+    from vitrine.diffusion.config import TrainConfig
+    from vitrine.diffusion.models import build_unet
+    from vitrine.diffusion.pipeline import VitrinePipeline
+    from vitrine.diffusion.train import make_noise_scheduler
+    from vitrine.evaluate.evaluator import Evaluator
+    from vitrine.recommend.data import make_fold
+    from vitrine.recommend.multimodal import Multimodal, MultimodalConfig
+    from vitrine.recommend.serve import Recommendations
+    torch.manual_seed(0)
+    pipe = VitrinePipeline(build_unet("tiny"), make_noise_scheduler(TrainConfig(schedule="cosine"))).with_sampler("dpm++")
+    pipe.set_progress_bar_config(disable=True)
+    folder = tmp_path_factory.mktemp("rec")
+    Multimodal(features, MultimodalConfig(dim=8, epochs=1, batch_size=64, cf_factors=4)).fit(
+        make_fold(log, "all")).save(folder, log.user_ids, log.item_ids)
+    return pipe, Evaluator(width=8), Recommendations(folder)
+
+
+def test_launch_picks_scores_and_names_an_audience(parts):
+    pipe, evaluator, recs = parts
+    result = launch(pipe, evaluator, recs, "a red checked coat", price=99.0, n=3, audience=25, steps=2)
+    assert len(result.candidates) == 3 and result.chosen == int(np.argmax(result.agreement))
+    assert result.category == "coat" and result.vector.shape == (recs.model.item_vectors.shape[1],)
+    scores = [s for _, s in result.audience]
+    assert len(result.audience) == 25 and scores == sorted(scores, reverse=True)
+    assert len({u for u, _ in result.audience}) == 25
+    # the audience's scores are ⟨u, v⟩ of the launched vector
+    u = recs.user_pos[result.audience[0][0]]
+    assert scores[0] == pytest.approx(float(recs.model.user_vectors(np.array([u]))[0] @ result.vector), rel=1e-5)
+
+
+class Colourist(torch.nn.Module):
+    """A stand-in evaluator that reads an image's colour from its mean red level (red → "red")."""
+
+    def classify(self, images):
+        red = images[:, 0].mean((1, 2)) - images[:, 2].mean((1, 2))
+        colour = torch.zeros(len(images), len(COLOUR_NAMES))
+        colour[:, COLOUR_NAMES.index("red")] = 10 * red
+        return {"category": torch.zeros(len(images), 10), "colour": colour, "pattern": torch.zeros(len(images), 4)}
+
+
+def test_the_candidate_that_shows_what_was_asked_for_is_kept():
+    blue, red = Image.new("RGB", (32, 32), (20, 20, 220)), Image.new("RGB", (32, 32), (220, 20, 20))
+    scores = agreement(Colourist(), [blue, red, blue], Wanted(None, COLOUR_NAMES.index("red"), None))
+    assert int(np.argmax(scores)) == 1 and scores[1] >= 1 > scores[0]
+
+
+def test_added_product_is_a_new_item_whose_picture_is_generated_not_a_photo(parts, shop, tmp_path):  # noqa: F811
+    from vitrine.catalog.store import Store
+    store = Store(tmp_path / "copy")
+    pipe, evaluator, recs = parts
+    result = launch(pipe, evaluator, recs, "a green striped bag", price=40.0, n=2, audience=5, steps=2)
+    add_to_catalog(store, result, "studio-1", "tiny", {"steps": 2})
+    row = store.item_rows(("id", "source", "is_new", "category", "price"), ids=["studio-1"])[0]
+    assert (row.source, row.is_new, row.category, row.price) == ("studio", True, "bag", 40.0)
+    assert store.main_photos(["studio-1"]) == []  # not a photo
+    generated = store.generated_images("studio-1")
+    assert len(generated) == 1 and generated[0].seed == result.seeds[result.chosen]
+    assert store.check().problems == 0
+    with pytest.raises(ValueError, match="exists already"):
+        add_to_catalog(store, result, "studio-1", "tiny", {})
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["studio", "launch", " "], "DESCRIPTION"),
+    (["studio", "launch", "a hat", "-n", "0"], "-n"),
+    (["studio", "launch", "a hat", "--price", "-4"], "--price"),
+    (["studio", "launch", "a hat", "--audience", "0"], "--audience"),
+    (["studio", "launch", "a hat", "-o", "x.txt"], "-o/--output"),
+])
+def test_bad_launch_input_is_one_clear_line(argv, needle, shop, capsys):  # noqa: F811
+    assert main(["--data-dir", str(shop.data_dir)] + argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
+
+
+def test_launch_without_a_fitted_recommender_says_so(shop, tmp_path, capsys):  # noqa: F811
+    assert main(["--data-dir", str(shop.data_dir), "studio", "launch", "a hat", "--recommender",
+                 str(tmp_path / "none"), "-o", str(tmp_path / "l.png")]) == 2
+    assert "no fitted recommender" in capsys.readouterr().err
