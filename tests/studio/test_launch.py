@@ -93,3 +93,29 @@ def test_launch_without_a_fitted_recommender_says_so(shop, tmp_path, capsys):  #
     assert main(["--data-dir", str(shop.data_dir), "studio", "launch", "a hat", "--recommender",
                  str(tmp_path / "none"), "-o", str(tmp_path / "l.png")]) == 2
     assert "no fitted recommender" in capsys.readouterr().err
+
+
+def test_launch_measurement_on_the_new_items(parts, shop, tmp_path):  # noqa: F811
+    import json
+
+    from vitrine.studio.launch_eval import run
+    pipe, evaluator, _ = parts
+    result = run(shop, pipe, evaluator, tmp_path / "studio", candidates=2, audience=10, steps=2, limit=6,
+                 config={"dim": 8, "epochs": 1, "cf_factors": 4}, progress=False)
+    names = [r["model"] for r in result["rows"]]
+    assert [n.split("with ")[1] for n in names] == ["real photo", "generated picture", "no picture"]
+    assert result["new_items"] == 6 and set(result["audience_quality"]) == {
+        "generated picture", "real photo", "no picture", "most active shoppers"}
+    for q in result["audience_quality"].values():
+        assert 0 <= q["precision@10"] <= 1 and 0 <= q["recall@10"] <= 1
+    assert json.loads((tmp_path / "studio" / "launch.json").read_text())["candidates"] == 2
+    assert (tmp_path / "studio" / "launch-examples.png").exists()
+
+
+def test_audience_quality_counts_hits_by_hand():
+    from vitrine.studio.launch_eval import audience_quality
+    users = np.eye(4, dtype=np.float32)                 # user u likes direction u
+    vectors = np.array([[1, 0.5, 0, 0], [0, 0, -1, 1]], np.float32)
+    viewers = [{0, 3}, {2}]                             # item 0's top-2 is {0, 1}: one hit; item 1's {3, …}: none
+    q = audience_quality(users, vectors, viewers, 2)
+    assert q["precision@2"] == pytest.approx((1 / 2 + 0 / 2) / 2) and q["recall@2"] == pytest.approx((1 / 2 + 0) / 2)

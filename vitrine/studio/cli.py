@@ -1,8 +1,8 @@
-"""The studio's verbs: `studio launch`. Heavy modules load inside each verb."""
+"""The studio's verbs: `studio launch`, `eval studio`. Heavy modules load inside each verb."""
 
 from __future__ import annotations
 
-from vitrine.command import UsageError, check_output, count, default_path, number, open_store
+from vitrine.command import UsageError, check_output, check_output_dir, count, default_path, number, open_store
 
 DEFAULT_MODEL = "models/vitrine-fashion-32"
 DEFAULT_EVALUATOR = "models/evaluator"
@@ -48,6 +48,27 @@ def cmd_launch(args) -> int:
     return 0
 
 
+def cmd_eval_studio(args) -> int:
+    from pathlib import Path
+
+    from vitrine.diffusion.pipeline import load_pipeline
+    from vitrine.evaluate.evaluator import load_evaluator
+    from vitrine.studio.launch_eval import run
+    check_output_dir(args.out, "--out")
+    store = open_store(args)
+    try:
+        pipe = load_pipeline(args.model)
+        evaluator = load_evaluator(args.evaluator)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    config = {"dim": 16, "epochs": 2} if args.quick else None
+    result = run(store, pipe, evaluator, args.out, candidates=args.candidates, audience=args.audience,
+                 steps=args.steps, seed=args.seed, limit=args.limit, config=config, progress=not args.quiet)
+    print(Path(args.out, "launch.md").read_text())
+    print(f"report: {Path(args.out) / 'launch.md'}, metrics: {Path(args.out) / 'launch.json'} ({result['seconds']:.0f} s)")
+    return 0
+
+
 def register(verbs, common) -> None:
     studio = verbs.group("studio", "generation inside recommendation")
     p = studio.add("launch", cmd_launch, "a product not yet made: its picture from its description, and the "
@@ -66,3 +87,17 @@ def register(verbs, common) -> None:
     p.add_argument("--recommender", dest="model_dir", help="fitted recommender (default DATA_DIR/models/recommender)")
     p.add_argument("--index", default="exact", choices=["exact", "hnsw"], help="FAISS index of the recommender")
     p.add_argument("-o", "--output", default="launch.png", help="PNG of the candidates (default launch.png)")
+
+    evaluation = verbs.group("eval", "measure the models", metavar="WHAT")
+    p = evaluation.add("studio", cmd_eval_studio, "launch measured on the held-out new items: generated picture "
+                       "vs real photo vs none, and audience quality")
+    p.add_argument("--candidates", type=count(1, 64), default=4, help="pictures per item to pick from (default 4)")
+    p.add_argument("--audience", type=count(1, 100_000), default=100, help="shoppers per item (default 100)")
+    p.add_argument("--steps", type=count(1, 1000), default=20, help="sampling steps (default 20)")
+    p.add_argument("--seed", type=count(0), default=0, help="seed of the first picture (default 0)")
+    p.add_argument("--limit", type=count(1), help="launch only the first N new items (default: all)")
+    p.add_argument("--quick", action="store_true", help="a small recommender (a smoke run, not the report)")
+    p.add_argument("--model", default=default_path(DEFAULT_MODEL), help=f"diffusion pipeline (default {DEFAULT_MODEL})")
+    p.add_argument("--evaluator", default=default_path(DEFAULT_EVALUATOR),
+                   help=f"evaluator that picks and reads the pictures (default {DEFAULT_EVALUATOR})")
+    p.add_argument("--out", default="reports/studio", help="report folder (default reports/studio)")
