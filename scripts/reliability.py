@@ -271,7 +271,9 @@ def fixed_cases(root: Path) -> dict[str, list[tuple[str, list[str], bool]]]:
                                (["generate", "a hat"], "--guidance"), (["train"], "--steps"),
                                (["train"], "--lr"), (["train"], "--batch-size"), (["fit"], "--dim"),
                                (["fit"], "--epochs"), (["diffusion", "forward", "k0"], "--T"),
-                               (["import", "generic", str(root)], "--test-days"))
+                               (["import", "generic", str(root)], "--test-days"),
+                               (["studio", "launch", "a hat"], "-n"), (["studio", "launch", "a hat"], "--audience"),
+                               (["studio", "launch", "a hat"], "--price"))
             for value in ("0", "-3", "abc", "1e999", "nan")],
         "paths": [
             ("--data-dir is a file", ["--data-dir", str(a_file), "stats"], False),

@@ -172,7 +172,8 @@ def markdown(result: dict) -> str:
     for r in result["rows"]:
         lines.append(f"| {r['model'].split('with ')[1]} | {r['recall@20']:.4f} | {r['ndcg@20']:.4f} |")
     lines += ["", f"Generated pictures recover {result['generated_share_of_photo_gain']:.0%} of the real photos' "
-              "gain over no picture (target ≥ 70 %).", "",
+              "gain over the same network with no picture (against a separately fitted "
+              "text-only model: docs/studio.md).", "",
               f"| audience of {result['audience']} | precision | recall | items |", "|---|---:|---:|---:|"]
     k = result["audience"]
     for name, q in result["audience_quality"].items():
