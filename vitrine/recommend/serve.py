@@ -31,6 +31,16 @@ class Recommendations:
         self.item_pos = {str(i): k for k, i in enumerate(self.item_ids)}
         self.index = ItemIndex(self.model.item_vectors, self.model.item_bias, index_kind)
         self._similar_index = None
+        self._user_matrix = None
+
+    @property
+    def user_matrix(self) -> np.ndarray:
+        """(U, D) every user's vector, computed once (a launch scores all shoppers)."""
+        if self._user_matrix is None:
+            users = np.arange(len(self.user_ids))
+            self._user_matrix = np.concatenate([self.model.user_vectors(users[s:s + 8192])
+                                                for s in range(0, len(users), 8192)])
+        return self._user_matrix
 
     def _user(self, user_id: str) -> int:
         if user_id not in self.user_pos:

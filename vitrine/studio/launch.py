@@ -73,9 +73,7 @@ def agreement(evaluator, images: list[Image.Image], wanted: Wanted) -> list[floa
 
 def top_audience(recs, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
     """The k shoppers with the highest ⟨u, v⟩, best first."""
-    users = np.arange(len(recs.user_ids))
-    scores = np.concatenate([recs.model.user_vectors(users[s:s + 8192]) @ vector
-                             for s in range(0, len(users), 8192)])
+    scores = recs.user_matrix @ vector
     k = min(k, len(scores))
     best = np.argpartition(-scores, k - 1)[:k]
     best = best[np.argsort(-scores[best])]

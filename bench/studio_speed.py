@@ -1,0 +1,73 @@
+"""How long `studio launch` takes once its models are loaded: n candidate pictures, the pick, the
+item vector and a 100-shopper audience, on the demo shop (`make demo`, then `vitrine fit`).
+
+    python bench/studio_speed.py [--data-dir vitrine-data] [--repeats 5] [--candidates 4]
+
+Writes bench/results/studio_speed.json and docs/bench-studio.md; medians of the timed calls after
+one warm-up call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+PROMPTS = ["a mustard yellow checked coat", "navy blue striped sneakers", "a red dotted dress",
+           "a plain black bag", "green checked trousers"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", default="vitrine-data", help="store with a fitted recommender")
+    parser.add_argument("--repeats", type=int, default=5, help="timed calls per row (default 5)")
+    parser.add_argument("--candidates", type=int, default=4, help="pictures per launch (default 4)")
+    parser.add_argument("--out", default=str(REPO / "bench" / "results" / "studio_speed.json"))
+    args = parser.parse_args()
+    import torch
+
+    from vitrine.catalog.store import Store
+    from vitrine.diffusion.pipeline import load_pipeline
+    from vitrine.evaluate.evaluator import load_evaluator
+    from vitrine.recommend.serve import Recommendations
+    from vitrine.studio.launch import launch, top_audience
+    store = Store(args.data_dir, create=False)
+    recs = Recommendations(store.data_dir / "models" / "recommender")
+    pipe = load_pipeline(REPO / "models" / "vitrine-fashion-32")
+    evaluator = load_evaluator(REPO / "models" / "evaluator")
+    launch(pipe, evaluator, recs, "a red hat", 20.0, n=1, audience=10)  # warm-up: encoder, user vectors
+    rows = []
+    for label, kwargs in ((f"launch, {args.candidates} candidates, audience 100", {}),
+                          (f"launch, {args.candidates} candidates, 10 steps, audience 100", {"steps": 10})):
+        times = []
+        for k in range(args.repeats):
+            start = time.perf_counter()
+            result = launch(pipe, evaluator, recs, PROMPTS[k % len(PROMPTS)], 49.0, n=args.candidates,
+                            audience=100, **kwargs)
+            times.append(time.perf_counter() - start)
+        rows.append({"setting": label, "median_s": statistics.median(times), "times": times})
+    start = time.perf_counter()
+    for _ in range(args.repeats):
+        top_audience(recs, result.vector, 100)
+    rows.append({"setting": "audience of 100 alone (user vectors cached)",
+                 "median_s": (time.perf_counter() - start) / args.repeats})
+    result = {"users": len(recs.user_ids), "items": len(recs.item_ids), "threads": torch.get_num_threads(),
+              "rows": rows}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    lines = ["# Studio speed", "", f"`python bench/studio_speed.py` — the demo shop ({result['users']:,} shoppers, "
+             f"{result['items']:,} items), {result['threads']} threads, fp32, models loaded beforehand; median of "
+             f"{args.repeats} timed calls after a warm-up call.", "", "| setting | seconds |", "|---|---:|"]
+    lines += [f"| {r['setting']} | {r['median_s']:.3f} |" for r in rows]
+    (REPO / "docs" / "bench-studio.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
