@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent  # the checkout: shipped models and reports live here
+SHIPPED_PIPELINE = "models/vitrine-fashion-32"  # the text-to-image model every verb uses by default
+SHIPPED_EVALUATOR = "models/evaluator"          # the judge of generated pictures
 
 
 class UsageError(Exception):
@@ -128,24 +130,27 @@ class Verbs:
 
 
 def add_config_flags(parser, config_cls, helps: dict[str, str], choices: dict[str, list] | None = None,
-                     rename: dict[str, str] | None = None, skip: tuple[str, ...] = ()) -> None:
+                     rename: dict[str, str] | None = None, skip: tuple[str, ...] = (),
+                     shown_defaults: dict | None = None, default_label: str = "default") -> None:
     """One flag per field of a config dataclass, typed by its default, documented by `helps`;
     defaults stay None ("not given") so a recipe's value holds unless the flag is given.
-    `rename` maps a field to its flag name; every field must have help text (a test checks)."""
+    `rename` maps a field to its flag name; every field must have help text (a test checks).
+    `shown_defaults` are the values the help names (a recipe's, when it overrides the dataclass's)."""
     from dataclasses import MISSING, fields
     choices, rename = choices or {}, rename or {}
     for f in fields(config_cls):
         if f.name in skip:
             continue
         default = f.default if f.default is not MISSING else f.default_factory()
+        shown = (shown_defaults or {}).get(f.name, default)
         flag = "--" + rename.get(f.name, f.name).replace("_", "-")
         kind = type(default)
-        text = helps[f.name] + f" (default {default!r})" if not isinstance(default, tuple) else helps[f.name]
+        text = helps[f.name] + (f" ({default_label} {shown!r})" if not isinstance(default, tuple) else "")
         if kind is bool:
             parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=text)
         elif kind is tuple:
-            parser.add_argument(flag, dest=f.name, default=None, help=text + f" (comma-separated; default "
-                                f"{','.join(default)})", type=lambda s: tuple(p for p in s.split(",") if p))
+            parser.add_argument(flag, dest=f.name, default=None, help=text + f" (comma-separated; {default_label} "
+                                f"{','.join(shown)})", type=lambda s: tuple(p for p in s.split(",") if p))
         elif f.name in choices:
             parser.add_argument(flag, dest=f.name, default=None, choices=choices[f.name], help=text)
         elif kind is int:

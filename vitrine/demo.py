@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vitrine.command import count, default_path, open_store
+from vitrine.command import SHIPPED_PIPELINE, count, default_path, open_store
 
 
 def cmd_demo(args) -> int:
@@ -45,5 +45,5 @@ def register(verbs, common) -> None:
     add_catalog_options(p)
     p.add_argument("--users", type=count(1, 10_000_000), default=25_000, help="number of shoppers (default 25,000)")
     p.add_argument("--rebuild", action="store_true", help="rebuild even if the store already matches")
-    p.add_argument("--model", default=default_path("models/vitrine-fashion-32"),
+    p.add_argument("--model", default=default_path(SHIPPED_PIPELINE),
                    help="diffusion pipeline for the generated-products grid (skipped if absent)")

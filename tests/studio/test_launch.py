@@ -5,7 +5,6 @@ import pytest
 import torch
 from PIL import Image
 
-from tests.recommend.conftest import features, log, shop  # noqa: F401 (fixtures)
 from vitrine.catalog.attributes import COLOUR_NAMES
 from vitrine.cli import main
 from vitrine.studio.launch import add_to_catalog, agreement, launch
@@ -13,7 +12,7 @@ from vitrine.studio.read import Wanted
 
 
 @pytest.fixture(scope="module")
-def parts(shop, log, features, tmp_path_factory):  # noqa: F811
+def parts(shop, log, features, tmp_path_factory):
     from vitrine.diffusion.config import TrainConfig
     from vitrine.diffusion.models import build_unet
     from vitrine.diffusion.pipeline import VitrinePipeline
@@ -60,7 +59,7 @@ def test_the_candidate_that_shows_what_was_asked_for_is_kept():
     assert int(np.argmax(scores)) == 1 and scores[1] >= 1 > scores[0]
 
 
-def test_added_product_is_a_new_item_whose_picture_is_generated_not_a_photo(parts, shop, tmp_path):  # noqa: F811
+def test_added_product_is_a_new_item_whose_picture_is_generated_not_a_photo(parts, shop, tmp_path):
     from vitrine.catalog.store import Store
     store = Store(tmp_path / "copy")
     pipe, evaluator, recs = parts
@@ -83,19 +82,19 @@ def test_added_product_is_a_new_item_whose_picture_is_generated_not_a_photo(part
     (["studio", "launch", "a hat", "--audience", "0"], "--audience"),
     (["studio", "launch", "a hat", "-o", "x.txt"], "-o/--output"),
 ])
-def test_bad_launch_input_is_one_clear_line(argv, needle, shop, capsys):  # noqa: F811
+def test_bad_launch_input_is_one_clear_line(argv, needle, shop, capsys):
     assert main(["--data-dir", str(shop.data_dir)] + argv) == 2
     err = capsys.readouterr().err
     assert needle in err and "Traceback" not in err
 
 
-def test_launch_without_a_fitted_recommender_says_so(shop, tmp_path, capsys):  # noqa: F811
+def test_launch_without_a_fitted_recommender_says_so(shop, tmp_path, capsys):
     assert main(["--data-dir", str(shop.data_dir), "studio", "launch", "a hat", "--recommender",
                  str(tmp_path / "none"), "-o", str(tmp_path / "l.png")]) == 2
     assert "no fitted recommender" in capsys.readouterr().err
 
 
-def test_launch_measurement_on_the_new_items(parts, shop, tmp_path):  # noqa: F811
+def test_launch_measurement_on_the_new_items(parts, shop, tmp_path):
     import json
 
     from vitrine.studio.launch_eval import run
@@ -119,3 +118,10 @@ def test_audience_quality_counts_hits_by_hand():
     viewers = [{0, 3}, {2}]                             # item 0's top-2 is {0, 1}: one hit; item 1's {3, …}: none
     q = audience_quality(users, vectors, viewers, 2)
     assert q["precision@2"] == pytest.approx((1 / 2 + 0 / 2) / 2) and q["recall@2"] == pytest.approx((1 / 2 + 0) / 2)
+
+
+def test_an_existing_item_id_is_refused_before_any_sampling(shop, tmp_path, capsys):
+    # the ID check comes first: no recommender is even needed to be told
+    assert main(["--data-dir", str(shop.data_dir), "studio", "launch", "a hat", "--add", "--item-id", "fm-00001",
+                 "--recommender", str(tmp_path / "none"), "-o", str(tmp_path / "l.png")]) == 2
+    assert "'fm-00001': an item with this ID exists already" in capsys.readouterr().err

@@ -145,6 +145,14 @@ class ImageStore:
             raise
         batch.finish()
 
+    @staticmethod
+    def journal_entries(journal: Path) -> list[str]:
+        """The relative paths a journal lists (a file removed meanwhile lists nothing)."""
+        try:
+            return [line for line in journal.read_text().split("\n") if line]
+        except FileNotFoundError:
+            return []
+
     def pending_journals(self) -> list[Path]:
         folder = self.root / "images" / PENDING_DIR
         return sorted(folder.glob("*.txt")) if folder.is_dir() else []

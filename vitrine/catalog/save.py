@@ -64,7 +64,7 @@ def save_shopper_log(store: Store, log: ShopperLog, item_ids: list[str], progres
     new_ids = [item_ids[i] for i in log.new_items]
     with store.loading() as load:
         load.replace_users_and_events()
-        load.mark_new_items(new_ids, cfg.valid_end_ms)
+        load.mark_new_items(dict.fromkeys(new_ids, cfg.valid_end_ms), clear_launch_times=True)
         load.insert(schema.User, [{"id": uid, "attributes": {"simulated": True},
                                    "true_preferences": log.true_preferences(u)} for u, uid in enumerate(user_ids)])
         user_col = np.array(user_ids, dtype=object)[log.user]

@@ -12,12 +12,13 @@ Every query the rest of Vitrine needs is a method here, so no other module write
 from __future__ import annotations
 
 import os
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Connection, create_engine, delete, event, func, insert, inspect, select
+from sqlalchemy import Connection, case, create_engine, delete, event, func, insert, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
@@ -50,7 +51,6 @@ def _chunks(values: list, size: int = IN_CHUNK):
 
 def _shown(url: str) -> str:
     """A URL fit to print: its password hidden."""
-    import re
     return re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", url)
 
 
@@ -144,8 +144,8 @@ class Store:
             referenced = self._referenced_paths(conn)
         removed = []
         for journal in journals:
-            for rel in journal.read_text().split("\n"):
-                if rel and rel not in referenced and self.images.inside(rel):
+            for rel in self.images.journal_entries(journal):
+                if rel not in referenced and self.images.inside(rel):
                     path = self.data_dir / rel
                     if path.exists():
                         path.unlink()
@@ -163,7 +163,7 @@ class Store:
         files a running load is writing are left alone."""
         result = CheckResult()
         live = {j for j in self.images.pending_journals() if _alive(j)}
-        in_flight = {rel for j in live for rel in j.read_text().split("\n") if rel}  # a running load's files
+        in_flight = {rel for j in live for rel in self.images.journal_entries(j)}  # a running load's files
         with self.engine.connect() as conn:
             referenced = self._referenced_paths(conn)
             result.database = self._integrity(conn) if database else []
@@ -247,11 +247,6 @@ class Store:
                 return conn.execute(query).all()
             return [row for chunk in _chunks(list(ids)) for row in conn.execute(query.where(items.c.id.in_(chunk)))]
 
-    def item_sources(self) -> dict[str, str]:
-        items = schema.Item.__table__
-        with self.engine.connect() as conn:
-            return dict(conn.execute(select(items.c.id, items.c.source)).all())
-
     def user_ids(self) -> list[str]:
         with self.engine.connect() as conn:
             return sorted(conn.execute(select(schema.User.__table__.c.id)).scalars())
@@ -334,7 +329,6 @@ class Store:
 
     def events_by_period(self, train_end_ms: int, valid_end_ms: int) -> tuple[dict, dict]:
         """Event counts per period (train / valid / test), for all items and for new items."""
-        from sqlalchemy import case
         items, inter = schema.Item.__table__, schema.Interaction.__table__
         part = case((inter.c.ts < train_end_ms, "train"), (inter.c.ts < valid_end_ms, "valid"), else_="test")
         new_item = inter.c.item_id.in_(select(items.c.id).where(items.c.is_new.is_(True)))
@@ -441,20 +435,17 @@ class Loader:
         inter = schema.Interaction.__table__
         return dict(self.conn.execute(select(inter.c.item_id, func.min(inter.c.ts)).group_by(inter.c.item_id)).all())
 
-    def mark_new_items_at(self, item_ids: list[str], launched: dict[str, int]) -> None:
-        """Clear every item's new flag, then flag these, each launched at its own time."""
+    def mark_new_items(self, launched: dict[str, int | None], clear_launch_times: bool = False) -> None:
+        """Clear every item's new flag (and, with clear_launch_times, every launch time), then flag
+        the items in `launched`, each with its launch time (epoch ms)."""
         table = schema.Item.__table__
-        self.conn.execute(table.update().values(is_new=False))
-        for item_id in item_ids:
-            self.conn.execute(table.update().where(table.c.id == item_id)
-                              .values(is_new=True, launched_at=int(launched[item_id])))
-
-    def mark_new_items(self, item_ids: list[str], launched_at: int | None) -> None:
-        """Clear every item's new flag, then set it (and the launch time) on these."""
-        table = schema.Item.__table__
-        self.conn.execute(table.update().values(is_new=False, launched_at=None))
-        for chunk in _chunks(list(item_ids)):
-            self.conn.execute(table.update().where(table.c.id.in_(chunk)).values(is_new=True, launched_at=launched_at))
+        self.conn.execute(table.update().values(is_new=False, **({"launched_at": None} if clear_launch_times else {})))
+        by_time: dict[int | None, list[str]] = {}
+        for item_id, ts in launched.items():
+            by_time.setdefault(None if ts is None else int(ts), []).append(item_id)
+        for ts, ids in by_time.items():
+            for chunk in _chunks(ids):
+                self.conn.execute(table.update().where(table.c.id.in_(chunk)).values(is_new=True, launched_at=ts))
 
     def replace_users_and_events(self) -> None:
         for model in (schema.Interaction, schema.User):

@@ -6,10 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from vitrine.command import (UsageError, add_config_flags, check_output, check_output_dir, count, default_path,
-                             given_config, number, open_store)
+from vitrine.command import (SHIPPED_PIPELINE, UsageError, add_config_flags, check_output, check_output_dir, count,
+                             default_path, given_config, number, open_store)
 
-DEFAULT_MODEL = "models/vitrine-fashion-32"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 
 
@@ -60,9 +59,13 @@ def cmd_generate(args) -> int:
     if not args.prompt.strip() or len(args.prompt) > MAX_PROMPT_CHARS:
         raise UsageError(f"PROMPT: give 1 to {MAX_PROMPT_CHARS} characters of text")
     try:
-        pipe = load_pipeline(args.model, sampler=args.sampler).speed_up(args.precision)
+        pipe = load_pipeline(args.model, sampler=None)  # errors name the model folder's file
     except ValueError as exc:
-        raise UsageError(str(exc) if "--model" in str(exc) or "/" in str(exc) else f"--sampler: {exc}") from None
+        raise UsageError(str(exc)) from None
+    try:
+        pipe = pipe.with_sampler(args.sampler).speed_up(args.precision)
+    except ValueError as exc:
+        raise UsageError(f"--sampler: {exc}") from None
     for text, flag in ((args.prompt, "PROMPT"), (args.negative, "--negative")):
         for note in (pipe.text_encoder.notes(text) if text else []):
             print(f"note: {flag}: {note}", file=sys.stderr)
@@ -110,7 +113,8 @@ def register(verbs, common) -> None:
     p.add_argument("--preset", default="default", choices=list(TRAIN_PRESETS),
                    help="recipe: tiny (tests), quick (about 10 minutes on 2 cores), default (the shipped model's, "
                         "about an hour on 2 cores); any flag below overrides the recipe's value")
-    add_config_flags(p, TrainConfig, FIELD_HELP, FIELD_CHOICES, rename={"preset": "unet"})
+    add_config_flags(p, TrainConfig, FIELD_HELP, FIELD_CHOICES, rename={"preset": "unet"},
+                     shown_defaults=TRAIN_PRESETS["default"], default_label="default recipe:")
     p.add_argument("--until", type=count(1), help="stop at this step (resume later with --resume)")
     p.add_argument("--limit", type=count(1), help="train on the first N photos only")
     p.add_argument("--out", help="run folder (default runs/PRESET)")
@@ -140,8 +144,8 @@ def register(verbs, common) -> None:
                                                          "ddpm, unipc, euler, … or a diffusers scheduler class name")
     p.add_argument("--negative", help="negative prompt: what the image should not look like")
     p.add_argument("--seed", type=count(0), default=0, help="seed of the first image; image i uses seed+i")
-    p.add_argument("--model", default=default_path(DEFAULT_MODEL),
-                   help=f"saved pipeline folder (default: the shipped {DEFAULT_MODEL})")
+    p.add_argument("--model", default=default_path(SHIPPED_PIPELINE),
+                   help=f"saved pipeline folder (default: the shipped {SHIPPED_PIPELINE})")
     p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
                    help="U-Net precision: bf16 halves the sampling time on CPUs with AMX and is far slower on "
                         "CPUs without (docs/bench-sample.md); default fp32")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from vitrine.command import UsageError, check_output_dir, count, default_path, number, open_store
+from vitrine.command import (SHIPPED_EVALUATOR, SHIPPED_PIPELINE, UsageError, check_output_dir, count, default_path,
+                             number, open_store)
 
-DEFAULT_EVALUATOR = "models/evaluator"
-DEFAULT_MODEL = "models/vitrine-fashion-32"
 
 
 def cmd_evaluator_train(args) -> int:
@@ -62,13 +61,13 @@ def register(verbs, common) -> None:
                    help="Gaussian pixel-noise augmentation, σ up to this (images in [0, 1]; default 0.1; 0 = off)")
     p.add_argument("--seed", type=count(0), default=0, help="seed of the weights and batches (default 0)")
     p.add_argument("--limit", type=count(1), help="train on a random subset of N photos")
-    p.add_argument("--out", default=DEFAULT_EVALUATOR, help=f"folder for evaluator.safetensors (default {DEFAULT_EVALUATOR})")
+    p.add_argument("--out", default=SHIPPED_EVALUATOR, help=f"folder for evaluator.safetensors (default {SHIPPED_EVALUATOR})")
 
     evaluation = verbs.group("eval", "measure the models", metavar="WHAT")
     p = evaluation.add("generation", cmd_eval_generation, "sampler × steps × guidance table of generated-image quality")
-    p.add_argument("--model", default=default_path(DEFAULT_MODEL), help=f"saved pipeline folder (default {DEFAULT_MODEL})")
-    p.add_argument("--evaluator", default=default_path(DEFAULT_EVALUATOR),
-                   help=f"evaluator folder (default {DEFAULT_EVALUATOR})")
+    p.add_argument("--model", default=default_path(SHIPPED_PIPELINE), help=f"saved pipeline folder (default {SHIPPED_PIPELINE})")
+    p.add_argument("--evaluator", default=default_path(SHIPPED_EVALUATOR),
+                   help=f"evaluator folder (default {SHIPPED_EVALUATOR})")
     p.add_argument("--samples", type=count(1, 256), default=8, help="images per prompt (more: slower, more precise)")
     p.add_argument("--prompts", type=count(1, 52), default=52, help="prompts in the set, 1–52 (default 52)")
     p.add_argument("--subset-prompts", type=count(1, 52), default=8, help="prompts for the DDPM-1000 comparison rows")

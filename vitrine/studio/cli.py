@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from vitrine.command import UsageError, check_output, check_output_dir, count, default_path, number, open_store
+from vitrine.command import (SHIPPED_EVALUATOR, SHIPPED_PIPELINE, UsageError, check_output, check_output_dir, count,
+                             default_path, number, open_store)
 
-DEFAULT_MODEL = "models/vitrine-fashion-32"
-DEFAULT_EVALUATOR = "models/evaluator"
 
 
 def cmd_launch(args) -> int:
+    import hashlib
+
     from vitrine.diffusion.grid import save_grid
     from vitrine.diffusion.pipeline import load_pipeline
     from vitrine.evaluate.evaluator import load_evaluator
@@ -20,8 +21,10 @@ def cmd_launch(args) -> int:
         raise UsageError(str(exc)) from None
     output = check_output(args.output, "-o/--output", (".png",))
     store = open_store(args)
-    if args.add and store.item_rows(("id",), ids=[args.item_id or ""]):
-        raise UsageError(f"--item-id {args.item_id!r}: an item with this ID exists already")
+    digest = hashlib.sha256(f"{args.description}\x00{args.seed}".encode()).hexdigest()
+    item_id = args.item_id or f"studio-{digest[:10]}"  # the same launch gets the same ID
+    if args.add and store.item_rows(("id",), ids=[item_id]):  # before minutes of sampling
+        raise UsageError(f"--item-id {item_id!r}: an item with this ID exists already")
     recs = recommendations(store, args.model_dir, args.index)
     try:
         pipe = load_pipeline(args.model)
@@ -39,7 +42,6 @@ def cmd_launch(args) -> int:
     for user_id, score in result.audience[:10]:
         print(f"  {user_id}  {score:7.3f}")
     if args.add:
-        item_id = args.item_id or f"studio-{abs(hash((args.description, args.seed))) % 10**8:08d}"
         try:
             add_to_catalog(store, result, item_id, str(args.model), {"steps": args.steps, "sampler": "dpm++sde"})
         except ValueError as exc:
@@ -80,10 +82,10 @@ def register(verbs, common) -> None:
     p.add_argument("--steps", type=count(1, 1000), default=20, help="sampling steps (default 20)")
     p.add_argument("--seed", type=count(0), default=0, help="seed of the first candidate (default 0)")
     p.add_argument("--add", action="store_true", help="put it in the catalog as a new item with its generated picture")
-    p.add_argument("--item-id", help="the new item's ID with --add (default: studio-<digits>)")
-    p.add_argument("--model", default=default_path(DEFAULT_MODEL), help=f"diffusion pipeline (default {DEFAULT_MODEL})")
-    p.add_argument("--evaluator", default=default_path(DEFAULT_EVALUATOR),
-                   help=f"evaluator that picks the candidate (default {DEFAULT_EVALUATOR})")
+    p.add_argument("--item-id", help="the new item's ID with --add (default: studio- and 10 hex digits of the description and seed)")
+    p.add_argument("--model", default=default_path(SHIPPED_PIPELINE), help=f"diffusion pipeline (default {SHIPPED_PIPELINE})")
+    p.add_argument("--evaluator", default=default_path(SHIPPED_EVALUATOR),
+                   help=f"evaluator that picks the candidate (default {SHIPPED_EVALUATOR})")
     p.add_argument("--recommender", dest="model_dir", help="fitted recommender (default DATA_DIR/models/recommender)")
     p.add_argument("--index", default="exact", choices=["exact", "hnsw"], help="FAISS index of the recommender")
     p.add_argument("-o", "--output", default="launch.png", help="PNG of the candidates (default launch.png)")
@@ -97,7 +99,7 @@ def register(verbs, common) -> None:
     p.add_argument("--seed", type=count(0), default=0, help="seed of the first picture (default 0)")
     p.add_argument("--limit", type=count(1), help="launch only the first N new items (default: all)")
     p.add_argument("--quick", action="store_true", help="a small recommender (a smoke run, not the report)")
-    p.add_argument("--model", default=default_path(DEFAULT_MODEL), help=f"diffusion pipeline (default {DEFAULT_MODEL})")
-    p.add_argument("--evaluator", default=default_path(DEFAULT_EVALUATOR),
-                   help=f"evaluator that picks and reads the pictures (default {DEFAULT_EVALUATOR})")
+    p.add_argument("--model", default=default_path(SHIPPED_PIPELINE), help=f"diffusion pipeline (default {SHIPPED_PIPELINE})")
+    p.add_argument("--evaluator", default=default_path(SHIPPED_EVALUATOR),
+                   help=f"evaluator that picks and reads the pictures (default {SHIPPED_EVALUATOR})")
     p.add_argument("--out", default="reports/studio", help="report folder (default reports/studio)")

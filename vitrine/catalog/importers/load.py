@@ -88,8 +88,7 @@ class SplitConfig:
 def record_split(load, report: ImportReport, split: SplitConfig) -> None:
     """Record the temporal split of the whole log (after this import) and flag the new items. A
     simulated shop's own split (from `shoppers simulate`) is kept: its periods are the simulation's."""
-    current = load.get_meta("split")
-    if current is not None and current.get("source", "simulated") == "simulated" and load.get_meta("shoppers"):
+    if load.get_meta("shoppers") is not None:  # `shoppers simulate` wrote this shop's split
         return
     first_ms, last_ms = load.log_time_range()
     if last_ms is None:
@@ -100,8 +99,8 @@ def record_split(load, report: ImportReport, split: SplitConfig) -> None:
                                        f"less than --test-days {split.test_days} + --valid-days {split.valid_days}: "
                                        "the train period is empty"))
     first_seen = load.first_seen()
-    new_items = [item for item, ts in first_seen.items() if ts >= valid_end]
-    load.mark_new_items_at(new_items, first_seen)
+    new_items = {item: ts for item, ts in first_seen.items() if ts >= valid_end}  # launched when first seen
+    load.mark_new_items(new_items)
     load.set_meta("split", {"source": "import", "train_end_ms": int(train_end), "valid_end_ms": int(valid_end),
                             "end_ms": int(last_ms) + 1, "start_ms": int(first_ms), "test_days": split.test_days,
                             "valid_days": split.valid_days})
