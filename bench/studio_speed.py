@@ -1,5 +1,6 @@
-"""How long `studio launch` takes once its models are loaded: n candidate pictures, the pick, the
-item vector and a 100-shopper audience, on the demo shop (`make demo`, then `vitrine fit`).
+"""How long `studio launch` and `studio design` take once their models are loaded, on the demo shop
+(`make demo`, then `vitrine fit`): a launch is n candidate pictures, the pick, the item vector and
+a 100-shopper audience; a design is 8 designs kept from 32 pictures (the 8 best prompts × 4).
 
     python bench/studio_speed.py [--data-dir vitrine-data] [--repeats 5] [--candidates 4]
 
@@ -36,6 +37,7 @@ def main() -> None:
     from vitrine.diffusion.pipeline import load_pipeline
     from vitrine.evaluate.evaluator import load_evaluator
     from vitrine.recommend.serve import Recommendations
+    from vitrine.studio.design import Designer
     from vitrine.studio.launch import launch, top_audience
     store = Store(args.data_dir, create=False)
     recs = Recommendations(store.data_dir / "models" / "recommender")
@@ -57,13 +59,26 @@ def main() -> None:
         top_audience(recs, result.vector, 100)
     rows.append({"setting": "audience of 100 alone (user vectors cached)",
                  "median_s": (time.perf_counter() - start) / args.repeats})
+    start = time.perf_counter()
+    designer = Designer(pipe, recs)
+    rows.append({"setting": "design: prompts' vectors, once per process", "median_s": time.perf_counter() - start})
+    users = [str(u) for u in recs.user_ids[:args.repeats]]
+    designer.design(users[0])  # warm-up
+    for label, steps in (("design, 8 of 32 pictures, 10 steps", 10), ("design, 8 of 32 pictures, 8 steps", 8)):
+        designer.steps = steps
+        times = []
+        for user in users:
+            start = time.perf_counter()
+            designer.design(user, n=8, prompts=8, per_prompt=4)
+            times.append(time.perf_counter() - start)
+        rows.append({"setting": label, "median_s": statistics.median(times), "times": times})
     result = {"users": len(recs.user_ids), "items": len(recs.item_ids), "threads": torch.get_num_threads(),
               "rows": rows}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     lines = ["# Studio speed", "", f"`python bench/studio_speed.py` — the demo shop ({result['users']:,} shoppers, "
              f"{result['items']:,} items), {result['threads']} threads, fp32, models loaded beforehand; median of "
-             f"{args.repeats} timed calls after a warm-up call.", "", "| setting | seconds |", "|---|---:|"]
+             f"{args.repeats} timed calls after a warm-up call (the prompts' vectors: one call).", "", "| setting | seconds |", "|---|---:|"]
     lines += [f"| {r['setting']} | {r['median_s']:.3f} |" for r in rows]
     (REPO / "docs" / "bench-studio.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from vitrine.recommend.data import make_fold
-from vitrine.recommend.multimodal import Multimodal, MultimodalConfig, decayed_item_counts
+from vitrine.recommend.multimodal import CONSTANT_SPREAD, Multimodal, MultimodalConfig, decayed_item_counts
 
 SMALL = MultimodalConfig(dim=16, epochs=3, batch_size=64)
 
@@ -139,6 +139,15 @@ def test_an_unseen_item_scores_from_its_content_like_a_new_catalog_item(shop, lo
     np.testing.assert_allclose(vectors, loaded.item_vectors[new], atol=1e-4)
     # without the photo the vector moves: the image part is really read
     assert not np.allclose(loaded.vectors_from_content(texts, None, prices, categories), vectors, atol=1e-3)
+    # every item of the shop has a photo, so the has-photo flag never varied in the fit: a missing
+    # photo leaves it at its fitted 1 rather than entering the tower at −1 / 1e-3 = −1,000
+    flag = loaded.content_encoder.columns("image").stop - 1
+    raw = loaded.content_encoder.features(texts, None, prices, categories)
+    assert (raw[:, flag] == 0).all() and bool(loaded.std[flag] <= CONSTANT_SPREAD)
+    lifted = raw.clone()
+    lifted[:, flag] = 1.0
+    np.testing.assert_allclose(loaded.vectors_from_features(raw), loaded.vectors_from_features(lifted))
+    assert np.abs(loaded.vectors_from_features(raw)).max() < 100
 
 
 def test_a_recommended_item_is_never_its_own_reason(shop, log, features, tmp_path):

@@ -11,25 +11,6 @@ from vitrine.studio.launch import add_to_catalog, agreement, launch
 from vitrine.studio.read import Wanted
 
 
-@pytest.fixture(scope="module")
-def parts(shop, log, features, tmp_path_factory):
-    from vitrine.diffusion.config import TrainConfig
-    from vitrine.diffusion.models import build_unet
-    from vitrine.diffusion.pipeline import VitrinePipeline
-    from vitrine.diffusion.train import make_noise_scheduler
-    from vitrine.evaluate.evaluator import Evaluator
-    from vitrine.recommend.data import make_fold
-    from vitrine.recommend.multimodal import Multimodal, MultimodalConfig
-    from vitrine.recommend.serve import Recommendations
-    torch.manual_seed(0)
-    pipe = VitrinePipeline(build_unet("tiny"), make_noise_scheduler(TrainConfig(schedule="cosine"))).with_sampler("dpm++")
-    pipe.set_progress_bar_config(disable=True)
-    folder = tmp_path_factory.mktemp("rec")
-    Multimodal(features, MultimodalConfig(dim=8, epochs=1, batch_size=64, cf_factors=4)).fit(
-        make_fold(log, "all")).save(folder, log.user_ids, log.item_ids)
-    return pipe, Evaluator(width=8), Recommendations(folder)
-
-
 def test_launch_picks_scores_and_names_an_audience(parts):
     pipe, evaluator, recs = parts
     result = launch(pipe, evaluator, recs, "a red checked coat", price=99.0, n=3, audience=25, steps=2)

@@ -313,6 +313,35 @@ class Store:
                                                     .join(items, items.c.id == inter.c.item_id)
                                                     .where(inter.c.event == "purchase"))]
 
+    def purchase_counts_by_attributes(self) -> list[tuple[str, str, str, int]]:
+        """(category, colour, pattern, purchases) of every attribute combination bought, most bought first."""
+        items, inter = schema.Item.__table__, schema.Interaction.__table__
+        query = (select(items.c.category, items.c.colour, items.c.pattern, func.count().label("n"))
+                 .join(items, items.c.id == inter.c.item_id).where(inter.c.event == "purchase")
+                 .group_by(items.c.category, items.c.colour, items.c.pattern)
+                 .order_by(func.count().desc(), items.c.category, items.c.colour, items.c.pattern))
+        with self.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(query)]
+
+    def active_user_ids(self, since_ms: int) -> list[str]:
+        """Users with any event at or after `since_ms`, sorted."""
+        inter = schema.Interaction.__table__
+        with self.engine.connect() as conn:
+            return sorted(conn.execute(select(inter.c.user_id).where(inter.c.ts >= since_ms).distinct()).scalars())
+
+    def last_items(self, user_ids: list[str], event: str | None = None) -> dict[str, str]:
+        """Each of these users' most recent item (of one event type when given); users without one are absent."""
+        inter = schema.Interaction.__table__
+        query = select(inter.c.user_id, inter.c.item_id).order_by(inter.c.ts, inter.c.id)
+        if event is not None:
+            query = query.where(inter.c.event == event)
+        last = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(user_ids)):
+                for user_id, item_id in conn.execute(query.where(inter.c.user_id.in_(chunk))):
+                    last[user_id] = item_id  # time order: the final assignment is the latest
+        return last
+
     def summary_counts(self) -> dict:
         """The counts `vitrine stats` shows: items by column, photos, time range, events per item and user."""
         items, inter = schema.Item.__table__, schema.Interaction.__table__

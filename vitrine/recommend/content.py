@@ -58,6 +58,17 @@ class ContentEncoder:
             blocks.append(torch.from_numpy(relative_log_price(price, category, self.price_medians))[:, None])
         return torch.cat(blocks, 1) if blocks else torch.zeros((n, 0))
 
+    def columns(self, part: str) -> slice | None:
+        """Where one part ("text", "image" with its has-photo flag, "price") sits in a features row;
+        None when the model was fitted without it."""
+        widths = {"text": 384, "image": self.image_dim + 1, "price": 1}
+        start = 0
+        for name in self.parts:
+            if name == part:
+                return slice(start, start + widths[name])
+            start += widths[name]
+        return None
+
     # ---- saved with the model -----------------------------------------------------------------
     def tensors(self) -> dict[str, torch.Tensor]:
         if self.image_encoder is None:

@@ -53,6 +53,7 @@ from vitrine.recommend.features import ItemFeatures
 
 
 RECENCY_DAYS = 14  # the unit of an event's age in the decayed count (the default shop's period)
+CONSTANT_SPREAD = 1e-3  # a content column whose spread is below this never varied in the fit
 
 
 def decayed_item_counts(fold: Fold, decay: float) -> np.ndarray:
@@ -237,7 +238,7 @@ class Multimodal(Recommender):
         if content.shape[1] == 0:  # behaviour only: nothing to standardise
             self.mean, self.std = torch.zeros(0), torch.ones(0)
             return content
-        self.mean, self.std = content.mean(0), content.std(0).clamp(min=1e-3)
+        self.mean, self.std = content.mean(0), content.std(0).clamp(min=CONSTANT_SPREAD)
         return (content - self.mean) / self.std
 
     def _split(self, rng) -> tuple[sp.csr_matrix, sp.csr_matrix]:
@@ -316,11 +317,26 @@ class Multimodal(Recommender):
         their popularity bias is 0."""
         if self.content_encoder is None or self.net.item_tower is None:
             raise ValueError("this model scores items by ID alone (or was saved without its content encoders)")
-        raw = self.content_encoder.features(texts, images, prices, categories)
+        return self.vectors_from_features(self.content_encoder.features(texts, images, prices, categories))
+
+    @torch.inference_mode()
+    def vectors_from_features(self, raw: torch.Tensor) -> np.ndarray:
+        """Item vectors of raw content rows (ContentEncoder.features' layout), as vectors_from_content.
+        A column that never varied in the fit (every catalog item has a photo, so the has-photo flag
+        is always 1) is held at its fitted value: standardised by the clamped spread 1e-3, any other
+        value would enter the tower at a thousand standard deviations."""
+        if self.net.item_tower is None:
+            raise ValueError("this model scores items by ID alone")
+        constant = self.std <= CONSTANT_SPREAD
+        raw = torch.where(constant, self.mean, raw)
         vectors = self.net.item_tower((raw - self.mean) / self.std).numpy()  # v_i = MLP(c_i); m_i = 0
         if self.cf_item is not None:
-            vectors = np.hstack([vectors, np.zeros((len(texts), self.cf_item.shape[1]), np.float32)])
+            vectors = np.hstack([vectors, np.zeros((len(raw), self.cf_item.shape[1]), np.float32)])
         return vectors
+
+    def raw_content(self) -> torch.Tensor:
+        """(I, F) every catalog item's content before standardisation, in ContentEncoder.features' layout."""
+        return self.content * self.std + self.mean
 
     # ---- saving --------------------------------------------------------------------------
     def save(self, folder: str | Path, user_ids: np.ndarray, item_ids: np.ndarray) -> Path:

@@ -54,6 +54,10 @@ class Recommendations:
                            f"e.g. {self.item_ids[0]!r})")
         return self.item_pos[item_id]
 
+    def user_vector(self, user_id: str) -> np.ndarray:
+        """(D,) the shopper's vector u: ⟨u, v⟩ scores any item vector v, in the catalog or not."""
+        return self.model.user_vectors(np.array([self._user(user_id)]))[0]
+
     def for_user(self, user_id: str, k: int = 20, per_category: int | None = None,
                  categories: np.ndarray | None = None, explain: int = 2) -> list[Suggestion]:
         if not 1 <= k <= 1000:
@@ -85,14 +89,27 @@ class Recommendations:
             out.append(Suggestion(str(self.item_ids[i]), s, because))
         return out
 
+    def _unit_index(self) -> ItemIndex:
+        if self._similar_index is None:
+            unit = self.model.item_vectors / np.linalg.norm(self.model.item_vectors, axis=1, keepdims=True).clip(1e-9)
+            self._unit = unit.astype(np.float32)
+            self._similar_index = ItemIndex(self._unit, None, self.index.kind)
+        return self._similar_index
+
     def similar(self, item_id: str, k: int = 10) -> list[tuple[str, float]]:
         """Items nearest in the model's item space (cosine), the item itself left out."""
         if not 1 <= k <= 1000:
             raise ValueError(f"k must be between 1 and 1000, got {k}")
         i = self._item(item_id)
-        if self._similar_index is None:
-            unit = self.model.item_vectors / np.linalg.norm(self.model.item_vectors, axis=1, keepdims=True).clip(1e-9)
-            self._unit = unit.astype(np.float32)
-            self._similar_index = ItemIndex(self._unit, None, self.index.kind)
-        scores, items = self._similar_index.search(self._unit[[i]], k, [{i}])
+        scores, items = self._unit_index().search(self._unit[[i]], k, [{i}])
         return [(str(self.item_ids[j]), float(s)) for s, j in zip(scores[0], items[0]) if j >= 0]
+
+    def nearest(self, vectors: np.ndarray, k: int = 3) -> list[list[tuple[str, float]]]:
+        """Per vector (an item the model has never seen, e.g. a design), the catalog items nearest it (cosine)."""
+        if not 1 <= k <= 1000:
+            raise ValueError(f"k must be between 1 and 1000, got {k}")
+        index = self._unit_index()
+        unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-9)
+        scores, items = index.search(unit.astype(np.float32), k)
+        return [[(str(self.item_ids[j]), float(s)) for s, j in zip(row_s, row_i) if j >= 0]
+                for row_s, row_i in zip(scores, items)]

@@ -50,25 +50,94 @@ def cmd_launch(args) -> int:
     return 0
 
 
+def cmd_design(args) -> int:
+    from vitrine.diffusion.grid import save_grid
+    from vitrine.diffusion.pipeline import load_pipeline
+    from vitrine.recommend.cli import recommendations
+    from vitrine.studio.design import Designer, check_design
+    try:
+        check_design(args.n, args.prompts, args.per_prompt, args.max_per_prompt)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    output = check_output(args.output, "-o/--output", (".png",))
+    store = open_store(args)
+    recs = recommendations(store, args.model_dir, args.index)
+    if args.user_id not in recs.user_pos:  # before the prompts' vectors and any sampling
+        raise UsageError(f"USER_ID {args.user_id!r}: the recommender knows no such shopper "
+                         f"({len(recs.user_ids):,} shoppers, e.g. {recs.user_ids[0]!r})")
+    try:
+        pipe = load_pipeline(args.model)
+        designs = Designer(pipe, recs, steps=args.steps, seed=args.seed).design(
+            args.user_id, n=args.n, prompts=args.prompts, per_prompt=args.per_prompt,
+            max_per_prompt=args.max_per_prompt, nearest=args.nearest)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    nearest_photos = dict(store.main_photos(sorted({d.nearest[0][0] for d in designs if d.nearest})))
+    images, labels = [d.image for d in designs], [f"{d.score:.2f}" for d in designs]
+    if nearest_photos:
+        from PIL import Image
+        for d in designs:
+            path = nearest_photos.get(d.nearest[0][0]) if d.nearest else None
+            if path is None:
+                images.append(Image.new("RGB", d.image.size, "white"))
+            else:
+                with Image.open(store.images.resolve(path)) as im:
+                    images.append(im.convert("RGB").resize(d.image.size))
+            labels.append(f"in stock {d.nearest[0][1]:.2f}" if d.nearest else "")
+    save_grid(images, output, columns=len(designs), labels=labels,
+              title=f"designed for {args.user_id} (upper row, score ⟨u, v⟩)"
+                    + (" and the closest item in stock (lower row, cosine)" if nearest_photos else ""))
+    print(f"{len(designs)} designs for {args.user_id} → {output}")
+    for k, d in enumerate(designs, 1):
+        close = ", ".join(f"{i} ({c:.2f})" for i, c in d.nearest)
+        print(f"{k:2d}. {d.score:7.3f}  {d.prompt} (seed {d.seed}); closest in stock: {close or '-'}")
+    return 0
+
+
 def cmd_eval_studio(args) -> int:
     from pathlib import Path
 
     from vitrine.diffusion.pipeline import load_pipeline
     from vitrine.evaluate.evaluator import load_evaluator
-    from vitrine.studio.launch_eval import run
+    from vitrine.studio import design_eval, launch_eval
+    from vitrine.studio.report import write_report
+    parts = _parts(args.parts)
     check_output_dir(args.out, "--out")
     store = open_store(args)
+    recs = None
+    if "design" in parts:
+        from vitrine.recommend.cli import recommendations
+        recs = recommendations(store, args.model_dir, "exact")
     try:
         pipe = load_pipeline(args.model)
         evaluator = load_evaluator(args.evaluator)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    config = {"dim": 16, "epochs": 2} if args.quick else None
-    result = run(store, pipe, evaluator, args.out, candidates=args.candidates, audience=args.audience,
-                 steps=args.steps, seed=args.seed, limit=args.limit, config=config, progress=not args.quiet)
-    print(Path(args.out, "launch.md").read_text())
-    print(f"report: {Path(args.out) / 'launch.md'}, metrics: {Path(args.out) / 'launch.json'} ({result['seconds']:.0f} s)")
+    try:
+        if "design" in parts:
+            design_eval.run(store, pipe, evaluator, recs, args.out, shoppers=args.shoppers, steps=args.design_steps,
+                            seed=args.seed, progress=not args.quiet)
+        if "launch" in parts:
+            config = {"dim": 16, "epochs": 2} if args.quick else None
+            launch_eval.run(store, pipe, evaluator, args.out, candidates=args.candidates, audience=args.audience,
+                            steps=args.steps, seed=args.seed, limit=args.limit, config=config, progress=not args.quiet)
+    except LookupError as exc:
+        raise UsageError(str(exc)) from None
+    report = write_report(args.out)
+    print(report.read_text())
+    print(f"report: {report}, metrics: {Path(args.out) / 'metrics.json'}")
     return 0
+
+
+STUDIO_PARTS = ("design", "launch")
+
+
+def _parts(text: str) -> list[str]:
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    unknown = sorted(set(parts) - set(STUDIO_PARTS))
+    if unknown or not parts:
+        raise UsageError(f"--parts: choose from {', '.join(STUDIO_PARTS)} (comma-separated), got {text!r}")
+    return parts
 
 
 def register(verbs, common) -> None:
@@ -90,15 +159,40 @@ def register(verbs, common) -> None:
     p.add_argument("--index", default="exact", choices=["exact", "hnsw"], help="FAISS index of the recommender")
     p.add_argument("-o", "--output", default="launch.png", help="PNG of the candidates (default launch.png)")
 
+    p = studio.add("design", cmd_design, "products one shopper would want, which need not exist yet, each "
+                   "with the closest items in stock")
+    p.add_argument("user_id", metavar="USER_ID", help="the shopper (an ID the fitted recommender knows)")
+    p.add_argument("-n", type=count(1, 256), default=8, help="designs to keep (default 8)")
+    p.add_argument("--prompts", type=count(1, 520), default=8, help="best-scored prompts to draw (default 8)")
+    p.add_argument("--per-prompt", type=count(1, 256), default=4, help="pictures per prompt (default 4)")
+    p.add_argument("--max-per-prompt", type=count(1, 256), default=2,
+                   help="designs kept from one prompt at most (default 2)")
+    p.add_argument("--nearest", type=count(0, 100), default=3, help="closest catalog items per design (default 3)")
+    p.add_argument("--steps", type=count(1, 1000), default=10, help="sampling steps (default 10)")
+    p.add_argument("--seed", type=count(0), default=0, help="seed of each prompt's first picture (default 0)")
+    p.add_argument("--model", default=default_path(SHIPPED_PIPELINE), help=f"diffusion pipeline (default {SHIPPED_PIPELINE})")
+    p.add_argument("--recommender", dest="model_dir", help="fitted recommender (default DATA_DIR/models/recommender)")
+    p.add_argument("--index", default="exact", choices=["exact", "hnsw"], help="FAISS index of the recommender")
+    p.add_argument("-o", "--output", default="designs.png", help="PNG of the designs and what is closest in stock "
+                   "(default designs.png)")
+
     evaluation = verbs.group("eval", "measure the models", metavar="WHAT")
-    p = evaluation.add("studio", cmd_eval_studio, "launch measured on the held-out new items: generated picture "
-                       "vs real photo vs none, and audience quality")
-    p.add_argument("--candidates", type=count(1, 64), default=4, help="pictures per item to pick from (default 4)")
-    p.add_argument("--audience", type=count(1, 100_000), default=100, help="shoppers per item (default 100)")
-    p.add_argument("--steps", type=count(1, 1000), default=20, help="sampling steps (default 20)")
-    p.add_argument("--seed", type=count(0), default=0, help="seed of the first picture (default 0)")
+    p = evaluation.add("studio", cmd_eval_studio, "the studio against ground truth: designs for 500 shoppers, "
+                       "launches of the held-out new items")
+    p.add_argument("--parts", default="design,launch", help="what to measure: design, launch or both "
+                   "(comma-separated; default both); report.md gathers every part measured in --out")
+    p.add_argument("--shoppers", type=count(1, 100_000), default=500, help="test-period shoppers to design for "
+                   "(default 500)")
+    p.add_argument("--design-steps", type=count(1, 1000), default=10, help="sampling steps of the designs (default 10)")
+    p.add_argument("--recommender", dest="model_dir", help="fitted recommender the designs use "
+                   "(default DATA_DIR/models/recommender)")
+    p.add_argument("--candidates", type=count(1, 64), default=4, help="launch pictures per new item to pick from (default 4)")
+    p.add_argument("--audience", type=count(1, 100_000), default=100, help="audience per launched item (default 100)")
+    p.add_argument("--steps", type=count(1, 1000), default=20, help="sampling steps of the launches (default 20)")
+    p.add_argument("--seed", type=count(0), default=0, help="seed of the pictures and the shopper sample (default 0)")
     p.add_argument("--limit", type=count(1), help="launch only the first N new items (default: all)")
-    p.add_argument("--quick", action="store_true", help="a small recommender (a smoke run, not the report)")
+    p.add_argument("--quick", action="store_true", help="a small recommender for the launches (a smoke run, "
+                   "not the report)")
     p.add_argument("--model", default=default_path(SHIPPED_PIPELINE), help=f"diffusion pipeline (default {SHIPPED_PIPELINE})")
     p.add_argument("--evaluator", default=default_path(SHIPPED_EVALUATOR),
                    help=f"evaluator that picks and reads the pictures (default {SHIPPED_EVALUATOR})")
