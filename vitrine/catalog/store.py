@@ -280,6 +280,26 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(query).all()
 
+    def item_previews(self) -> list[tuple[str, str]]:
+        """(item_id, image path) of each item's newest generated picture, for items that have one."""
+        table = schema.GeneratedImage.__table__
+        query = select(table.c.item_id, table.c.path).where(table.c.item_id.is_not(None)).order_by(table.c.id)
+        with self.engine.connect() as conn:
+            newest = {item_id: path for item_id, path in conn.execute(query)}  # id order: the last one wins
+        return sorted(newest.items())
+
+    def items_without_picture(self, limit: int | None = None) -> list:
+        """Rows (id, title, description, category, colour, pattern) of items with neither a photo
+        nor a generated picture, ordered by ID."""
+        items, links, generated = schema.Item.__table__, schema.ItemImage.__table__, schema.GeneratedImage.__table__
+        query = (select(items.c.id, items.c.title, items.c.description, items.c.category, items.c.colour,
+                        items.c.pattern)
+                 .where(~items.c.id.in_(select(links.c.item_id)))
+                 .where(~items.c.id.in_(select(generated.c.item_id).where(generated.c.item_id.is_not(None))))
+                 .order_by(items.c.id).limit(limit))
+        with self.engine.connect() as conn:
+            return conn.execute(query).all()
+
     def items_with_photo_path(self, item_ids: list[str]) -> list:
         """Rows (id, title, category, colour, pattern, price, path) of these items, path None
         where an item has no photo, ordered by ID."""

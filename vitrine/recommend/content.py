@@ -1,7 +1,8 @@
 """An item the fitted recommender has never seen, turned into the item tower's input from content.
 
-c = [MiniLM sentence vector of its description (384) | image-encoder vector of its photo (d) and
-a has-photo flag | log(price / median price of its category)], the parts the model was fitted on,
+c = [MiniLM sentence vector of its description (384) | image-encoder vector of its picture (d), a
+has-picture flag and, for a model fitted on a catalog with generated pictures, a generated flag |
+log(price / median price of its category)], the parts the model was fitted on,
 in the layout of ItemFeatures.matrix. The image encoder and the category medians are the ones
 the model was fitted with, saved beside its weights, so a new product (a design, a launch, an
 item imported after the fit) is scored exactly as a catalog item with the same content would be.
@@ -26,11 +27,13 @@ class ContentEncoder:
     image_dim: int
     image_encoder: ImageEncoder | None = None
     price_medians: dict[str, float] = field(default_factory=dict)
+    generated_flag: bool = False  # the image part ends with a "this picture is generated" flag
 
     def features(self, texts: list[str], images: list | None = None, prices: list[float | None] | None = None,
-                 categories: list[str | None] | None = None) -> torch.Tensor:
+                 categories: list[str | None] | None = None, generated: bool = False) -> torch.Tensor:
         """(n, F) raw content of n items; images are PIL images or (H, W, 3) uint8 arrays, None
-        where an item has no photo; a missing price or category gives the price part 0."""
+        where an item has no picture; `generated` says the pictures are generated, not photos; a
+        missing price or category gives the price part 0."""
         from PIL import Image
 
         from vitrine.text.encoder import shared_encoder
@@ -51,7 +54,10 @@ class ContentEncoder:
                 photos = torch.from_numpy(pixels).permute(0, 3, 1, 2).float() / 255.0
                 vectors[rows] = self.image_encoder.embed(photos)
                 has[rows] = 1.0
-            blocks.append(torch.cat([vectors, has[:, None]], 1))
+            image_part = [vectors, has[:, None]]
+            if self.generated_flag:
+                image_part.append(has[:, None] * float(generated))
+            blocks.append(torch.cat(image_part, 1))
         if "price" in self.parts:
             price = np.array([p if p is not None else np.nan for p in (prices or [None] * n)], dtype=np.float64)
             category = np.array([c or "" for c in (categories or [None] * n)], dtype=object)
@@ -61,13 +67,18 @@ class ContentEncoder:
     def columns(self, part: str) -> slice | None:
         """Where one part ("text", "image" with its has-photo flag, "price") sits in a features row;
         None when the model was fitted without it."""
-        widths = {"text": 384, "image": self.image_dim + 1, "price": 1}
+        widths = {"text": 384, "image": self.image_dim + 1 + self.generated_flag, "price": 1}
         start = 0
         for name in self.parts:
             if name == part:
                 return slice(start, start + widths[name])
             start += widths[name]
         return None
+
+    def has_picture_column(self) -> int | None:
+        """Where the has-picture flag sits in a features row."""
+        image = self.columns("image")
+        return None if image is None else image.start + self.image_dim
 
     # ---- saved with the model -----------------------------------------------------------------
     def tensors(self) -> dict[str, torch.Tensor]:
@@ -81,7 +92,7 @@ class ContentEncoder:
             first = self.image_encoder.body[0][0]
             encoder = {"dim": self.image_dim, "width": first.out_channels}
         return {"parts": list(self.parts), "image_dim": self.image_dim, "image_encoder": encoder,
-                "price_medians": self.price_medians}
+                "price_medians": self.price_medians, "generated_flag": self.generated_flag}
 
     @classmethod
     def restore(cls, meta: dict, tensors: dict[str, torch.Tensor]) -> "ContentEncoder":
@@ -91,4 +102,5 @@ class ContentEncoder:
             encoder.load_state_dict({k[len("image_encoder."):]: v for k, v in tensors.items()
                                      if k.startswith("image_encoder.")})
             encoder.eval()
-        return cls(tuple(meta["parts"]), int(meta["image_dim"]), encoder, dict(meta.get("price_medians", {})))
+        return cls(tuple(meta["parts"]), int(meta["image_dim"]), encoder, dict(meta.get("price_medians", {})),
+                   bool(meta.get("generated_flag", False)))

@@ -176,7 +176,7 @@ class Multimodal(Recommender):
         rng = np.random.default_rng(cfg.seed)
         self.content = self._standardise(self.features.matrix(cfg.parts))
         self.content_encoder = ContentEncoder(cfg.parts, self.features.image.shape[1], self.features.encoder,
-                                              self.features.price_medians)
+                                              self.features.price_medians, self.features.any_generated)
         self.history = fold.train.tocsr().astype(np.float32)
         self.bought = fold.bought.tocsr()
         self.has_history = torch.from_numpy(fold.item_users > 0).float()
@@ -310,14 +310,14 @@ class Multimodal(Recommender):
     @torch.inference_mode()
     def vectors_from_content(self, texts: list[str], images: list | None = None,
                              prices: list[float | None] | None = None,
-                             categories: list[str | None] | None = None) -> np.ndarray:
+                             categories: list[str | None] | None = None, generated: bool = False) -> np.ndarray:
         """Item vectors, comparable with item_vectors, for items the model has never seen: their
         content through the saved encoders and the fitted standardisation and item tower, no ID
         embedding and no ALS factors (q_i = 0), as for a new catalog item. ⟨u, v⟩ scores them;
-        their popularity bias is 0."""
+        their popularity bias is 0. `generated`: the images are generated pictures, not photos."""
         if self.content_encoder is None or self.net.item_tower is None:
             raise ValueError("this model scores items by ID alone (or was saved without its content encoders)")
-        return self.vectors_from_features(self.content_encoder.features(texts, images, prices, categories))
+        return self.vectors_from_features(self.content_encoder.features(texts, images, prices, categories, generated))
 
     @torch.inference_mode()
     def vectors_from_features(self, raw: torch.Tensor) -> np.ndarray:

@@ -94,12 +94,38 @@ def cmd_design(args) -> int:
     return 0
 
 
+def cmd_previews(args) -> int:
+    from vitrine.diffusion.grid import save_grid
+    from vitrine.diffusion.pipeline import load_pipeline
+    from vitrine.evaluate.evaluator import load_evaluator
+    from vitrine.studio.previews import make_previews
+    output = check_output(args.output, "-o/--output", (".png",))
+    store = open_store(args)
+    if not store.items_without_picture(1):  # before loading any model
+        print("every item has a photo or a preview: nothing to do")
+        return 0
+    try:
+        pipe = load_pipeline(args.model)
+        evaluator = load_evaluator(args.evaluator)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    pipe.set_progress_bar_config(disable=True)
+    run = make_previews(store, pipe, evaluator, str(args.model), limit=args.limit, n=args.n, steps=args.steps,
+                        seed=args.seed, progress=not args.quiet)
+    save_grid([im for _, im in run.examples], output, columns=8, labels=[t[:22] for t, _ in run.examples],
+              title="previews: generated pictures of items without a photo (stored as generated, not as photos)")
+    print(f"{run.items:,} previews stored as generated pictures (best of {args.n}); the evaluator reads "
+          f"{run.agreement:.2f} of the {run.stated:.2f} attributes stated per item in them; first "
+          f"{len(run.examples)} → {output}")
+    return 0
+
+
 def cmd_eval_studio(args) -> int:
     from pathlib import Path
 
     from vitrine.diffusion.pipeline import load_pipeline
     from vitrine.evaluate.evaluator import load_evaluator
-    from vitrine.studio import design_eval, launch_eval
+    from vitrine.studio import design_eval, launch_eval, previews_eval
     from vitrine.studio.report import write_report
     parts = _parts(args.parts)
     check_output_dir(args.out, "--out")
@@ -114,6 +140,10 @@ def cmd_eval_studio(args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     try:
+        if "previews" in parts:
+            previews_eval.run(store, pipe, evaluator, args.out, hide=args.hide, candidates=args.preview_candidates,
+                              steps=args.design_steps, seed=args.seed, limit=args.limit, progress=not args.quiet,
+                              config={"dim": 16, "epochs": 2} if args.quick else None)
         if "design" in parts:
             design_eval.run(store, pipe, evaluator, recs, args.out, shoppers=args.shoppers, steps=args.design_steps,
                             seed=args.seed, progress=not args.quiet)
@@ -129,7 +159,7 @@ def cmd_eval_studio(args) -> int:
     return 0
 
 
-STUDIO_PARTS = ("design", "launch")
+STUDIO_PARTS = ("previews", "design", "launch")
 
 
 def _parts(text: str) -> list[str]:
@@ -176,23 +206,40 @@ def register(verbs, common) -> None:
     p.add_argument("-o", "--output", default="designs.png", help="PNG of the designs and what is closest in stock "
                    "(default designs.png)")
 
+    p = studio.add("previews", cmd_previews, "a generated picture for every item without a photo, stored as "
+                   "generated (never as a photo); the recommender's features use it, flagged")
+    p.add_argument("--limit", type=count(1), help="at most N items this run (default: all); run again to go on")
+    p.add_argument("-n", type=count(1, 64), default=4, help="candidates per item, the evaluator keeps the one "
+                   "showing the item's stated attributes (default 4)")
+    p.add_argument("--steps", type=count(1, 1000), default=10, help="sampling steps (default 10)")
+    p.add_argument("--seed", type=count(0), default=0, help="seed of each item's first candidate (default 0)")
+    p.add_argument("--model", default=default_path(SHIPPED_PIPELINE), help=f"diffusion pipeline (default {SHIPPED_PIPELINE})")
+    p.add_argument("--evaluator", default=default_path(SHIPPED_EVALUATOR),
+                   help=f"evaluator that picks the candidate (default {SHIPPED_EVALUATOR})")
+    p.add_argument("-o", "--output", default="previews.png", help="PNG of the first 32 previews (default previews.png)")
+
     evaluation = verbs.group("eval", "measure the models", metavar="WHAT")
-    p = evaluation.add("studio", cmd_eval_studio, "the studio against ground truth: designs for 500 shoppers, "
-                       "launches of the held-out new items")
-    p.add_argument("--parts", default="design,launch", help="what to measure: design, launch or both "
-                   "(comma-separated; default both); report.md gathers every part measured in --out")
+    p = evaluation.add("studio", cmd_eval_studio, "the studio against ground truth: previews for hidden photos, "
+                       "designs for 500 shoppers, launches of the held-out new items")
+    p.add_argument("--parts", default="previews,design,launch", help="what to measure: previews, design, launch "
+                   "(comma-separated; default all three); report.md gathers every part measured in --out")
+    p.add_argument("--hide", type=number(0.01, 1.0), default=0.3, help="share of the catalog's photos hidden "
+                   "for the previews (default 0.3)")
+    p.add_argument("--preview-candidates", type=count(1, 64), default=1, help="pictures per hidden item to pick "
+                   "its preview from (default 1: the default shop hides 21,000 photos)")
     p.add_argument("--shoppers", type=count(1, 100_000), default=500, help="test-period shoppers to design for "
                    "(default 500)")
-    p.add_argument("--design-steps", type=count(1, 1000), default=10, help="sampling steps of the designs (default 10)")
+    p.add_argument("--design-steps", type=count(1, 1000), default=10, help="sampling steps of the previews and "
+                   "the designs (default 10)")
     p.add_argument("--recommender", dest="model_dir", help="fitted recommender the designs use "
                    "(default DATA_DIR/models/recommender)")
     p.add_argument("--candidates", type=count(1, 64), default=4, help="launch pictures per new item to pick from (default 4)")
     p.add_argument("--audience", type=count(1, 100_000), default=100, help="audience per launched item (default 100)")
     p.add_argument("--steps", type=count(1, 1000), default=20, help="sampling steps of the launches (default 20)")
     p.add_argument("--seed", type=count(0), default=0, help="seed of the pictures and the shopper sample (default 0)")
-    p.add_argument("--limit", type=count(1), help="launch only the first N new items (default: all)")
-    p.add_argument("--quick", action="store_true", help="a small recommender for the launches (a smoke run, "
-                   "not the report)")
+    p.add_argument("--limit", type=count(1), help="only the first N hidden items and new items (default: all)")
+    p.add_argument("--quick", action="store_true", help="a small recommender for the previews and launches "
+                   "(a smoke run, not the report)")
     p.add_argument("--model", default=default_path(SHIPPED_PIPELINE), help=f"diffusion pipeline (default {SHIPPED_PIPELINE})")
     p.add_argument("--evaluator", default=default_path(SHIPPED_EVALUATOR),
                    help=f"evaluator that picks and reads the pictures (default {SHIPPED_EVALUATOR})")

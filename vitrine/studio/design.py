@@ -101,9 +101,9 @@ def prompt_vectors(model, texts: list[str], categories: list[str], neighbours: i
     picture part, no text part, or no catalog photos, or neighbours is 0."""
     encoder = model.content_encoder
     raw = encoder.features(texts, None, None, categories)
-    text, image = encoder.columns("text"), encoder.columns("image")
+    text, image, flag = encoder.columns("text"), encoder.columns("image"), encoder.has_picture_column()
     catalog = model.raw_content()
-    with_photo = np.flatnonzero(catalog[:, image.stop - 1].numpy() > 0.5) if image and text else np.array([])
+    with_photo = np.flatnonzero(catalog[:, flag].numpy() > 0.5) if image and text else np.array([])
     if neighbours < 1 or len(with_photo) == 0:
         return model.vectors_from_features(raw)
     similarity = _unit(raw[:, text]) @ _unit(catalog[with_photo, text]).T
@@ -136,7 +136,7 @@ class Designer:
     def picture_vectors(self, prompt_indices: list[int], images: list[Image.Image]) -> np.ndarray:
         """Item vectors of pictures, each with the text of the prompt it was made from."""
         return self.recs.model.vectors_from_content([self.prompts[i] for i in prompt_indices], images, None,
-                                                    [self.categories[i] for i in prompt_indices])
+                                                    [self.categories[i] for i in prompt_indices], generated=True)
 
     def design(self, user_id: str, n: int = 8, prompts: int = 8, per_prompt: int = 4, max_per_prompt: int = 2,
                nearest: int = 3) -> list[Design]:

@@ -90,7 +90,7 @@ def launch(pipe, evaluator, recs, description: str, price: float | None = None, 
     scores = agreement(evaluator, candidates, wanted)
     chosen = int(np.argmax(scores))
     category = CATEGORY_NAMES[wanted.category] if wanted.category is not None else None
-    vector = recs.model.vectors_from_content([description], [candidates[chosen]], [price], [category])[0]
+    vector = recs.model.vectors_from_content([description], [candidates[chosen]], [price], [category], generated=True)[0]
     return LaunchResult(description, price, category, candidates, scores, chosen, seeds, vector,
                         top_audience(recs, vector, audience))
 

@@ -108,7 +108,7 @@ def run(store, pipe, evaluator, out_dir: str | Path, candidates: int = 4, audien
             real.append(im.convert("RGB").copy())
 
     vectors = {"real photo": model.vectors_from_content(texts, real, prices, categories),
-               "generated picture": model.vectors_from_content(texts, pictures, prices, categories),
+               "generated picture": model.vectors_from_content(texts, pictures, prices, categories, generated=True),
                "no picture": model.vectors_from_content(texts, None, prices, categories)}
     rows_out = []
     for label, v in vectors.items():

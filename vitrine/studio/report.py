@@ -1,6 +1,6 @@
 """reports/studio/report.md and metrics.json: every part measured in the folder, gathered.
 
-Each part (`design`, `launch`) writes its own PART.md and PART.json when it runs, so one part can be
+Each part (`previews`, `design`, `launch`) writes its own PART.md and PART.json when it runs, so one part can be
 measured again without the others; the report is rebuilt from whichever parts are there.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from vitrine.atomic import write_text
 
-PARTS = ("design", "launch")
+PARTS = ("previews", "design", "launch")
 
 
 def write_report(folder: str | Path) -> Path:
