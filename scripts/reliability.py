@@ -273,7 +273,8 @@ def fixed_cases(root: Path) -> dict[str, list[tuple[str, list[str], bool]]]:
                                (["fit"], "--epochs"), (["diffusion", "forward", "k0"], "--T"),
                                (["import", "generic", str(root)], "--test-days"),
                                (["studio", "launch", "a hat"], "-n"), (["studio", "launch", "a hat"], "--audience"),
-                               (["studio", "launch", "a hat"], "--price"))
+                               (["studio", "launch", "a hat"], "--price"), (["studio", "design", "u0"], "-n"),
+                               (["studio", "design", "u0"], "--per-prompt"), (["studio", "previews"], "--limit"))
             for value in ("0", "-3", "abc", "1e999", "nan")],
         "paths": [
             ("--data-dir is a file", ["--data-dir", str(a_file), "stats"], False),

@@ -96,3 +96,18 @@ def features(shop, log):
     from vitrine.recommend.image_encoder import ImageEncoderConfig
     return cached_features(shop, log.item_ids, ImageEncoderConfig(epochs=1, batch_size=64, width=8, dim=16),
                            progress=False)
+
+
+@pytest.fixture(scope="session")
+def tiny_pipeline_dir(tmp_path_factory):
+    """An untrained tiny text-to-image pipeline saved as `vitrine train` saves one."""
+    import torch
+
+    from vitrine.diffusion.config import TrainConfig
+    from vitrine.diffusion.models import build_unet
+    from vitrine.diffusion.pipeline import VitrinePipeline
+    from vitrine.diffusion.train import make_noise_scheduler
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("pipeline")
+    VitrinePipeline(build_unet("tiny"), make_noise_scheduler(TrainConfig(schedule="cosine"))).save(folder)
+    return folder

@@ -90,9 +90,11 @@ def test_retailrocket_garbage(tmp_path, seeded_store, events, properties, strict
 
 VERBS = [["stats"], ["catalog", "sheet"], ["store", "check"], ["recommend", "keep-1"], ["similar", "keep-1"],
          ["diffusion", "forward", "keep-1"], ["fit"], ["generate", "a hat"], ["shoppers", "simulate"],
-         ["import", "generic"], ["eval", "recommend"], ["studio", "launch", "a hat"]]
+         ["import", "generic"], ["eval", "recommend"], ["studio", "launch", "a hat"], ["studio", "design", "keeper"],
+         ["studio", "previews"]]
 FLAGS = ["-n", "-k", "--steps", "--guidance", "--users", "--per-category", "--columns", "--seed", "--t", "-o",
-         "--model", "--out", "--dim", "--epochs", "--test-days", "--report", "--index", "--sampler"]
+         "--model", "--out", "--dim", "--epochs", "--test-days", "--report", "--index", "--sampler", "--prompts",
+         "--per-prompt", "--limit"]
 values = st.one_of(cells, st.sampled_from(["0", "-1", "x.txt", "/", "/nonexistent/dir/x.png", "1,2,zz", "99999999"]))
 
 

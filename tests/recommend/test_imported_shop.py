@@ -1,4 +1,4 @@
-"""A shop's own data end to end: import from files → fit → recommend → similar → eval recommend.
+"""A shop's own data end to end: import from files → fit → recommend → similar → studio → eval recommend.
 
 The H&M-layout shop is written here: 90 articles (some with photos, some text only), 60 customers
 who each favour one product type, five weeks of transactions, and articles first sold in the
@@ -62,7 +62,7 @@ def hm_folder(tmp_path_factory):
     return folder
 
 
-def test_hm_shop_fit_recommend_similar_eval(hm_folder, tmp_path, capsys):
+def test_hm_shop_fit_recommend_similar_eval(hm_folder, tiny_pipeline_dir, tmp_path, capsys):
     data = ["--data-dir", str(tmp_path / "data"), "-q"]
     assert main(data + ["import", "hm", str(hm_folder), "--report", str(tmp_path / "import.json")]) == 0
     report = json.loads((tmp_path / "import.json").read_text())
@@ -77,6 +77,19 @@ def test_hm_shop_fit_recommend_similar_eval(hm_folder, tmp_path, capsys):
     assert "top 5 for c001" in out
     assert main(data + ["similar", "0100000001", "-k", "3", "--model", model]) == 0
     assert "items like 0100000001" in capsys.readouterr().out
+
+    # the studio on an imported shop: a design, a launch, previews for the items without a photo
+    tiny = ["--model", str(tiny_pipeline_dir), "--steps", "1"]
+    assert main(data + ["studio", "design", "c001", "-n", "2", "--prompts", "2", "--per-prompt", "1",
+                        "--recommender", model, "-o", str(tmp_path / "d.png")] + tiny) == 0
+    assert "2 designs for c001" in capsys.readouterr().out
+    assert main(data + ["studio", "launch", "a red striped dress", "-n", "1", "--audience", "3", "--recommender",
+                        model, "-o", str(tmp_path / "l.png")] + tiny) == 0
+    assert "audience: 3 shoppers" in capsys.readouterr().out
+    without = len(store.items_without_picture())
+    assert main(data + ["studio", "previews", "-n", "1", "-o", str(tmp_path / "p.png")] + tiny) == 0
+    assert (f"{without:,} previews stored" if without else "nothing to do") in capsys.readouterr().out
+    assert store.items_without_picture() == [] and store.check().problems == 0
 
     out_dir = tmp_path / "report"
     assert main(data + ["eval", "recommend", "--quick", "--out", str(out_dir)]) == 0

@@ -1,5 +1,5 @@
 """Tiny models shared by the studio's tests: an untrained U-Net, an untrained evaluator, and a
-recommender fitted for one epoch on the small shop; the pipeline and the recommender also saved."""
+recommender fitted for one epoch on the small shop; the recommender and a tiny pipeline also saved."""
 
 import pytest
 import torch
@@ -31,7 +31,5 @@ def parts(recommender_dir):
 
 
 @pytest.fixture(scope="session")
-def pipeline_dir(parts, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pipeline")
-    parts[0].save(folder)
-    return folder
+def pipeline_dir(tiny_pipeline_dir):
+    return tiny_pipeline_dir
