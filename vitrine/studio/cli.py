@@ -85,7 +85,7 @@ def cmd_design(args) -> int:
                     images.append(im.convert("RGB").resize(d.image.size))
             labels.append(f"in stock {d.nearest[0][1]:.2f}" if d.nearest else "")
     save_grid(images, output, columns=len(designs), labels=labels,
-              title=f"designed for {args.user_id} (upper row, score ⟨u, v⟩)"
+              title=f"designed for {args.user_id} (upper row, with the recommender's score)"
                     + (" and the closest item in stock (lower row, cosine)" if nearest_photos else ""))
     print(f"{len(designs)} designs for {args.user_id} → {output}")
     for k, d in enumerate(designs, 1):
