@@ -111,3 +111,17 @@ def tiny_pipeline_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("pipeline")
     VitrinePipeline(build_unet("tiny"), make_noise_scheduler(TrainConfig(schedule="cosine"))).save(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def recommender_dir(log, features, tmp_path_factory):
+    """A multimodal recommender fitted for one epoch on the small shop, saved."""
+    import torch
+
+    from vitrine.recommend.data import make_fold
+    from vitrine.recommend.multimodal import Multimodal, MultimodalConfig
+    folder = tmp_path_factory.mktemp("rec")
+    torch.manual_seed(0)
+    Multimodal(features, MultimodalConfig(dim=8, epochs=1, batch_size=64, cf_factors=4)).fit(
+        make_fold(log, "all")).save(folder, log.user_ids, log.item_ids)
+    return folder

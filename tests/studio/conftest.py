@@ -1,19 +1,8 @@
 """Tiny models shared by the studio's tests: an untrained U-Net, an untrained evaluator, and a
-recommender fitted for one epoch on the small shop; the recommender and a tiny pipeline also saved."""
+recommender (tests/conftest.py); the tiny pipeline saved as well."""
 
 import pytest
 import torch
-
-
-@pytest.fixture(scope="session")
-def recommender_dir(log, features, tmp_path_factory):
-    from vitrine.recommend.data import make_fold
-    from vitrine.recommend.multimodal import Multimodal, MultimodalConfig
-    folder = tmp_path_factory.mktemp("rec")
-    torch.manual_seed(0)
-    Multimodal(features, MultimodalConfig(dim=8, epochs=1, batch_size=64, cf_factors=4)).fit(
-        make_fold(log, "all")).save(folder, log.user_ids, log.item_ids)
-    return folder
 
 
 @pytest.fixture(scope="session")

@@ -280,6 +280,53 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(query).all()
 
+    def browse_items(self, categories: list[str] | None = None, colours: list[str] | None = None,
+                     min_price: float | None = None, max_price: float | None = None, limit: int = 24,
+                     offset: int = 0) -> tuple[list, int]:
+        """A page of items (id, title, category, colour, pattern, price, is_new) matching every given
+        filter (any of several categories, any of several colours, a price range), ordered by ID,
+        and how many match in all."""
+        items = schema.Item.__table__
+        where = []
+        if categories:
+            where.append(items.c.category.in_(categories))
+        if colours:
+            where.append(items.c.colour.in_(colours))
+        if min_price is not None:
+            where.append(items.c.price >= min_price)
+        if max_price is not None:
+            where.append(items.c.price <= max_price)
+        query = (select(items.c.id, items.c.title, items.c.category, items.c.colour, items.c.pattern, items.c.price,
+                        items.c.is_new).where(*where).order_by(items.c.id).limit(limit).offset(offset))
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(items).where(*where)).scalar_one()
+            return conn.execute(query).all(), total
+
+    def item_pictures(self, item_ids: list[str]) -> dict[str, tuple[str, bool]]:
+        """Per item, (sha256 of its picture, generated?): its main photo, else its newest generated
+        picture; items with neither are absent."""
+        links, generated = schema.ItemImage.__table__, schema.GeneratedImage.__table__
+        out: dict[str, tuple[str, bool]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(item_ids)):
+                for item_id, sha in conn.execute(select(generated.c.item_id, generated.c.sha256)
+                                                 .where(generated.c.item_id.in_(chunk)).order_by(generated.c.id)):
+                    out[item_id] = (sha, True)  # id order: the newest wins
+                for item_id, sha in conn.execute(select(links.c.item_id, links.c.image_sha256)
+                                                 .where(links.c.item_id.in_(chunk), links.c.position == 0)):
+                    out[item_id] = (sha, False)  # a photo always wins over a generated picture
+        return out
+
+    def image_file(self, sha256: str) -> tuple[str, str] | None:
+        """(relative path, format as PIL names it) of a stored image or generated picture by its content hash."""
+        images, generated = schema.Image.__table__, schema.GeneratedImage.__table__
+        with self.engine.connect() as conn:
+            row = conn.execute(select(images.c.path, images.c.format).where(images.c.sha256 == sha256)).first()
+            if row is None:
+                path = conn.execute(select(generated.c.path).where(generated.c.sha256 == sha256).limit(1)).scalar()
+                return (path, "PNG") if path else None  # generated pictures are saved as PNG
+        return tuple(row)
+
     def item_previews(self) -> list[tuple[str, str]]:
         """(item_id, image path) of each item's newest generated picture, for items that have one."""
         table = schema.GeneratedImage.__table__

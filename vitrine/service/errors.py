@@ -1,0 +1,36 @@
+"""Every error is JSON with a message: {"error": "..."} and the fitting status code."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+
+class ServiceError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def service_error(_: Request, exc: ServiceError):
+        return JSONResponse({"error": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException):
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body"))
+        return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid')}" if where else first.get("msg", "invalid"),
+                             "details": [{"field": ".".join(map(str, e.get("loc", ()))), "message": e.get("msg")}
+                                         for e in exc.errors()[:10]]}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def internal(_: Request, exc: Exception):
+        return JSONResponse({"error": f"internal error: {type(exc).__name__}"}, status_code=500)

@@ -1,0 +1,76 @@
+"""Items: a filtered, paginated list; one item's detail; pictures by content hash."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse
+
+from vitrine.service.errors import ServiceError
+from vitrine.service.settings import MAX_FILTERS, MAX_PAGE
+
+router = APIRouter(tags=["items"])
+SHA256 = re.compile(r"[0-9a-f]{64}")
+MEDIA = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif", "BMP": "image/bmp"}
+
+
+def picture_fields(pictures: dict, item_id: str) -> dict:
+    """{"image": URL or None, "generated": bool}: a photo, else a generated picture (flagged)."""
+    sha, generated = pictures.get(item_id, (None, False))
+    return {"image": f"/images/{sha}" if sha else None, "generated": generated}
+
+
+def _filter(values: list[str] | None, name: str) -> list[str] | None:
+    if values and len(values) > MAX_FILTERS:
+        raise ServiceError(422, f"{name}: at most {MAX_FILTERS} values, got {len(values)}")
+    return values or None
+
+
+@router.get("/items")
+def list_items(request: Request, category: list[str] | None = Query(None, description="any of these categories"),
+               colour: list[str] | None = Query(None, description="any of these colours"),
+               min_price: float | None = Query(None, ge=0, le=1e7), max_price: float | None = Query(None, ge=0, le=1e7),
+               limit: int = Query(24, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0, le=10_000_000)):
+    """A page of items matching every filter, ordered by ID, with the total that match."""
+    store = request.app.state.vitrine.store
+    rows, total = store.browse_items(_filter(category, "category"), _filter(colour, "colour"), min_price, max_price,
+                                     limit, offset)
+    pictures = store.item_pictures([r.id for r in rows])
+    return {"total": total, "limit": limit, "offset": offset,
+            "items": [{"id": r.id, "title": r.title, "category": r.category, "colour": r.colour,
+                       "pattern": r.pattern, "price": r.price, "is_new": bool(r.is_new),
+                       **picture_fields(pictures, r.id)} for r in rows]}
+
+
+@router.get("/items/{item_id}")
+def item_detail(request: Request, item_id: str):
+    store = request.app.state.vitrine.store
+    rows = store.item_rows(("id", "title", "description", "category", "colour", "pattern", "brand", "price",
+                            "is_new", "source"), ids=[item_id])
+    if not rows:
+        raise ServiceError(404, f"no item {item_id!r}")
+    r = rows[0]
+    return {"id": r.id, "title": r.title, "description": r.description, "category": r.category, "colour": r.colour,
+            "pattern": r.pattern, "brand": r.brand, "price": r.price, "is_new": bool(r.is_new), "source": r.source,
+            **picture_fields(store.item_pictures([r.id]), r.id)}
+
+
+@router.get("/images/{sha256}", response_class=FileResponse)
+def image(request: Request, sha256: str):
+    """A stored picture by its content hash: the hash names the bytes, so it is cached for good.
+    Only files the store lists under its images folder are ever served."""
+    if not SHA256.fullmatch(sha256):
+        raise ServiceError(404, "an image is named by the 64 hex digits of its SHA-256")
+    store = request.app.state.vitrine.store
+    found = store.image_file(sha256)
+    if found is None:
+        raise ServiceError(404, f"no image {sha256}")
+    try:
+        path = store.images.resolve(found[0])
+    except ValueError:
+        raise ServiceError(404, f"no image {sha256}") from None
+    if not path.is_file():
+        raise ServiceError(404, f"image {sha256} is listed but its file is missing (vitrine store check)")
+    return FileResponse(path, media_type=MEDIA.get(found[1], "application/octet-stream"),
+                        headers={"Cache-Control": "public, max-age=31536000, immutable"})
