@@ -251,6 +251,11 @@ class Store:
         with self.engine.connect() as conn:
             return sorted(conn.execute(select(schema.User.__table__.c.id)).scalars())
 
+    def user_exists(self, user_id: str) -> bool:
+        users = schema.User.__table__
+        with self.engine.connect() as conn:
+            return conn.execute(select(users.c.id).where(users.c.id == user_id)).first() is not None
+
     def true_preferences(self) -> dict[str, dict | None]:
         users = schema.User.__table__
         with self.engine.connect() as conn:

@@ -115,10 +115,11 @@ class Network(nn.Module):
         ids = id_mask[:, None] * (self.item_id.weight if rows is None else self.item_id(rows))
         return ids if self.item_tower is None else self.item_tower(content) + ids
 
-    def users(self, history: torch.Tensor, content: torch.Tensor, user_index: torch.Tensor,
+    def users(self, history: torch.Tensor, content: torch.Tensor, user_index: torch.Tensor | None,
               size: torch.Tensor, presence: torch.Tensor | None = None) -> torch.Tensor:
         """history: (B, I) sparse, rows summing to 1; size: (B,) the rows' summed event weights;
-        presence: the same rows with every item weighted alike (used with binary_history)."""
+        presence: the same rows with every item weighted alike (used with binary_history);
+        user_index None: histories of no fitted user (no ID embedding added)."""
         h = torch.sparse.mm(history, content)
         if self.binary_history:
             h = torch.cat([h, torch.sparse.mm(presence, content)], dim=1)
@@ -127,7 +128,7 @@ class Network(nn.Module):
         if self.history_size:
             h = torch.cat([h, torch.log1p(size)[:, None]], dim=1)
         u = self.user_tower(h)
-        return u + self.user_id(user_index) if hasattr(self, "user_id") else u
+        return u + self.user_id(user_index) if hasattr(self, "user_id") and user_index is not None else u
 
     def bias(self, popularity: torch.Tensor) -> torch.Tensor:
         return popularity @ self.pop_weight
@@ -285,8 +286,9 @@ class Multimodal(Recommender):
             flat = history.copy()
             flat.data[:] = 1.0
             presence = _to_torch_sparse(_row_normalise(flat))
-        return self.net.users(_to_torch_sparse(_row_normalise(history)), self.content,
-                              torch.from_numpy(np.asarray(users)), _row_sums(history), presence)
+        index = None if users is None else torch.from_numpy(np.asarray(users))
+        return self.net.users(_to_torch_sparse(_row_normalise(history)), self.content, index, _row_sums(history),
+                              presence)
 
     # ---- scoring -------------------------------------------------------------------------
     @torch.inference_mode()
@@ -302,6 +304,17 @@ class Multimodal(Recommender):
         u = self._users(self.history[users], users).numpy()
         if self.cf_user is not None:
             u = np.hstack([u, self.config.cf_weight * self.cf_user[users]])
+        return u
+
+    @torch.inference_mode()
+    def history_vectors(self, history: sp.csr_matrix, cf_user: np.ndarray | None = None) -> np.ndarray:
+        """User vectors of event-weighted history rows (B, I) that need no fitted user: the user
+        tower reads the history, so a new event moves the vector without a refit. `cf_user`: their
+        ALS factors (B, f) when they were in the fit; otherwise 0, as for an anonymous session."""
+        u = self._users(history.tocsr().astype(np.float32), None).numpy()
+        if self.cf_user is not None:
+            cf = cf_user if cf_user is not None else np.zeros((len(u), self.cf_user.shape[1]), np.float32)
+            u = np.hstack([u, self.config.cf_weight * cf])
         return u
 
     def scores(self, users: np.ndarray) -> np.ndarray:

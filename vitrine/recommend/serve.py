@@ -64,8 +64,35 @@ class Recommendations:
             raise ValueError(f"k must be between 1 and 1000, got {k}")
         u = self._user(user_id)
         bought = set(self.model.bought[u].indices.tolist())
+        return self.rank(self.model.user_vectors(np.array([u]))[0], self.model.history[u].indices, bought, k,
+                         per_category, categories, explain)
+
+    def for_history(self, history: dict[int, float], bought: set[int], user_id: str | None = None, k: int = 20,
+                    per_category: int | None = None, categories: np.ndarray | None = None,
+                    explain: int = 2) -> list[Suggestion]:
+        """Recommendations from a history the fit never saw — a known shopper's fitted history plus
+        `history` (item index → event weight) of events since, or an anonymous session's items —
+        through the user tower, without a refit. `bought` (item indices) is left out."""
+        if not 1 <= k <= 1000:
+            raise ValueError(f"k must be between 1 and 1000, got {k}")
+        import scipy.sparse as sp
+        row = sp.csr_matrix((list(history.values()), ([0] * len(history), list(history.keys()))),
+                            shape=(1, len(self.item_ids)), dtype=np.float32)
+        cf = None
+        if user_id is not None:
+            u = self._user(user_id)
+            row = row + self.model.history[u]
+            bought = bought | set(self.model.bought[u].indices.tolist())
+            cf = self.model.cf_user[[u]] if self.model.cf_user is not None else None
+        vector = self.model.history_vectors(row, cf)[0]
+        return self.rank(vector, row.indices, bought, k, per_category, categories, explain)
+
+    def rank(self, vector: np.ndarray, history: np.ndarray, bought: set[int], k: int, per_category: int | None,
+             categories: np.ndarray | None, explain: int) -> list[Suggestion]:
+        """The top k items for a user vector, `bought` left out, at most `per_category` of one
+        category, each with the `explain` history items most like it."""
         depth = k if per_category is None else min(4 * k, len(self.item_ids))
-        scores, items = self.index.search(self.model.user_vectors(np.array([u])), depth, [bought])
+        scores, items = self.index.search(vector[None, :], depth, [bought])
         chosen, per = [], {}
         for s, i in zip(scores[0], items[0]):
             if i < 0:
@@ -78,7 +105,6 @@ class Recommendations:
             chosen.append((float(s), int(i)))
             if len(chosen) == k:
                 break
-        history = self.model.history[u].indices
         out = []
         for s, i in chosen:
             because = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 
 from vitrine.catalog import schema
-from vitrine.service import errors, items, recommend
+from vitrine.service import errors, events, items, recommend
 from vitrine.service.settings import ServiceSettings
 from vitrine.service.state import ServiceState
 
@@ -17,6 +17,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     errors.install(app)
     app.include_router(items.router)
     app.include_router(recommend.router)
+    app.include_router(events.router)
 
     @app.get("/health", tags=["service"])
     def health(request: Request):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
 
 from vitrine.service.errors import ServiceError
 from vitrine.service.items import _filter, picture_fields
-from vitrine.service.settings import MAX_K
+from vitrine.service.settings import MAX_FILTERS, MAX_K
 
 router = APIRouter(tags=["recommendations"])
 
@@ -28,24 +29,62 @@ def _described(store, scored: list[tuple[str, float, list[str]]]) -> list[dict]:
              "because": because, **picture_fields(pictures, i)} for i, s, because in scored]
 
 
+def _ranked(state, k: int, per_category: int | None, wanted: list[str] | None, user_id: str | None = None,
+            history: dict[int, float] | None = None, bought: set[int] | None = None):
+    """Suggestions for a fitted shopper, a shopper with events since the fit, or a bare history;
+    with a category filter, ranked deep enough to fill k from the wanted categories alone."""
+    recs = state.recs
+    depth = min(MAX_K * 10, len(recs.item_ids)) if wanted else k
+    if history is None:
+        suggestions = recs.for_user(user_id, k=depth, per_category=per_category, categories=state.categories)
+    else:
+        suggestions = recs.for_history(history, bought or set(), user_id, k=depth, per_category=per_category,
+                                       categories=state.categories)
+    if wanted:
+        allowed = np.isin(state.categories, wanted)
+        suggestions = [s for s in suggestions if allowed[recs.item_pos[s.item_id]]][:k]
+    return suggestions
+
+
 @router.get("/users/{user_id}/recommendations")
 def for_user(request: Request, user_id: str, k: int = Query(20, ge=1, le=MAX_K),
              per_category: int | None = Query(None, ge=1, le=MAX_K, description="at most this many of one category"),
              category: list[str] | None = Query(None, description="only these categories")):
-    """The shopper's top k (items they bought are left out), each with the history items behind it."""
+    """The shopper's top k (items they bought are left out), each with the history items behind
+    it. Events posted since the fit count at once; a shopper new since the fit is recommended for
+    from those events alone."""
     state = _recommender(request)
     wanted = _filter(category, "category")
-    if user_id not in state.recs.user_pos:
+    recent = state.since_fit(user_id)
+    known = user_id in state.recs.user_pos
+    if not known and recent is None:
         raise ServiceError(404, f"unknown user {user_id!r}")
-    categories = state.categories
-    if wanted:  # other categories are never shown: a cap of 0
-        allowed = np.isin(categories, wanted)
-        suggestions = state.recs.for_user(user_id, k=min(MAX_K * 10, len(state.recs.item_ids)), categories=categories,
-                                          per_category=per_category)
-        suggestions = [s for s in suggestions if allowed[state.recs.item_pos[s.item_id]]][:k]
+    if recent is None:
+        suggestions = _ranked(state, k, per_category, wanted, user_id)
     else:
-        suggestions = state.recs.for_user(user_id, k=k, per_category=per_category, categories=categories)
+        suggestions = _ranked(state, k, per_category, wanted, user_id if known else None, *recent)
     return {"user": user_id, "items": _described(state.store, [(s.item_id, s.score, s.because) for s in suggestions])}
+
+
+class Session(BaseModel):
+    item_ids: list[str] = Field(min_length=1, max_length=MAX_K, description="items the visitor looked at")
+    k: int = Field(20, ge=1, le=MAX_K)
+    per_category: int | None = Field(None, ge=1, le=MAX_K)
+    category: list[str] | None = Field(None, max_length=MAX_FILTERS)
+
+
+@router.post("/recommendations/anonymous")
+def for_session(request: Request, session: Session):
+    """Recommendations for a visitor with no user ID, from the items of their session."""
+    state = _recommender(request)
+    unknown = [i for i in session.item_ids if i not in state.recs.item_pos]
+    if unknown:
+        raise ServiceError(422, f"item_ids: unknown to the fitted recommender: {', '.join(map(repr, unknown[:5]))}")
+    history: dict[int, float] = {}
+    for item_id in session.item_ids:
+        history[state.recs.item_pos[item_id]] = history.get(state.recs.item_pos[item_id], 0.0) + 1.0
+    suggestions = _ranked(state, session.k, session.per_category, session.category, None, history, set())
+    return {"items": _described(state.store, [(s.item_id, s.score, s.because) for s in suggestions])}
 
 
 @router.get("/items/{item_id}/similar")
