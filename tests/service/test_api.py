@@ -97,3 +97,12 @@ def test_serve_refuses_a_missing_store(tmp_path, capsys):
     from vitrine.cli import main
     assert main(["--data-dir", str(tmp_path / "typo"), "serve"]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_text_search_finds_what_the_words_name(client):
+    body = client.get("/search", params={"q": "red checked coat", "k": 10}).json()
+    assert len(body["items"]) == 10
+    coats = [i for i in body["items"] if i["category"] == "coat"]
+    assert len(coats) >= 5  # 10 % of the catalog is coats
+    assert client.get("/search", params={"q": " "}).status_code == 422
+    assert client.get("/search", params={"q": "x" * 201}).status_code == 422

@@ -31,6 +31,7 @@ class Recommendations:
         self.item_pos = {str(i): k for k, i in enumerate(self.item_ids)}
         self.index = ItemIndex(self.model.item_vectors, self.model.item_bias, index_kind)
         self._similar_index = None
+        self._text_index = None
         self._user_matrix = None
 
     @property
@@ -139,3 +140,21 @@ class Recommendations:
         scores, items = index.search(unit.astype(np.float32), k)
         return [[(str(self.item_ids[j]), float(s)) for s, j in zip(row_s, row_i) if j >= 0]
                 for row_s, row_i in zip(scores, items)]
+
+    def search(self, query: str, k: int = 20) -> list[tuple[str, float]]:
+        """Items whose descriptions are nearest the query in meaning: cosine of MiniLM sentence
+        vectors, the catalog's taken from the content the model was fitted on."""
+        from vitrine.text.encoder import shared_encoder
+        if not 1 <= k <= 1000:
+            raise ValueError(f"k must be between 1 and 1000, got {k}")
+        if self._text_index is None:
+            encoder = self.model.content_encoder
+            columns = encoder.columns("text") if encoder is not None else None
+            if columns is None:
+                raise ValueError("this recommender was fitted without item text: nothing to search")
+            text = self.model.raw_content()[:, columns].numpy()
+            unit = text / np.linalg.norm(text, axis=1, keepdims=True).clip(1e-9)
+            self._text_index = ItemIndex(unit.astype(np.float32), None, self.index.kind)
+        q = shared_encoder().pooled([query]).float().numpy()
+        scores, items = self._text_index.search(q, k)
+        return [(str(self.item_ids[j]), float(s)) for s, j in zip(scores[0], items[0]) if j >= 0]

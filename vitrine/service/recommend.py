@@ -93,3 +93,17 @@ def similar(request: Request, item_id: str, k: int = Query(10, ge=1, le=MAX_K)):
     if item_id not in state.recs.item_pos:
         raise ServiceError(404, f"no item {item_id!r} in the fitted recommender")
     return {"item": item_id, "items": _described(state.store, [(i, s, []) for i, s in state.recs.similar(item_id, k)])}
+
+
+@router.get("/search")
+def search(request: Request, q: str = Query(..., min_length=1, max_length=200, description="what the shopper typed"),
+           k: int = Query(20, ge=1, le=MAX_K)):
+    """Items nearest the query in meaning (sentence vectors of their descriptions, FAISS)."""
+    state = _recommender(request)
+    if not q.strip():
+        raise ServiceError(422, "q: give some text to search for")
+    try:
+        found = state.recs.search(q, k)
+    except ValueError as exc:
+        raise ServiceError(503, str(exc)) from None
+    return {"query": q, "items": _described(state.store, [(i, s, []) for i, s in found])}
