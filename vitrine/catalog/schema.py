@@ -97,6 +97,21 @@ class GeneratedImage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class Job(Base):
+    """Work the service does in the background (a generation), kept here so it survives a restart."""
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))                # generate
+    status: Mapped[str] = mapped_column(String(16), index=True)  # queued | running | done | failed
+    request: Mapped[dict] = mapped_column(JSON)                  # what was asked: prompt, n, steps, …
+    result: Mapped[dict | None] = mapped_column(JSON)            # {"images": [sha256, …]}
+    error: Mapped[str | None] = mapped_column(Text)
+    client: Mapped[str | None] = mapped_column(String(64))       # who asked, for per-client limits
+    created_at: Mapped[int] = mapped_column(BigInteger)          # epoch ms
+    finished_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class Meta(Base):
     __tablename__ = "meta"
 

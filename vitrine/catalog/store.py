@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Connection, case, create_engine, delete, event, func, insert, inspect, select
+from sqlalchemy import Connection, case, create_engine, delete, event, func, insert, inspect, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
@@ -234,6 +234,55 @@ class Store:
     def existing_ids(self, table) -> set[str]:
         with self.engine.connect() as conn:
             return set(conn.execute(select(table.c.id)).scalars())
+
+    # ---- jobs: the service's background work ----------------------------------------------------
+    def ensure_jobs(self) -> None:
+        """Create the jobs table in a store made before it existed."""
+        schema.Job.__table__.create(self.engine, checkfirst=True)
+
+    def add_job(self, job_id: str, kind: str, request: dict, client: str | None, now_ms: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(schema.Job.__table__).values(id=job_id, kind=kind, status="queued", request=request,
+                                                             client=client, created_at=now_ms))
+
+    def job(self, job_id: str):
+        table = schema.Job.__table__
+        with self.engine.connect() as conn:
+            return conn.execute(select(table).where(table.c.id == job_id)).first()
+
+    def open_jobs(self, client: str | None = None) -> int:
+        """Jobs queued or running (of one client when given)."""
+        table = schema.Job.__table__
+        query = select(func.count()).select_from(table).where(table.c.status.in_(("queued", "running")))
+        if client is not None:
+            query = query.where(table.c.client == client)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one()
+
+    def claim_job(self):
+        """The oldest queued job, marked running — or None. The status check in the UPDATE makes
+        the claim safe when several workers ask at once."""
+        table = schema.Job.__table__
+        with self.engine.begin() as conn:
+            for job_id in conn.execute(select(table.c.id).where(table.c.status == "queued")
+                                       .order_by(table.c.created_at, table.c.id).limit(4)).scalars():
+                claimed = conn.execute(update(table).where(table.c.id == job_id, table.c.status == "queued")
+                                       .values(status="running"))
+                if claimed.rowcount == 1:
+                    return conn.execute(select(table).where(table.c.id == job_id)).first()
+        return None
+
+    def finish_job(self, job_id: str, now_ms: int, result: dict | None = None, error: str | None = None) -> None:
+        table = schema.Job.__table__
+        with self.engine.begin() as conn:
+            conn.execute(update(table).where(table.c.id == job_id).values(
+                status="failed" if error else "done", result=result, error=error, finished_at=now_ms))
+
+    def requeue_running_jobs(self) -> int:
+        """Jobs a stopped service left running go back to the queue."""
+        table = schema.Job.__table__
+        with self.engine.begin() as conn:
+            return conn.execute(update(table).where(table.c.status == "running").values(status="queued")).rowcount
 
     # ---- reading: items, users, events --------------------------------------------------------
     def item_rows(self, columns: tuple[str, ...], source: str | None = None, ids: list[str] | None = None) -> list:

@@ -23,6 +23,26 @@ class ServiceState:
         self.live_bought: dict[str, set[int]] = {}
         if (settings.recommender_dir / "model.json").exists():
             self.load_recommender()
+        self._pipeline = None
+        self._pipeline_lock = threading.Lock()
+        self.stop, self.wake = threading.Event(), threading.Event()
+        self.store.ensure_jobs()
+        self.store.requeue_running_jobs()  # what a stopped service left running
+
+    def start_workers(self) -> None:
+        from vitrine.service.jobs import JobWorker
+        for _ in range(self.settings.job_workers):
+            JobWorker(self, self.stop, self.wake).start()
+
+    def pipeline(self):
+        """The diffusion pipeline, loaded on first use (a service that never generates never loads it)."""
+        with self._pipeline_lock:
+            if self._pipeline is None:
+                from vitrine.diffusion.pipeline import load_pipeline
+                pipe = load_pipeline(self.settings.model)
+                pipe.set_progress_bar_config(disable=True)
+                self._pipeline = pipe
+            return self._pipeline
 
     def load_recommender(self) -> None:
         from vitrine.recommend.serve import Recommendations

@@ -1,0 +1,66 @@
+"""Generation jobs: queued in the store, worked by a background thread with a tiny pipeline,
+bounded (429 + Retry-After), and requeued when a service stops mid-job. On a copy of the shop."""
+
+import shutil
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from vitrine.catalog.store import Store
+from vitrine.service.app import create_app
+from vitrine.service.settings import ServiceSettings
+
+
+@pytest.fixture
+def data(shop, tmp_path):
+    shutil.copytree(shop.data_dir, tmp_path / "data")
+    return tmp_path / "data"
+
+
+def _client(data, tiny_pipeline_dir, **settings) -> TestClient:
+    """Without `with`, the lifespan does not run, so no worker takes the jobs."""
+    return TestClient(create_app(ServiceSettings(data, recommender=data / "none", model=tiny_pipeline_dir, **settings)))
+
+
+def test_a_job_runs_in_the_background_and_its_pictures_are_served(data, tiny_pipeline_dir):
+    with _client(data, tiny_pipeline_dir) as client:  # the context runs the lifespan: the workers start
+        queued = client.post("/generate", json={"prompt": "a red striped dress", "n": 2, "steps": 2})
+        assert queued.status_code == 202
+        url = queued.json()["url"]
+        deadline = time.time() + 60
+        while (body := client.get(url).json())["status"] in ("queued", "running") and time.time() < deadline:
+            time.sleep(0.1)
+        assert body["status"] == "done" and len(body["images"]) == 2 and body["error"] is None
+        assert all(client.get(u).status_code == 200 for u in body["images"])
+    store = Store(data, create=False)
+    assert len(store.generated_images()) == 2 and store.check().problems == 0
+
+
+def test_the_queue_is_bounded_in_all_and_per_client(data, tiny_pipeline_dir):
+    client = _client(data, tiny_pipeline_dir, max_queue=3, max_jobs_per_client=2)
+    ask = {"prompt": "a hat", "n": 1}
+    assert [client.post("/generate", json=ask).status_code for _ in range(3)] == [202, 202, 429]
+    full = client.post("/generate", json=ask)
+    assert full.headers["retry-after"] == "5" and "per client" in full.json()["error"]
+    assert client.get("/health").json()["open_jobs"] == 2
+
+
+def test_jobs_left_running_go_back_to_the_queue_on_start(data, tiny_pipeline_dir):
+    client = _client(data, tiny_pipeline_dir)
+    job = client.post("/generate", json={"prompt": "a hat", "n": 1}).json()["job"]
+    store = Store(data, create=False)
+    assert store.claim_job().id == job and store.job(job).status == "running"
+    _client(data, tiny_pipeline_dir)  # a restart
+    assert store.job(job).status == "queued"
+
+
+@pytest.mark.parametrize("body,needle", [({"prompt": ""}, "prompt"), ({"prompt": "x", "n": 9}, "n"),
+                                         ({"prompt": "x", "steps": 0}, "steps"), ({"n": 2}, "prompt")])
+def test_bad_generation_requests(data, tiny_pipeline_dir, body, needle):
+    response = _client(data, tiny_pipeline_dir).post("/generate", json=body)
+    assert response.status_code == 422 and needle in response.json()["error"]
+
+
+def test_an_unknown_job_is_404(data, tiny_pipeline_dir):
+    assert _client(data, tiny_pipeline_dir).get("/jobs/nope").status_code == 404
