@@ -106,3 +106,12 @@ def test_text_search_finds_what_the_words_name(client):
     assert len(coats) >= 5  # 10 % of the catalog is coats
     assert client.get("/search", params={"q": " "}).status_code == 422
     assert client.get("/search", params={"q": "x" * 201}).status_code == 422
+
+
+def test_metrics_count_requests_by_route_template(client):
+    client.get("/items/fm-00002")
+    client.get("/items/no-such-item")
+    text = client.get("/metrics").text
+    assert 'vitrine_requests_total{method="GET",route="/items/{item_id}",status="200"}' in text
+    assert 'route="/items/{item_id}",status="404"' in text and "no-such-item" not in text
+    assert "vitrine_request_seconds_bucket" in text and "vitrine_open_jobs" in text

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 
 from vitrine.catalog import schema
-from vitrine.service import errors, events, items, jobs, recommend
+from vitrine.service import errors, events, items, jobs, metrics, recommend
 from vitrine.service.settings import ServiceSettings
 from vitrine.service.state import ServiceState
 
@@ -27,6 +27,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                   version="0.1", lifespan=lifespan)
     app.state.vitrine = ServiceState(settings)
     errors.install(app)
+    metrics.install(app)
     app.include_router(items.router)
     app.include_router(recommend.router)
     app.include_router(events.router)
