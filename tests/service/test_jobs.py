@@ -64,3 +64,19 @@ def test_bad_generation_requests(data, tiny_pipeline_dir, body, needle):
 
 def test_an_unknown_job_is_404(data, tiny_pipeline_dir):
     assert _client(data, tiny_pipeline_dir).get("/jobs/nope").status_code == 404
+
+
+def test_designs_for_a_shopper_come_as_a_job_with_prompts_scores_and_stock(data, tiny_pipeline_dir, recommender_dir):
+    settings = ServiceSettings(data, recommender=recommender_dir, model=tiny_pipeline_dir)
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/users/nobody/designs", json={}).status_code == 404
+        assert client.post("/users/u-00003/designs", json={"n": 17}).status_code == 422
+        url = client.post("/users/u-00003/designs", json={"n": 3}).json()["url"]
+        deadline = time.time() + 90
+        while (body := client.get(url).json())["status"] in ("queued", "running") and time.time() < deadline:
+            time.sleep(0.1)
+        assert body["status"] == "done" and body["kind"] == "design" and len(body["designs"]) == 3
+        for design in body["designs"]:
+            assert design["prompt"] and design["nearest"] and client.get(design["image"]).status_code == 200
+    stored = Store(data, create=False).generated_images()
+    assert len(stored) == 3 and {g.user_id for g in stored} == {"u-00003"}

@@ -50,7 +50,7 @@ class JobWorker(threading.Thread):
                 self.wake.clear()
                 continue
             try:
-                result = self.generate(job.request)
+                result = self.design(job.request) if job.kind == "design" else self.generate(job.request)
             except Exception as exc:  # a job's failure is its own, reported on the job; the worker goes on
                 self.state.store.finish_job(job.id, _now_ms(), error=f"{type(exc).__name__}: {exc}"[:500])
             else:
@@ -76,14 +76,31 @@ class JobWorker(threading.Thread):
         return {"images": shas}
 
 
+    def design(self, request: dict) -> dict:
+        """`studio design` for one shopper: each design's picture stored as generated, for that user."""
+        designs = self.state.designer().design(request["user_id"], n=request["n"])
+        shown = []
+        with self.state.write_lock, self.state.store.loading() as load:
+            for d in designs:
+                buffer = io.BytesIO()
+                d.image.save(buffer, format="PNG")
+                stored = load.images.put(buffer.getvalue())
+                load.add_generated_image(stored, d.prompt, d.seed, str(self.state.settings.model),
+                                         {"use": "design", "score": d.score}, user_id=self._stored_user(request))
+                shown.append({"image": stored.sha256, "prompt": d.prompt, "score": round(d.score, 5),
+                              "nearest": [i for i, _ in d.nearest]})
+        return {"images": [d["image"] for d in shown], "designs": shown}
+
+    def _stored_user(self, request: dict) -> str | None:
+        return request["user_id"] if self.state.store.user_exists(request["user_id"]) else None
+
+
 def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@router.post("/generate", status_code=202)
-def generate(request: Request, body: GenerateRequest):
-    """Queue a generation; poll the returned URL. 429 with Retry-After when the queue (or this
-    client's share of it) is full."""
+def _queue(request: Request, kind: str, body: dict):
+    """Queue a job, or 429 with Retry-After when the queue (or this client's share of it) is full."""
     state = request.app.state.vitrine
     settings = state.settings
     client = _client(request)
@@ -95,9 +112,31 @@ def generate(request: Request, body: GenerateRequest):
             return JSONResponse({"error": f"at most {settings.max_jobs_per_client} open jobs per client; retry later"},
                                 status_code=429, headers={"Retry-After": str(RETRY_AFTER_S)})
         job_id = uuid.uuid4().hex
-        state.store.add_job(job_id, "generate", body.model_dump(), client, _now_ms())
+        state.store.add_job(job_id, kind, body, client, _now_ms())
     state.wake.set()
-    return {"job": job_id, "status": "queued", "url": f"/jobs/{job_id}"}
+    return JSONResponse({"job": job_id, "status": "queued", "url": f"/jobs/{job_id}"}, status_code=202)
+
+
+@router.post("/generate", status_code=202)
+def generate(request: Request, body: GenerateRequest):
+    """Queue a generation; poll the returned URL."""
+    return _queue(request, "generate", body.model_dump())
+
+
+class DesignRequest(BaseModel):
+    n: int = Field(8, ge=1, le=16, description="designs")
+
+
+@router.post("/users/{user_id}/designs", status_code=202)
+def designs(request: Request, user_id: str, body: DesignRequest):
+    """Queue designs for one shopper (`vitrine studio design`): products they would want, each with
+    its prompt, its score and the closest items in stock; poll the returned URL."""
+    state = request.app.state.vitrine
+    if state.recs is None:
+        raise ServiceError(503, "no fitted recommender yet (run `vitrine fit`)")
+    if user_id not in state.recs.user_pos:
+        raise ServiceError(404, f"unknown user {user_id!r} (designs need a shopper the recommender was fitted on)")
+    return _queue(request, "design", {"user_id": user_id, "n": body.n})
 
 
 @router.get("/jobs/{job_id}")
@@ -106,5 +145,6 @@ def job(request: Request, job_id: str):
     if row is None:
         raise ServiceError(404, f"no job {job_id!r}")
     images = [f"/images/{sha}" for sha in (row.result or {}).get("images", [])]
-    return {"job": row.id, "status": row.status, "request": row.request, "images": images, "error": row.error,
-            "created_at": row.created_at, "finished_at": row.finished_at}
+    designs = [{**d, "image": f"/images/{d['image']}"} for d in (row.result or {}).get("designs", [])]
+    return {"job": row.id, "kind": row.kind, "status": row.status, "request": row.request, "images": images,
+            "designs": designs, "error": row.error, "created_at": row.created_at, "finished_at": row.finished_at}

@@ -24,6 +24,7 @@ class ServiceState:
         if (settings.recommender_dir / "model.json").exists():
             self.load_recommender()
         self._pipeline = None
+        self._designer = None
         self._pipeline_lock = threading.Lock()
         self.stop, self.wake = threading.Event(), threading.Event()
         self.store.ensure_jobs()
@@ -33,6 +34,13 @@ class ServiceState:
         from vitrine.service.jobs import JobWorker
         for _ in range(self.settings.job_workers):
             JobWorker(self, self.stop, self.wake).start()
+
+    def designer(self):
+        """The studio's Designer (the 520 prompts' vectors), made on first use."""
+        if self._designer is None:  # only the job workers ask; two racing would each build the same thing
+            from vitrine.studio.design import Designer
+            self._designer = Designer(self.pipeline(), self.recs)
+        return self._designer
 
     def pipeline(self):
         """The diffusion pipeline, loaded on first use (a service that never generates never loads it)."""
