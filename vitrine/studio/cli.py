@@ -1,10 +1,10 @@
-"""The studio's verbs: `studio launch`, `eval studio`. Heavy modules load inside each verb."""
+"""The studio's verbs: `studio launch`, `studio design`, `studio previews`, `eval studio`. Heavy modules
+load inside each verb."""
 
 from __future__ import annotations
 
 from vitrine.command import (SHIPPED_EVALUATOR, SHIPPED_PIPELINE, UsageError, check_output, check_output_dir, count,
                              default_path, number, open_store)
-
 
 
 def cmd_launch(args) -> int:

@@ -29,13 +29,13 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 from tqdm import tqdm
 
 from vitrine.atomic import write_text
 from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
 from vitrine.studio.design import Designer, combinations, pick
 from vitrine.studio.launch import agreement
+from vitrine.studio.pictures import photos_of
 from vitrine.studio.read import Wanted
 
 THETA_FLOOR = 0.00005  # half the stored rounding step
@@ -199,13 +199,9 @@ def _shoppers_picture(path: Path, store, recs, bank: Bank, users: list[str], des
     for user_id, chosen in zip(users, designs):
         position = recs.user_pos[user_id]
         recent = [str(recs.item_ids[i]) for i in recs.model.history[position].indices[-n:]]
-        photos = dict(store.main_photos(recent))
+        photos = photos_of(store, recent)
         for k in range(n):
-            if k < len(recent) and recent[k] in photos:
-                with Image.open(store.images.resolve(photos[recent[k]])) as im:
-                    images.append(im.convert("RGB").resize((32, 32)))
-            else:
-                images.append(blank)
+            images.append(photos.get(recent[k], blank) if k < len(recent) else blank)
             labels.append(f"{user_id} history" if k == 0 else "")
         for k in range(n):
             images.append(bank.images[chosen[k]] if k < len(chosen) else blank)

@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 from vitrine.atomic import write_text
 from vitrine.studio.launch import agreement
+from vitrine.studio.pictures import photos_of, save_pairs
 from vitrine.studio.read import read_attributes
 
 PROMPTS_PER_CALL = 16
@@ -78,8 +79,6 @@ def audience_quality(user_vectors: np.ndarray, vectors: np.ndarray, viewers: lis
 
 def run(store, pipe, evaluator, out_dir: str | Path, candidates: int = 4, audience: int = 100, steps: int = 20,
         seed: int = 0, limit: int | None = None, config: dict | None = None, progress: bool = True) -> dict:
-    from PIL import Image
-
     from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
     from vitrine.evaluate.evaluator import to_tensor
     from vitrine.recommend.config import MultimodalConfig
@@ -101,11 +100,8 @@ def run(store, pipe, evaluator, out_dir: str | Path, candidates: int = 4, audien
     prices = [rows[i].price for i in ids]
     categories = [rows[i].category for i in ids]
     pictures = generate_best(pipe, evaluator, texts, candidates, seed, steps, progress)
-    photos = dict(store.main_photos(ids))
-    real = []
-    for item_id in ids:
-        with Image.open(store.images.resolve(photos[item_id])) as im:
-            real.append(im.convert("RGB").copy())
+    photos = photos_of(store, ids)
+    real = [photos[item_id] for item_id in ids]
 
     vectors = {"real photo": model.vectors_from_content(texts, real, prices, categories),
                "generated picture": model.vectors_from_content(texts, pictures, prices, categories, generated=True),
@@ -153,14 +149,9 @@ def run(store, pipe, evaluator, out_dir: str | Path, candidates: int = 4, audien
     out.mkdir(parents=True, exist_ok=True)
     write_text(out / "launch.json", json.dumps(result, indent=2, default=float) + "\n")
     write_text(out / "launch.md", markdown(result))
-    _examples(out / "launch-examples.png", real[:8], pictures[:8], [rows[i].title for i in ids[:8]])
+    save_pairs(out / "launch-examples.png", real[:8], pictures[:8], [rows[i].title for i in ids[:8]], "generated",
+               "new items: real photo (top) and the launch picture from the description (bottom)")
     return result
-
-
-def _examples(path: Path, real: list, generated: list, titles: list[str]) -> None:
-    from vitrine.diffusion.grid import save_grid
-    save_grid(real + generated, path, columns=len(real), labels=[t[:22] for t in titles] + ["generated"] * len(generated),
-              title="new items: real photo (top) and the launch picture from the description (bottom)")
 
 
 def markdown(result: dict) -> str:

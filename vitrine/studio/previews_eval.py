@@ -22,6 +22,7 @@ import torch
 from tqdm import tqdm
 
 from vitrine.atomic import write_text
+from vitrine.studio.pictures import photos_of, save_pairs
 from vitrine.studio.previews import best_pictures, prompt_of, stated_attributes
 
 PROMPTS_PER_CALL = 64  # one candidate each: a larger batch samples faster per picture
@@ -44,7 +45,6 @@ def _without_photos(features, hidden: np.ndarray, encoder, pixels: torch.Tensor)
 def run(store, pipe, evaluator, out_dir: str | Path, hide: float = 0.3, candidates: int = 1, steps: int = 10,
         seed: int = 0, limit: int | None = None, config: dict | None = None, progress: bool = True) -> dict:
     from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
-    from vitrine.evaluate.evaluator import to_tensor
     from vitrine.recommend.config import MultimodalConfig
     from vitrine.recommend.evaluate import evaluate_model
     from vitrine.recommend.features import _item_photos, load_fold
@@ -107,21 +107,11 @@ def run(store, pipe, evaluator, out_dir: str | Path, hide: float = 0.3, candidat
     out.mkdir(parents=True, exist_ok=True)
     write_text(out / "previews.json", json.dumps(result, indent=2, default=float) + "\n")
     write_text(out / "previews.md", markdown(result))
-    _examples(out / "previews-examples.png", store, ids[:8], previews[:8], [rows[i].title for i in ids[:8]])
+    photos = photos_of(store, ids[:8])
+    save_pairs(out / "previews-examples.png", [photos[i] for i in ids[:8]], previews[:8],
+               [rows[i].title for i in ids[:8]], "preview",
+               "items whose photo was hidden: the photo (upper row) and the preview from the text (lower row)")
     return result
-
-
-def _examples(path: Path, store, ids: list[str], previews: list, titles: list[str]) -> None:
-    from PIL import Image
-
-    from vitrine.diffusion.grid import save_grid
-    photos = dict(store.main_photos(ids))
-    real = []
-    for item_id in ids:
-        with Image.open(store.images.resolve(photos[item_id])) as im:
-            real.append(im.convert("RGB").resize((32, 32)))
-    save_grid(real + previews, path, columns=len(ids), labels=[t[:22] for t in titles] + ["preview"] * len(previews),
-              title="items whose photo was hidden: the photo (upper row) and the preview from the text (lower row)")
 
 
 def markdown(result: dict) -> str:
