@@ -17,6 +17,16 @@ from vitrine.recommend.index import ItemIndex
 from vitrine.recommend.multimodal import Multimodal
 
 
+def _check_k(k: int) -> None:
+    if not 1 <= k <= 1000:
+        raise ValueError(f"k must be between 1 and 1000, got {k}")
+
+
+def _unit_rows(m: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1 (float32), so an inner product is a cosine."""
+    return (m / np.linalg.norm(m, axis=1, keepdims=True).clip(1e-9)).astype(np.float32)
+
+
 @dataclass
 class Suggestion:
     item_id: str
@@ -61,8 +71,7 @@ class Recommendations:
 
     def for_user(self, user_id: str, k: int = 20, per_category: int | None = None,
                  categories: np.ndarray | None = None, explain: int = 2) -> list[Suggestion]:
-        if not 1 <= k <= 1000:
-            raise ValueError(f"k must be between 1 and 1000, got {k}")
+        _check_k(k)
         u = self._user(user_id)
         bought = set(self.model.bought[u].indices.tolist())
         return self.rank(self.model.user_vectors(np.array([u]))[0], self.model.history[u].indices, bought, k,
@@ -74,8 +83,7 @@ class Recommendations:
         """Recommendations from a history the fit never saw — a known shopper's fitted history plus
         `history` (item index → event weight) of events since, or an anonymous session's items —
         through the user tower, without a refit. `bought` (item indices) is left out."""
-        if not 1 <= k <= 1000:
-            raise ValueError(f"k must be between 1 and 1000, got {k}")
+        _check_k(k)
         import scipy.sparse as sp
         row = sp.csr_matrix((list(history.values()), ([0] * len(history), list(history.keys()))),
                             shape=(1, len(self.item_ids)), dtype=np.float32)
@@ -118,26 +126,22 @@ class Recommendations:
 
     def _unit_index(self) -> ItemIndex:
         if self._similar_index is None:
-            unit = self.model.item_vectors / np.linalg.norm(self.model.item_vectors, axis=1, keepdims=True).clip(1e-9)
-            self._unit = unit.astype(np.float32)
+            self._unit = _unit_rows(self.model.item_vectors)
             self._similar_index = ItemIndex(self._unit, None, self.index.kind)
         return self._similar_index
 
     def similar(self, item_id: str, k: int = 10) -> list[tuple[str, float]]:
         """Items nearest in the model's item space (cosine), the item itself left out."""
-        if not 1 <= k <= 1000:
-            raise ValueError(f"k must be between 1 and 1000, got {k}")
+        _check_k(k)
         i = self._item(item_id)
         scores, items = self._unit_index().search(self._unit[[i]], k, [{i}])
         return [(str(self.item_ids[j]), float(s)) for s, j in zip(scores[0], items[0]) if j >= 0]
 
     def nearest(self, vectors: np.ndarray, k: int = 3) -> list[list[tuple[str, float]]]:
         """Per vector (an item the model has never seen, e.g. a design), the catalog items nearest it (cosine)."""
-        if not 1 <= k <= 1000:
-            raise ValueError(f"k must be between 1 and 1000, got {k}")
+        _check_k(k)
         index = self._unit_index()
-        unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-9)
-        scores, items = index.search(unit.astype(np.float32), k)
+        scores, items = index.search(_unit_rows(vectors), k)
         return [[(str(self.item_ids[j]), float(s)) for s, j in zip(row_s, row_i) if j >= 0]
                 for row_s, row_i in zip(scores, items)]
 
@@ -145,16 +149,14 @@ class Recommendations:
         """Items whose descriptions are nearest the query in meaning: cosine of MiniLM sentence
         vectors, the catalog's taken from the content the model was fitted on."""
         from vitrine.text.encoder import shared_encoder
-        if not 1 <= k <= 1000:
-            raise ValueError(f"k must be between 1 and 1000, got {k}")
+        _check_k(k)
         if self._text_index is None:
             encoder = self.model.content_encoder
             columns = encoder.columns("text") if encoder is not None else None
             if columns is None:
                 raise ValueError("this recommender was fitted without item text: nothing to search")
-            text = self.model.raw_content()[:, columns].numpy()
-            unit = text / np.linalg.norm(text, axis=1, keepdims=True).clip(1e-9)
-            self._text_index = ItemIndex(unit.astype(np.float32), None, self.index.kind)
+            self._text_index = ItemIndex(_unit_rows(self.model.raw_content()[:, columns].numpy()), None,
+                                         self.index.kind)
         q = shared_encoder().pooled([query]).float().numpy()
         scores, items = self._text_index.search(q, k)
         return [(str(self.item_ids[j]), float(s)) for s, j in zip(scores[0], items[0]) if j >= 0]
