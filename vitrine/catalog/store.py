@@ -336,10 +336,10 @@ class Store:
 
     def browse_items(self, categories: list[str] | None = None, colours: list[str] | None = None,
                      min_price: float | None = None, max_price: float | None = None, limit: int = 24,
-                     offset: int = 0) -> tuple[list, int]:
+                     offset: int = 0, newest_first: bool = False) -> tuple[list, int]:
         """A page of items (id, title, category, colour, pattern, price, is_new) matching every given
-        filter (any of several categories, any of several colours, a price range), ordered by ID,
-        and how many match in all."""
+        filter (any of several categories, any of several colours, a price range), ordered by ID
+        (or newest launch first), and how many match in all."""
         items = schema.Item.__table__
         where = []
         if categories:
@@ -351,10 +351,20 @@ class Store:
         if max_price is not None:
             where.append(items.c.price <= max_price)
         query = (select(items.c.id, items.c.title, items.c.category, items.c.colour, items.c.pattern, items.c.price,
-                        items.c.is_new).where(*where).order_by(items.c.id).limit(limit).offset(offset))
+                        items.c.is_new).where(*where).limit(limit).offset(offset))
+        query = query.order_by(items.c.launched_at.desc().nulls_last(), items.c.id) if newest_first \
+            else query.order_by(items.c.id)
         with self.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(items).where(*where)).scalar_one()
             return conn.execute(query).all(), total
+
+    def facet_counts(self, column: str) -> list[tuple[str, int]]:
+        """(value, items) of one item column (category, colour, pattern), most items first."""
+        items = schema.Item.__table__
+        c = items.c[column]
+        with self.engine.connect() as conn:
+            return [(v, n) for v, n in conn.execute(select(c, func.count()).where(c.is_not(None)).group_by(c)
+                                                    .order_by(func.count().desc(), c)).all()]
 
     def item_pictures(self, item_ids: list[str]) -> dict[str, tuple[str, bool]]:
         """Per item, (sha256 of its picture, generated?): its main photo, else its newest generated
@@ -449,6 +459,20 @@ class Store:
         inter = schema.Interaction.__table__
         with self.engine.connect() as conn:
             return sorted(conn.execute(select(inter.c.user_id).where(inter.c.ts >= since_ms).distinct()).scalars())
+
+    def last_event_id(self) -> int:
+        """The newest event's row ID (0 for none): events after it are newer than what a fit read."""
+        table = schema.Interaction.__table__
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+
+    def events_after(self, user_id: str, after_id: int) -> list[tuple[str, str]]:
+        """(item_id, event) of the shopper's events stored after row `after_id`, oldest first."""
+        table = schema.Interaction.__table__
+        with self.engine.connect() as conn:
+            return conn.execute(select(table.c.item_id, table.c.event)
+                                .where(table.c.user_id == user_id, table.c.id > after_id)
+                                .order_by(table.c.id)).all()
 
     def last_items(self, user_ids: list[str], event: str | None = None) -> dict[str, str]:
         """Each of these users' most recent item (of one event type when given); users without one are absent."""
@@ -608,6 +632,16 @@ class Loader:
         self.conn.execute(insert(schema.GeneratedImage.__table__).values(
             prompt=prompt, negative_prompt=None, seed=seed, model_id=model_id, path=image.path, sha256=image.sha256,
             params=params, item_id=item_id, user_id=user_id, created_at=datetime.now(timezone.utc)))
+
+    def delete_item(self, item_id: str) -> dict[str, int]:
+        """Remove an item with its events, photo links and generated pictures' rows (image files
+        stay until `vitrine store check --repair`, being shared by content). Returns rows removed."""
+        removed = {}
+        for model, column in ((schema.Interaction, "item_id"), (schema.ItemImage, "item_id"),
+                              (schema.GeneratedImage, "item_id"), (schema.Item, "id")):
+            table = model.__table__
+            removed[table.name] = self.conn.execute(delete(table).where(table.c[column] == item_id)).rowcount
+        return removed
 
     def set_meta(self, key: str, value) -> None:
         table = schema.Meta.__table__

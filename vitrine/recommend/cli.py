@@ -28,6 +28,12 @@ def recommendations(store, folder: str | None, index: str = "exact"):
         raise UsageError(f"--model {folder}: {exc}") from None
 
 
+def save_event_mark(folder: Path, last_event_id: int) -> None:
+    """events.json: the newest event row the fit could read (the service counts later ones live)."""
+    import json
+    (Path(folder) / "events.json").write_text(json.dumps({"last_event_id": int(last_event_id)}) + "\n")
+
+
 def cmd_fit(args) -> int:
     import time
 
@@ -36,6 +42,7 @@ def cmd_fit(args) -> int:
     from vitrine.recommend.multimodal import Multimodal
     store = open_store(args)
     out = check_output_dir(args.out or store.data_dir / DEFAULT_MODEL, "--out")
+    last_event = store.last_event_id()  # the service reads events after this one per request
     log, fold, features = load_fold(store, args.fold, progress=not args.quiet)
     config = MultimodalConfig(**given_config(args, MultimodalConfig))
     unknown = set(config.parts) - {"text", "image", "price"}
@@ -44,6 +51,7 @@ def cmd_fit(args) -> int:
     start = time.perf_counter()
     model = Multimodal(features, config).fit(fold, progress=not args.quiet)
     folder = model.save(out, log.user_ids, log.item_ids)
+    save_event_mark(folder, last_event)
     print(f"fitted {model.name} on {fold.train.nnz:,} (user, item) pairs of the {args.fold!r} fold "
           f"in {time.perf_counter() - start:.0f} s → {folder}")
     return 0

@@ -70,10 +70,12 @@ class Recommendations:
         return self.model.user_vectors(np.array([self._user(user_id)]))[0]
 
     def for_user(self, user_id: str, k: int = 20, per_category: int | None = None,
-                 categories: np.ndarray | None = None, explain: int = 2) -> list[Suggestion]:
+                 categories: np.ndarray | None = None, explain: int = 2,
+                 exclude: set[int] = frozenset()) -> list[Suggestion]:
+        """The shopper's top k; their bought items and `exclude` (item indices) left out."""
         _check_k(k)
         u = self._user(user_id)
-        bought = set(self.model.bought[u].indices.tolist())
+        bought = set(self.model.bought[u].indices.tolist()) | exclude
         return self.rank(self.model.user_vectors(np.array([u]))[0], self.model.history[u].indices, bought, k,
                          per_category, categories, explain)
 

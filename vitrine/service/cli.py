@@ -1,33 +1,77 @@
-"""`vitrine serve`: the HTTP API over the store and the fitted recommender (uvicorn)."""
+"""`vitrine serve`: the storefront and the HTTP API over the store, the fitted recommender and the
+diffusion pipeline (uvicorn)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from vitrine.command import UsageError, count, open_store
 
 
-def cmd_serve(args) -> int:
+def settings_from(args, store):
+    """The service's settings: flags over $VITRINE_* over --config over defaults; a new admin
+    token is made and saved in the data dir when none is configured."""
+    from vitrine.service.settings import SettingsError, load_settings, with_token
+    flags = {"db_url": args.db_url, "recommender": args.model_dir, "index": args.index, "model": args.model,
+             "cors_origins": args.cors_origin}
+    try:
+        settings = load_settings(store.data_dir, flags, args.config)
+        return with_token(settings)
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"--data-dir {store.data_dir}: cannot save the admin token ({exc.strerror or exc})") from None
+
+
+def serve(args, store) -> int:
     import uvicorn
 
     from vitrine.service.app import create_app
-    from vitrine.service.settings import ServiceSettings
-    store = open_store(args)  # a missing or unreadable store is one line here, not a failed server
-    settings = ServiceSettings(store.data_dir, args.db_url, Path(args.model_dir) if args.model_dir else None,
-                               args.index)
+    settings, new_token = settings_from(args, store)
     try:
-        app = create_app(settings)
+        app = create_app(settings)  # built here even with --workers: a broken setting fails before forking
     except (OSError, ValueError) as exc:
         raise UsageError(f"--recommender {settings.recommender_dir}: {exc}") from None
-    print(f"serving {settings.data_dir} on http://{args.host}:{args.port}/ (API docs at /docs); Ctrl-C stops")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning" if args.quiet else "info")
+    url = f"http://{args.host}:{args.port}/"
+    print(f"serving {settings.data_dir} at {url} (the shop; API docs at {url}docs); Ctrl-C stops")
+    if new_token:
+        print(f"admin token (new; saved in {settings.data_dir / 'service-token'}): {settings.token}")
+    if not app.state.vitrine.recs:
+        print("no fitted recommender yet: recommendations answer 503 until `vitrine fit` (then POST /admin/reload)")
+    log_level = "warning" if args.quiet else "info"
+    if args.workers == 1:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=log_level)
+        return 0
+    # Several processes: each builds its app from the environment (the API keeps no state of its own).
+    os.environ.update({"VITRINE_DATA_DIR": str(settings.data_dir), "VITRINE_INDEX": settings.index,
+                       "VITRINE_MODEL": str(settings.model), "VITRINE_TOKEN": settings.token,
+                       "VITRINE_RECOMMENDER": str(settings.recommender_dir)})
+    if settings.db_url:
+        os.environ["VITRINE_DB_URL"] = settings.db_url
+    if args.config:
+        os.environ["VITRINE_CONFIG"] = args.config
+    uvicorn.run("vitrine.service.app:app_from_environment", factory=True, workers=args.workers, host=args.host,
+                port=args.port, log_level=log_level)
     return 0
 
 
-def register(verbs, common) -> None:
-    p = verbs.add("serve", cmd_serve, "the HTTP API: items, pictures, recommendations, similar items "
-                  "(OpenAPI at /docs)")
+def cmd_serve(args) -> int:
+    return serve(args, open_store(args))  # a missing or unreadable store is one line here, not a failed server
+
+
+def add_serve_options(p) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=count(1, 65535), default=8000, help="port (default 8000)")
+    p.add_argument("--workers", type=count(1, 64), default=1, help="server processes (default 1)")
+    p.add_argument("--config", help="TOML file of service settings (see docs/service.md; default $VITRINE_CONFIG)")
     p.add_argument("--recommender", dest="model_dir", help="fitted recommender (default DATA_DIR/models/recommender)")
-    p.add_argument("--index", default="exact", choices=["exact", "hnsw"], help="FAISS index of the recommender")
+    p.add_argument("--index", choices=["exact", "hnsw"], help="FAISS index of the recommender (default exact)")
+    p.add_argument("--model", help="diffusion pipeline of generation jobs (default: the shipped one)")
+    p.add_argument("--cors-origin", action="append",
+                   help="an origin allowed to call the API from a browser (repeatable; default none)")
+
+
+def register(verbs, common) -> None:
+    p = verbs.add("serve", cmd_serve, "the shop's storefront and HTTP API: items, pictures, recommendations, "
+                  "events, generation jobs, studio, admin (OpenAPI at /docs)")
+    add_serve_options(p)

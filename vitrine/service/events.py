@@ -21,20 +21,24 @@ class Event(BaseModel):
     ts: int | None = Field(None, ge=0, le=LATEST_TS, description="epoch ms (default: now)")
 
 
+def store_event(state, user_id: str, item_id: str, event: str, ts: int | None = None) -> None:
+    """Store one event (a new shopper is created on their first)."""
+    from vitrine.catalog import schema
+    from vitrine.catalog.importers.base import event_row, user_row
+    ts = ts if ts is not None else int(time.time() * 1000)
+    with state.write_lock, state.store.loading() as load:  # one writer: a new shopper's first events race otherwise
+        if not state.store.user_exists(user_id):
+            load.insert(schema.User, [user_row(user_id)])
+        load.insert(schema.Interaction, [event_row(user_id, item_id, event, ts)])
+
+
 @router.post("/events", status_code=201)
 def post_event(request: Request, event: Event):
     """Stores the event (a new shopper is created on their first); recommendations for the shopper
     reflect it at once, through the user tower, without a refit."""
-    from vitrine.catalog import schema
-    from vitrine.catalog.importers.base import event_row, user_row
     state = request.app.state.vitrine
-    store = state.store
-    if not store.item_rows(("id",), ids=[event.item_id]):
+    if not state.store.item_rows(("id",), ids=[event.item_id]):
         raise ServiceError(404, f"no item {event.item_id!r}")
-    ts = event.ts if event.ts is not None else int(time.time() * 1000)
-    with state.write_lock, store.loading() as load:  # one writer: a new shopper's first events race otherwise
-        if not store.user_exists(event.user_id):
-            load.insert(schema.User, [user_row(event.user_id)])
-        load.insert(schema.Interaction, [event_row(event.user_id, event.item_id, event.event, ts)])
-    counted = state.record(event.user_id, event.item_id, event.event)
+    store_event(state, event.user_id, event.item_id, event.event, event.ts)
+    counted = state.recs is not None and event.item_id in state.recs.item_pos
     return {"stored": True, "in_recommendations": counted}

@@ -33,17 +33,24 @@ def _ranked(state, k: int, per_category: int | None, wanted: list[str] | None, u
             history: dict[int, float] | None = None, bought: set[int] | None = None):
     """Suggestions for a fitted shopper, a shopper with events since the fit, or a bare history;
     with a category filter, ranked deep enough to fill k from the wanted categories alone."""
-    recs = state.recs
+    recs, deleted = state.recs, state.deleted
     depth = min(MAX_K * 10, len(recs.item_ids)) if wanted else k
     if history is None:
-        suggestions = recs.for_user(user_id, k=depth, per_category=per_category, categories=state.categories)
+        suggestions = recs.for_user(user_id, k=depth, per_category=per_category, categories=state.categories,
+                                    exclude=deleted)
     else:
-        suggestions = recs.for_history(history, bought or set(), user_id, k=depth, per_category=per_category,
-                                       categories=state.categories)
+        suggestions = recs.for_history(history, (bought or set()) | deleted, user_id, k=depth,
+                                       per_category=per_category, categories=state.categories)
     if wanted:
         allowed = np.isin(state.categories, wanted)
         suggestions = [s for s in suggestions if allowed[recs.item_pos[s.item_id]]][:k]
     return suggestions
+
+
+def _present(state, found: list[tuple[str, float]], k: int) -> list[tuple[str, float, list]]:
+    """The first k of (item, score) pairs whose item is still in the store."""
+    gone = {str(state.recs.item_ids[i]) for i in state.deleted}
+    return [(i, s, []) for i, s in found if i not in gone][:k]
 
 
 @router.get("/users/{user_id}/recommendations")
@@ -92,7 +99,8 @@ def similar(request: Request, item_id: str, k: int = Query(10, ge=1, le=MAX_K)):
     state = _recommender(request)
     if item_id not in state.recs.item_pos:
         raise ServiceError(404, f"no item {item_id!r} in the fitted recommender")
-    return {"item": item_id, "items": _described(state.store, [(i, s, []) for i, s in state.recs.similar(item_id, k)])}
+    found = _present(state, state.recs.similar(item_id, min(1000, k + len(state.deleted))), k)
+    return {"item": item_id, "items": _described(state.store, found)}
 
 
 @router.get("/search")
@@ -103,7 +111,7 @@ def search(request: Request, q: str = Query(..., min_length=1, max_length=200, d
     if not q.strip():
         raise ServiceError(422, "q: give some text to search for")
     try:
-        found = state.recs.search(q, k)
+        found = _present(state, state.recs.search(q, min(1000, k + len(state.deleted))), k)
     except ValueError as exc:
         raise ServiceError(503, str(exc)) from None
-    return {"query": q, "items": _described(state.store, [(i, s, []) for i, s in found])}
+    return {"query": q, "items": _described(state.store, found)}

@@ -1,8 +1,16 @@
-"""What the service runs over and the bounds it keeps; from flags, else $VITRINE_* environment."""
+"""What the service runs over and the bounds it keeps.
+
+Each setting comes from, in order: a `vitrine serve` flag, the environment ($VITRINE_<NAME>, e.g.
+$VITRINE_TOKEN, $VITRINE_MAX_QUEUE), a TOML config file (`--config FILE` or $VITRINE_CONFIG; keys
+are the field names below), else the default here.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from vitrine.command import SHIPPED_PIPELINE, default_path
@@ -10,6 +18,11 @@ from vitrine.command import SHIPPED_PIPELINE, default_path
 MAX_PAGE = 100     # items per page at most
 MAX_K = 100        # recommendations or neighbours per request at most
 MAX_FILTERS = 20   # values of one filter (categories, colours) at most
+TOKEN_FILE = "service-token"  # inside the data dir, when no token is configured
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names it and where it came from."""
 
 
 @dataclass(frozen=True)
@@ -19,10 +32,86 @@ class ServiceSettings:
     recommender: Path | None = None  # default DATA_DIR/models/recommender
     index: str = "exact"
     model: Path = Path(default_path(SHIPPED_PIPELINE))  # the diffusion pipeline generation jobs use
+    evaluator: Path | None = None  # the attribute reader launch and previews pick pictures with (default: shipped)
+    token: str | None = None       # bearer token of the admin routes (made and saved on first start if unset)
+    cors_origins: tuple[str, ...] = ()  # origins allowed to call from a browser; none by default
     max_queue: int = 16            # generation jobs queued or running, in all
     max_jobs_per_client: int = 4   # … of one client address
+    generations_per_minute: int = 30  # generation requests one client may post per minute
+    max_inflight: int = 256        # requests handled at once; beyond, 503 with Retry-After
+    max_upload_bytes: int = 2 * 1024 * 1024  # an uploaded picture at most
     job_workers: int = 1           # threads working the queue while the server runs
 
     @property
     def recommender_dir(self) -> Path:
         return self.recommender or self.data_dir / "models" / "recommender"
+
+
+# Fields a config file or the environment may set, and how to read each from text.
+_PARSERS = {
+    "db_url": str, "recommender": Path, "index": str, "model": Path, "evaluator": Path, "token": str,
+    "cors_origins": lambda v: tuple(o.strip() for o in (v.split(",") if isinstance(v, str) else v) if o.strip()),
+    "max_queue": int, "max_jobs_per_client": int, "generations_per_minute": int, "max_inflight": int,
+    "max_upload_bytes": int, "job_workers": int,
+}
+_POSITIVE = ("max_queue", "max_jobs_per_client", "generations_per_minute", "max_inflight", "max_upload_bytes",
+             "job_workers")
+
+
+def _parse(name: str, value, where: str):
+    try:
+        parsed = _PARSERS[name](value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{where}: {name} = {value!r} is not a valid value") from None
+    if name in _POSITIVE and parsed < 1:
+        raise SettingsError(f"{where}: {name} must be at least 1, got {parsed}")
+    if name == "index" and parsed not in ("exact", "hnsw"):
+        raise SettingsError(f"{where}: index must be exact or hnsw, got {parsed!r}")
+    if name == "token" and len(parsed) < 16:
+        raise SettingsError(f"{where}: the admin token must have at least 16 characters")
+    return parsed
+
+
+def read_config(path: Path) -> dict:
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as exc:
+        raise SettingsError(f"--config {path}: cannot read it ({exc.strerror or exc})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"--config {path}: not valid TOML ({exc})") from None
+    unknown = sorted(set(data) - set(_PARSERS))
+    if unknown:
+        raise SettingsError(f"--config {path}: unknown setting {unknown[0]!r}; known: {', '.join(sorted(_PARSERS))}")
+    return {name: _parse(name, value, f"--config {path}") for name, value in data.items()}
+
+
+def load_settings(data_dir: Path, flags: dict, config: str | None = None, environ=os.environ) -> ServiceSettings:
+    """Flags (None = not given) over $VITRINE_* over the config file over the defaults."""
+    config = config or environ.get("VITRINE_CONFIG")
+    values = read_config(Path(config)) if config else {}
+    for name in _PARSERS:
+        text = environ.get(f"VITRINE_{name.upper()}")
+        if text:
+            values[name] = _parse(name, text, f"${'VITRINE_' + name.upper()}")
+    for name, value in flags.items():
+        if value is not None:
+            values[name] = _parse(name, value, f"--{name.replace('_', '-')}")
+    known = {f.name for f in fields(ServiceSettings)}
+    return ServiceSettings(data_dir, **{k: v for k, v in values.items() if k in known})
+
+
+def with_token(settings: ServiceSettings) -> tuple[ServiceSettings, bool]:
+    """The settings with an admin token: the configured one, else the one saved in the data dir,
+    else a new random one saved there (readable by the owner only). True when it is new."""
+    if settings.token:
+        return settings, False
+    path = settings.data_dir / TOKEN_FILE
+    if path.is_file():
+        token = path.read_text().strip()
+        if len(token) >= 16:
+            return replace(settings, token=token), False
+    token = secrets.token_urlsafe(24)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(token + "\n")
+    return replace(settings, token=token), True

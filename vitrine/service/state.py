@@ -1,9 +1,12 @@
 """What every request reads: the store, the fitted recommender loaded once (absent until fitted),
-and the events posted since the fit, which the recommender reads as history without a refit."""
+the events posted since the fit (which the recommender reads as history without a refit), items
+deleted since the fit (never recommended), and each client's recent generation requests."""
 
 from __future__ import annotations
 
 import threading
+import time
+from collections import deque
 
 import numpy as np
 
@@ -17,21 +20,23 @@ class ServiceState:
         self.store = Store(settings.data_dir, settings.db_url, create=False)
         self.recs = None
         self.categories = None  # per recommender item index, for the per-category cap
-        self.lock = threading.Lock()        # guards the events since the fit
+        self.fit_mark = 0       # the newest event row the fitted recommender read; later ones are read per request
+        self.deleted: set[int] = set()  # recommender item indices no longer in the store (deleted since the fit)
+        self.lock = threading.Lock()        # guards the queue bound and the per-client counts
         self.write_lock = threading.Lock()  # one store writer at a time in this process
-        self.live: dict[str, dict[int, float]] = {}  # user → item index → summed event weight since the fit
-        self.live_bought: dict[str, set[int]] = {}
-        if (settings.recommender_dir / "model.json").exists():
-            self.load_recommender()
+        self.generation_times: dict[str, deque] = {}  # client → times of its generation posts this minute
         self._pipeline = None
         self._designer = None
+        self._evaluator = None
         self._pipeline_lock = threading.Lock()
+        if (settings.recommender_dir / "model.json").exists():
+            self.load_recommender()
         self.stop, self.wake = threading.Event(), threading.Event()
         self.store.ensure_jobs()
         self.store.requeue_running_jobs()  # what a stopped service left running
 
     def start_workers(self) -> None:
-        from vitrine.service.jobs import JobWorker
+        from vitrine.service.worker import JobWorker
         for _ in range(self.settings.job_workers):
             JobWorker(self, self.stop, self.wake).start()
 
@@ -41,6 +46,43 @@ class ServiceState:
             from vitrine.studio.design import Designer
             self._designer = Designer(self.pipeline(), self.recs)
         return self._designer
+
+    def evaluator(self):
+        """The attribute reader that picks launch and preview pictures, loaded on first use."""
+        with self._pipeline_lock:
+            if self._evaluator is None:
+                from vitrine.command import SHIPPED_EVALUATOR, default_path
+                from vitrine.evaluate.evaluator import load_evaluator
+                self._evaluator = load_evaluator(self.settings.evaluator or default_path(SHIPPED_EVALUATOR))
+            return self._evaluator
+
+    def require_recommender(self):
+        recs = self.recs
+        if recs is None:
+            raise RuntimeError("no fitted recommender yet (run `vitrine fit`)")
+        return recs
+
+    def allow_generation(self, client: str) -> bool:
+        """Whether the client may post another generation now (a sliding minute per client)."""
+        now = time.monotonic()
+        with self.lock:
+            recent = self.generation_times.setdefault(client, deque())
+            while recent and now - recent[0] > 60:
+                recent.popleft()
+            if len(recent) >= self.settings.generations_per_minute:
+                return False
+            recent.append(now)
+            if len(self.generation_times) > 10_000:  # forget idle clients, so memory stays bounded
+                for idle in [c for c, times in self.generation_times.items() if not times or now - times[-1] > 60]:
+                    del self.generation_times[idle]
+            return True
+
+    def forget_item(self, item_id: str) -> None:
+        """Never recommend an item deleted from the store (until a refit drops it)."""
+        recs = self.recs
+        if recs is not None and item_id in recs.item_pos:
+            with self.lock:
+                self.deleted = self.deleted | {recs.item_pos[item_id]}  # a new set: readers hold the old one
 
     def pipeline(self):
         """The diffusion pipeline, loaded on first use (a service that never generates never loads it)."""
@@ -53,31 +95,37 @@ class ServiceState:
             return self._pipeline
 
     def load_recommender(self) -> None:
-        from vitrine.recommend.serve import Recommendations
-        recs = Recommendations(self.settings.recommender_dir, self.settings.index)
-        rows = {r.id: r.category for r in self.store.item_rows(("id", "category"))}
-        self.categories = np.array([rows.get(str(i)) or "" for i in recs.item_ids], dtype=object)
-        with self.lock:
-            self.recs = recs
-            self.live, self.live_bought = {}, {}
+        """Serve the recommender saved in the recommender folder; the events it did not read (after
+        the row its fit noted in events.json, else after the newest at load) count per request."""
+        import json
 
-    def record(self, user_id: str, item_id: str, event: str) -> bool:
-        """Remember an event for the user's next recommendations; False when the fitted
-        recommender does not know the item (it counts after the next fit)."""
-        from vitrine.recommend.data import EVENT_WEIGHT
-        recs = self.recs
-        if recs is None or item_id not in recs.item_pos:
-            return False
-        i = recs.item_pos[item_id]
+        from vitrine.recommend.serve import Recommendations
+        folder = self.settings.recommender_dir
+        recs = Recommendations(folder, self.settings.index)
+        mark_file = folder / "events.json"
+        mark = json.loads(mark_file.read_text())["last_event_id"] if mark_file.exists() else self.store.last_event_id()
+        rows = {r.id: r.category for r in self.store.item_rows(("id", "category"))}
         with self.lock:
-            history = self.live.setdefault(user_id, {})
-            history[i] = history.get(i, 0.0) + EVENT_WEIGHT[event]
-            if event == "purchase":
-                self.live_bought.setdefault(user_id, set()).add(i)
-        return True
+            self.categories = np.array([rows.get(str(i)) or "" for i in recs.item_ids], dtype=object)
+            self.recs, self.fit_mark, self._designer = recs, int(mark), None
+            self.deleted = {i for i, item_id in enumerate(recs.item_ids) if str(item_id) not in rows}
 
     def since_fit(self, user_id: str) -> tuple[dict[int, float], set[int]] | None:
-        with self.lock:
-            if user_id not in self.live:
-                return None
-            return dict(self.live[user_id]), set(self.live_bought.get(user_id, ()))
+        """The shopper's events stored after the fit, as (item index → summed weight, bought
+        indices) over the items the recommender knows; None when there are none. Read from the
+        store on each request, so every server process sees every event at once."""
+        from vitrine.recommend.data import EVENT_WEIGHT
+        recs = self.recs
+        events = self.store.events_after(user_id, self.fit_mark)
+        if not events:
+            return None
+        history: dict[int, float] = {}
+        bought: set[int] = set()
+        for item_id, event in events:
+            i = recs.item_pos.get(item_id)
+            if i is None:  # an item newer than the fit counts after the next one
+                continue
+            history[i] = history.get(i, 0.0) + EVENT_WEIGHT.get(event, 1.0)
+            if event == "purchase":
+                bought.add(i)
+        return history, bought

@@ -1,0 +1,275 @@
+"""The storefront: server-rendered pages (Jinja2) over the same state as the API.
+
+Every page works without JavaScript; shop.js only makes the design and launch panels update in
+place instead of through the job page. The shopper being shown is a cookie set by the picker
+(`/shop/as`), not a login: this is a demo shop over simulated shoppers. A picked shopper's item
+page views and cart / buy clicks are stored as events, so their recommendations follow at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from vitrine.service.errors import ServiceError
+from vitrine.service.events import store_event
+from vitrine.service.items import picture_fields
+from vitrine.service.settings import MAX_PAGE
+
+HERE = Path(__file__).parent
+USER_COOKIE, SEEN_COOKIE = "vitrine_user", "vitrine_seen"
+SEEN_MAX = 12        # items remembered for an anonymous visitor's recommendations
+PICKER_SHOPPERS = 12  # shoppers offered in the picker: the fitted ones with the longest histories
+FACETS_TTL_S = 60
+templates = Jinja2Templates(directory=HERE / "templates")
+
+
+class Shop:
+    """What the pages share: the service state, and the picker's and facets' cached lists."""
+
+    def __init__(self, state):
+        self.state = state
+        self._picker, self._picker_recs = [], None
+        self._facets, self._facets_at = None, 0.0
+
+    def picker(self) -> list[str]:
+        recs = self.state.recs
+        if recs is None:
+            return []
+        if self._picker_recs is not recs:
+            sizes = recs.model.history.getnnz(axis=1)
+            best = sizes.argsort()[::-1][:PICKER_SHOPPERS]
+            self._picker, self._picker_recs = sorted(str(recs.user_ids[u]) for u in best), recs
+        return self._picker
+
+    def facets(self) -> dict[str, list[tuple[str, int]]]:
+        if self._facets is None or time.monotonic() - self._facets_at > FACETS_TTL_S:
+            store = self.state.store
+            self._facets = {"category": store.facet_counts("category"), "colour": store.facet_counts("colour")}
+            self._facets_at = time.monotonic()
+        return self._facets
+
+    def cards(self, ids: list[str], scores: dict[str, float] | None = None,
+              because: dict[str, list[str]] | None = None) -> list[dict]:
+        """Item cards in the given order: title, price, picture (generated flagged), the reason."""
+        store = self.state.store
+        rows = {r.id: r for r in store.item_rows(("id", "title", "category", "colour", "price", "is_new"), ids=ids)}
+        reasons = {b for bs in (because or {}).values() for b in bs}
+        titles = {r.id: r.title for r in store.item_rows(("id", "title"), ids=sorted(reasons))} if reasons else {}
+        pictures = store.item_pictures(ids)
+        cards = []
+        for i in ids:
+            r = rows.get(i)
+            if r is None:
+                continue
+            cards.append({"id": i, "title": r.title, "category": r.category, "colour": r.colour, "price": r.price,
+                          "is_new": bool(r.is_new), **picture_fields(pictures, i),
+                          "because": [{"id": b, "title": titles.get(b, b)} for b in (because or {}).get(i, [])]})
+        return cards
+
+
+def _user(request: Request) -> str | None:
+    user = request.cookies.get(USER_COOKIE)
+    return user if user and len(user) <= 128 else None
+
+
+def _seen(request: Request) -> list[str]:
+    raw = request.cookies.get(SEEN_COOKIE, "")
+    return [i for i in raw.split("|") if i and len(i) <= 128][:SEEN_MAX]
+
+
+def _page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
+    shop: Shop = request.app.state.shop
+    base = {"user": _user(request), "picker": shop.picker(), "categories": shop.facets()["category"],
+            "has_recommender": shop.state.recs is not None}
+    return templates.TemplateResponse(request, template, {**base, **context}, status_code=status)
+
+
+def _not_found(request: Request, message: str) -> HTMLResponse:
+    return _page(request, "error.html", status=404, title="Not found", message=message)
+
+
+def _recommended(request: Request, user: str | None, seen: list[str], k: int = 12) -> tuple[list[dict], str]:
+    """Cards for the shopper (their history and live events) or for an anonymous visitor's viewed
+    items; the heading says which."""
+    from vitrine.service.recommend import _ranked
+    state = request.app.state.vitrine
+    recs = state.recs
+    if recs is None:
+        return [], ""
+    if user is not None:
+        recent = state.since_fit(user)
+        known = user in recs.user_pos
+        if not known and not (recent and recent[0]):
+            return [], ""
+        if recent:
+            suggestions = _ranked(state, k, 3, None, user if known else None, *recent)
+        else:
+            suggestions = _ranked(state, k, 3, None, user)
+        heading = "Recommended for you"
+    else:
+        history = {recs.item_pos[i]: 1.0 for i in seen if i in recs.item_pos}
+        if not history:
+            return [], ""
+        suggestions = _ranked(state, k, 3, None, None, history, set())
+        heading = "Picked from what you viewed"
+    shop: Shop = request.app.state.shop
+    return shop.cards([s.item_id for s in suggestions], because={s.item_id: s.because for s in suggestions}), heading
+
+
+def install(app: FastAPI) -> None:
+    app.state.shop = Shop(app.state.vitrine)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request):
+        user = _user(request)
+        recommended, heading = _recommended(request, user, _seen(request))
+        shop: Shop = request.app.state.shop
+        rows, _ = shop.state.store.browse_items(limit=12, offset=0, newest_first=True)
+        return _page(request, "home.html", recommended=recommended, heading=heading,
+                     newest=shop.cards([r.id for r in rows]))
+
+    @app.get("/shop/as", include_in_schema=False)
+    def pick_shopper(request: Request, user: str = Query("", max_length=128)):
+        """Shop as one shopper (a cookie), or as an anonymous visitor (empty)."""
+        state = request.app.state.vitrine
+        response = RedirectResponse("/", status_code=303)
+        if not user:
+            response.delete_cookie(USER_COOKIE)
+            return response
+        if not (state.recs is not None and user in state.recs.user_pos) and not state.store.user_exists(user):
+            return _not_found(request, f"There is no shopper {user!r}.")
+        response.set_cookie(USER_COOKIE, user, httponly=True, samesite="lax")
+        return response
+
+    @app.get("/shop/browse", response_class=HTMLResponse, include_in_schema=False)
+    def browse(request: Request, category: list[str] | None = Query(None, max_length=20),
+               colour: list[str] | None = Query(None, max_length=20), min_price: float | None = Query(None, ge=0),
+               max_price: float | None = Query(None, ge=0), page: int = Query(1, ge=1, le=100_000)):
+        shop: Shop = request.app.state.shop
+        per_page = 24
+        rows, total = shop.state.store.browse_items(category or None, colour or None, min_price, max_price,
+                                                    per_page, (page - 1) * per_page)
+        query = {"category": category or [], "colour": colour or []}
+        if min_price is not None:
+            query["min_price"] = min_price
+        if max_price is not None:
+            query["max_price"] = max_price
+        link = "/shop/browse?" + urlencode(query, doseq=True)
+        pages = max(1, -(-total // per_page))
+        return _page(request, "browse.html", cards=shop.cards([r.id for r in rows]), total=total, page=page,
+                     pages=pages, link=link, chosen_categories=set(category or []), chosen_colours=set(colour or []),
+                     colours=shop.facets()["colour"], min_price=min_price, max_price=max_price)
+
+    @app.get("/shop/item/{item_id}", response_class=HTMLResponse, include_in_schema=False)
+    def item_page(request: Request, item_id: str):
+        state = request.app.state.vitrine
+        rows = state.store.item_rows(("id", "title", "description", "category", "colour", "pattern", "brand",
+                                      "price", "is_new"), ids=[item_id])
+        if not rows:
+            return _not_found(request, f"There is no item {item_id!r}.")
+        user = _user(request)
+        if user is not None:
+            store_event(state, user, item_id, "view")
+        shop: Shop = request.app.state.shop
+        similar = []
+        if state.recs is not None and item_id in state.recs.item_pos:
+            from vitrine.service.recommend import _present
+            found = _present(state, state.recs.similar(item_id, 12 + len(state.deleted)), 12)
+            similar = shop.cards([i for i, _, _ in found])
+        item = {**rows[0]._asdict(), **picture_fields(state.store.item_pictures([item_id]), item_id)}
+        response = _page(request, "item.html", item=item, similar=similar, bought=request.query_params.get("done"))
+        if user is None:  # an anonymous visitor's recent items, newest first, for their recommendations
+            seen = [item_id] + [i for i in _seen(request) if i != item_id]
+            response.set_cookie(SEEN_COOKIE, "|".join(seen[:SEEN_MAX]), httponly=True, samesite="lax")
+        return response
+
+    @app.post("/shop/event", include_in_schema=False)
+    def event(request: Request, item_id: str = Form(..., max_length=128), event: str = Form(..., max_length=16)):
+        state = request.app.state.vitrine
+        user = _user(request)
+        if event not in ("cart", "purchase") or not state.store.item_rows(("id",), ids=[item_id]):
+            return _not_found(request, "No such item or action.")
+        if user is None:
+            return _page(request, "error.html", status=400, title="Pick a shopper",
+                         message="Pick a shopper at the top of the page first: this demo shop has no accounts.")
+        store_event(state, user, item_id, event)
+        return RedirectResponse(f"/shop/item/{item_id}?done={event}", status_code=303)
+
+    @app.get("/shop/search", response_class=HTMLResponse, include_in_schema=False)
+    def search(request: Request, q: str = Query("", max_length=200)):
+        state = request.app.state.vitrine
+        cards = []
+        if q.strip() and state.recs is not None:
+            try:
+                found = state.recs.search(q, 24)
+            except ValueError:
+                found = []
+            cards = request.app.state.shop.cards([i for i, _ in found])
+        return _page(request, "search.html", q=q, cards=cards)
+
+    @app.post("/shop/design", include_in_schema=False)
+    def design(request: Request):
+        """Without JavaScript: queue the picked shopper's designs and show the job page."""
+        from vitrine.service.jobs import _queue
+        state = request.app.state.vitrine
+        user = _user(request)
+        if user is None or state.recs is None or user not in state.recs.user_pos:
+            return _page(request, "error.html", status=400, title="Pick a shopper",
+                         message="Designs are made for a shopper the recommender knows: pick one at the top.")
+        return _follow(request, _queue(request, "design", {"user_id": user, "n": 4}))
+
+    @app.get("/shop/launch", response_class=HTMLResponse, include_in_schema=False)
+    def launch_form(request: Request):
+        return _page(request, "launch.html")
+
+    @app.post("/shop/launch", include_in_schema=False)
+    def launch_post(request: Request, description: str = Form(..., max_length=1000),
+                    price: str = Form("", max_length=20), token: str = Form(..., max_length=200)):
+        """The owner's launch form: the token in the form stands for the bearer header."""
+        from vitrine.service.jobs import _queue
+        state = request.app.state.vitrine
+        if not secrets.compare_digest(token.encode(), (state.settings.token or "").encode()):
+            return _page(request, "launch.html", status=401, error="That is not the service's admin token.",
+                         description=description, price=price)
+        try:
+            value = float(price) if price.strip() else None
+            if value is not None and not 0 <= value <= 1e7:
+                raise ValueError
+        except ValueError:
+            return _page(request, "launch.html", status=422, error="The price must be a number from 0 to 10,000,000.",
+                         description=description, price=price)
+        if not description.strip() or state.recs is None:
+            return _page(request, "launch.html", status=422, description=description, price=price,
+                         error="Describe the product." if state.recs is not None else "No fitted recommender yet.")
+        body = {"description": description.strip(), "price": value, "n": 4, "audience": 100, "seed": 0, "steps": 20,
+                "item_id": None}
+        return _follow(request, _queue(request, "launch", body))
+
+    @app.get("/shop/job/{job_id}", response_class=HTMLResponse, include_in_schema=False)
+    def job_page(request: Request, job_id: str):
+        from vitrine.service.jobs import job as job_json
+        try:
+            job = job_json(request, job_id)
+        except ServiceError as exc:
+            return _not_found(request, exc.message)
+        audience = (job["result"] or {}).get("audience", [])[:12]
+        return _page(request, "job.html", job=job, audience=audience, per_page=MAX_PAGE)
+
+
+def _follow(request: Request, queued) -> HTMLResponse | RedirectResponse:
+    """The job page of a just-queued job, or the queue's refusal as a page."""
+    import json
+    body = json.loads(queued.body)
+    if queued.status_code != 202:
+        return _page(request, "error.html", status=queued.status_code, title="Busy", message=body["error"])
+    return RedirectResponse(f"/shop/job/{body['job']}", status_code=303)
+
