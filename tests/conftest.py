@@ -125,3 +125,24 @@ def recommender_dir(log, features, tmp_path_factory):
     Multimodal(features, MultimodalConfig(dim=8, epochs=1, batch_size=64, cf_factors=4)).fit(
         make_fold(log, "all")).save(folder, log.user_ids, log.item_ids)
     return folder
+
+
+@pytest.fixture
+def data(shop, tmp_path):
+    """A copy of the small shop's data dir, for tests that write (the shared shop stays as it was)."""
+    import shutil
+    shutil.copytree(shop.data_dir, tmp_path / "data")
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def wait_for_job():
+    """poll(client, url, seconds=90): the job's JSON once it is done or failed (or the time is up)."""
+    import time
+
+    def poll(client, url: str, seconds: float = 90) -> dict:
+        deadline = time.time() + seconds
+        while (body := client.get(url).json())["status"] in ("queued", "running") and time.time() < deadline:
+            time.sleep(0.1)
+        return body
+    return poll

@@ -1,7 +1,6 @@
 """Generation jobs: queued in the store, worked by a background thread with a tiny pipeline,
 bounded (429 + Retry-After), and requeued when a service stops mid-job. On a copy of the shop."""
 
-import shutil
 import time
 
 import pytest
@@ -10,12 +9,6 @@ from fastapi.testclient import TestClient
 from vitrine.catalog.store import Store
 from vitrine.service.app import create_app
 from vitrine.service.settings import ServiceSettings
-
-
-@pytest.fixture
-def data(shop, tmp_path):
-    shutil.copytree(shop.data_dir, tmp_path / "data")
-    return tmp_path / "data"
 
 
 def _client(data, tiny_pipeline_dir, **settings) -> TestClient:
@@ -80,3 +73,33 @@ def test_designs_for_a_shopper_come_as_a_job_with_prompts_scores_and_stock(data,
             assert design["prompt"] and design["nearest"] and client.get(design["image"]).status_code == 200
     stored = Store(data, create=False).generated_images()
     assert len(stored) == 3 and {g.user_id for g in stored} == {"u-00003"}
+
+
+def test_generation_posts_are_rate_limited_per_client(data, tiny_pipeline_dir):
+    client = _client(data, tiny_pipeline_dir, generations_per_minute=2)
+    ask = {"prompt": "a hat", "n": 1}
+    statuses = [client.post("/generate", json=ask).status_code for _ in range(3)]
+    assert statuses == [202, 202, 429]
+    assert "per minute" in client.post("/generate", json=ask).json()["error"]
+
+
+def test_past_the_in_flight_bound_requests_are_shed_with_503(data, tiny_pipeline_dir):
+    import asyncio
+
+    import httpx
+    app = create_app(ServiceSettings(data, recommender=data / "none", model=tiny_pipeline_dir, max_inflight=2))
+
+    @app.get("/test-slow")
+    async def slow():
+        await asyncio.sleep(0.3)
+        return {}
+
+    async def burst():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            return await asyncio.gather(*(client.get("/test-slow") for _ in range(5)))
+
+    answers = asyncio.run(burst())
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [200, 200, 503, 503, 503]
+    shed = next(a for a in answers if a.status_code == 503)
+    assert shed.headers["retry-after"] == "1" and "overloaded" in shed.json()["error"]

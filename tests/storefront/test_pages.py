@@ -1,0 +1,118 @@
+"""The storefront's pages, without a browser: each renders, the shopper picker is a cookie, a
+picked shopper's views and purchases are stored and change their recommendations, and the
+no-JavaScript paths (design, launch) land on a job page that shows the pictures."""
+
+import re
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from vitrine.catalog.images import encode_png
+from vitrine.catalog.store import Store
+from vitrine.service.app import create_app
+from vitrine.service.settings import ServiceSettings
+
+TOKEN = "a-test-token-of-enough-length"
+
+
+@pytest.fixture
+def client(data, recommender_dir, tiny_pipeline_dir):
+    return TestClient(create_app(ServiceSettings(data, recommender=recommender_dir, model=tiny_pipeline_dir,
+                                                 token=TOKEN)))
+
+
+def _item_links(html: str) -> list[str]:
+    return re.findall(r'href="/shop/item/([^"]+)"', html)
+
+
+def test_the_home_page_offers_shoppers_and_new_items(client):
+    page = client.get("/")
+    assert page.status_code == 200 and "New in" in page.text and "Pick a shopper" in page.text
+    assert len(re.findall(r"<option value=\"u-", page.text)) == 12 and _item_links(page.text)
+    assert 'href="/static/shop.css"' in page.text and client.get("/static/shop.css").status_code == 200
+    assert "image-rendering: pixelated" in client.get("/static/shop.css").text
+
+
+def test_picking_a_shopper_shows_their_recommendations_with_reasons(client):
+    picked = client.get("/shop/as", params={"user": "u-00003"}, follow_redirects=False)
+    assert picked.status_code == 303 and "vitrine_user=u-00003" in picked.headers["set-cookie"]
+    client.cookies.set("vitrine_user", "u-00003")
+    page = client.get("/").text
+    assert "Recommended for you" in page and "because you looked at" in page and "Design for me" in page
+    assert client.get("/shop/as", params={"user": "nobody"}).status_code == 404
+
+
+def test_views_and_purchases_are_stored_and_a_bought_item_leaves_the_recommendations(client, data):
+    client.cookies.set("vitrine_user", "u-00003")
+    first = _item_links(client.get("/").text.split("New in")[0])[0]
+    before = Store(data, create=False).last_event_id()
+    assert client.get(f"/shop/item/{first}").status_code == 200
+    bought = client.post("/shop/event", data={"item_id": first, "event": "purchase"}, follow_redirects=False)
+    assert bought.status_code == 303 and bought.headers["location"].endswith("done=purchase")
+    events = Store(data, create=False).events_after("u-00003", before)
+    assert [tuple(e) for e in events] == [(first, "view"), (first, "purchase")]
+    assert first not in _item_links(client.get("/").text.split("New in")[0])
+    assert client.post("/shop/event", data={"item_id": first, "event": "steal"}).status_code == 404
+
+
+def test_an_anonymous_visitor_gets_picks_from_the_items_they_viewed(client):
+    assert "Picked from what you viewed" not in client.get("/").text
+    client.get("/shop/item/fm-00001")
+    assert "Picked from what you viewed" in client.get("/").text
+    assert client.post("/shop/event", data={"item_id": "fm-00001", "event": "cart"}).status_code == 400
+
+
+def test_item_pages_show_similar_items_and_unknown_items_are_404(client):
+    page = client.get("/shop/item/fm-00001")
+    assert "Similar items" in page.text and len(_item_links(page.text)) >= 10
+    assert client.get("/shop/item/nope").status_code == 404
+
+
+def test_browse_filters_and_pages_work_without_javascript(client):
+    page = client.get("/shop/browse", params={"category": ["coat", "bag"], "colour": "red", "page": 1})
+    assert page.status_code == 200 and re.search(r"<h2>\d+ items</h2>", page.text)
+    assert 'value="coat" checked' in page.text and 'value="red" checked' in page.text
+    assert client.get("/shop/browse", params={"page": 0}).status_code == 422
+
+
+def test_search_finds_items_by_meaning(client):
+    page = client.get("/shop/search", params={"q": "a red coat"})
+    assert page.status_code == 200 and len(_item_links(page.text)) > 0
+
+
+def test_a_generated_picture_carries_the_badge(client, data):
+    admin = {"Authorization": f"Bearer {TOKEN}"}
+    client.post("/admin/items", json={"id": "new-1", "title": "Sketch"}, headers=admin)
+    assert "no picture yet" in client.get("/shop/item/new-1").text
+    with Store(data, create=False).loading() as load:
+        stored = load.images.put(encode_png(np.zeros((32, 32, 3), np.uint8)))
+        load.add_generated_image(stored, "a sketch", 0, "test", {}, item_id="new-1")
+    page = client.get("/shop/item/new-1").text
+    assert "generated preview" in page and "no picture yet" not in page
+    assert "generated preview" not in client.get("/shop/item/fm-00001").text.split("Similar items")[0]
+
+
+def test_designs_without_javascript_land_on_a_job_page_that_shows_them(data, recommender_dir, tiny_pipeline_dir,
+                                                                       wait_for_job):
+    settings = ServiceSettings(data, recommender=recommender_dir, model=tiny_pipeline_dir, token=TOKEN)
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/shop/design").status_code == 400  # no shopper picked
+        client.cookies.set("vitrine_user", "u-00003")
+        queued = client.post("/shop/design", follow_redirects=False)
+        assert queued.status_code == 303 and queued.headers["location"].startswith("/shop/job/")
+        job_id = queued.headers["location"].rsplit("/", 1)[1]
+        assert wait_for_job(client, f"/jobs/{job_id}")["status"] == "done"
+        page = client.get(queued.headers["location"]).text
+        assert page.count("<img") == 4 and "closest in stock" in page and 'http-equiv="refresh"' not in page
+
+
+def test_the_launch_form_needs_the_token_and_checks_the_price(client):
+    wrong = client.post("/shop/launch", data={"description": "a red dress", "token": "nope"})
+    assert wrong.status_code == 401 and "admin token" in wrong.text and "a red dress" in wrong.text
+    bad = client.post("/shop/launch", data={"description": "a red dress", "price": "cheap", "token": TOKEN})
+    assert bad.status_code == 422 and "price" in bad.text
+    queued = client.post("/shop/launch", data={"description": "a red dress", "price": "20", "token": TOKEN},
+                         follow_redirects=False)
+    assert queued.status_code == 303
+    assert 'http-equiv="refresh"' in client.get(queued.headers["location"]).text  # no worker here: still queued
