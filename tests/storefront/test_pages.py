@@ -74,6 +74,10 @@ def test_browse_filters_and_pages_work_without_javascript(client):
     assert page.status_code == 200 and re.search(r"<h2>\d+ items</h2>", page.text)
     assert 'value="coat" checked' in page.text and 'value="red" checked' in page.text
     assert client.get("/shop/browse", params={"page": 0}).status_code == 422
+    empty_boxes = client.get("/shop/browse", params={"category": "coat", "min_price": "", "max_price": ""})
+    assert empty_boxes.status_code == 200 and 'value="coat" checked' in empty_boxes.text
+    assert client.get("/shop/browse", params={"min_price": "free"}).status_code == 422
+    assert client.get("/shop/browse", params={"max_price": "nan"}).status_code == 422
 
 
 def test_search_finds_items_by_meaning(client):

@@ -92,6 +92,16 @@ def _page(request: Request, template: str, status: int = 200, **context) -> HTML
     return templates.TemplateResponse(request, template, {**base, **context}, status_code=status)
 
 
+def _price(text: str) -> float | None:
+    """A price bound from a form box: empty is none; anything else a number in [0, 1e7]."""
+    if not text.strip():
+        return None
+    value = float(text)
+    if not 0 <= value <= 1e7:  # also refuses nan
+        raise ValueError(text)
+    return value
+
+
 def _not_found(request: Request, message: str) -> HTMLResponse:
     return _page(request, "error.html", status=404, title="Not found", message=message)
 
@@ -152,9 +162,15 @@ def install(app: FastAPI) -> None:
 
     @app.get("/shop/browse", response_class=HTMLResponse, include_in_schema=False)
     def browse(request: Request, category: list[str] | None = Query(None, max_length=20),
-               colour: list[str] | None = Query(None, max_length=20), min_price: float | None = Query(None, ge=0),
-               max_price: float | None = Query(None, ge=0), page: int = Query(1, ge=1, le=100_000)):
+               colour: list[str] | None = Query(None, max_length=20), min_price: str = Query("", max_length=20),
+               max_price: str = Query("", max_length=20), page: int = Query(1, ge=1, le=100_000)):
+        """The filter form sends empty price boxes as empty strings: they mean no bound."""
         shop: Shop = request.app.state.shop
+        try:
+            min_price, max_price = _price(min_price), _price(max_price)
+        except ValueError:
+            return _page(request, "error.html", status=422, title="Price",
+                         message="A price bound must be a number from 0 to 10,000,000.")
         per_page = 24
         rows, total = shop.state.store.browse_items(category or None, colour or None, min_price, max_price,
                                                     per_page, (page - 1) * per_page)

@@ -1,0 +1,96 @@
+"""The storefront in a real browser: Debian's Chromium driven by Playwright against a server on
+loopback. Pick a shopper, open an item, see similar items, ask for designs, see them appear; and
+browse with JavaScript off. Skipped where Chromium is not installed, unless
+$VITRINE_REQUIRE_BROWSER is set (CI sets it, so there it must run)."""
+
+import os
+import shutil
+import socket
+import threading
+import time
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+if not os.path.exists(CHROMIUM) and not os.environ.get("VITRINE_REQUIRE_BROWSER"):
+    pytest.skip(f"no {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def server(shop, recommender_dir, tiny_pipeline_dir, tmp_path_factory):
+    """The service on a free loopback port, in a thread, over a copy of the small shop."""
+    import uvicorn
+
+    from vitrine.service.app import create_app
+    from vitrine.service.settings import ServiceSettings
+    data = tmp_path_factory.mktemp("browser") / "data"
+    shutil.copytree(shop.data_dir, data)
+    app = create_app(ServiceSettings(data, recommender=recommender_dir, model=tiny_pipeline_dir, token="t" * 20))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the server did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def test_a_shopper_browses_opens_an_item_and_gets_designs(server, browser):
+    page = browser.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(server + "/")
+    shopper = page.locator("#shopper-pick option").nth(1).get_attribute("value")
+    page.select_option("#shopper-pick", shopper)
+    page.click(".shopper button")
+    page.wait_for_selector("#recommended .card")
+    assert page.locator("#recommended h2").inner_text() == "Recommended for you"
+    assert page.locator("#shopper-pick").input_value() == shopper
+    assert page.locator("#recommended .because").count() > 0
+    page.locator("#recommended .card").first.click()
+    page.wait_for_selector("#similar .card")
+    assert page.locator("#similar .card").count() >= 10
+    assert page.locator(".item .big img").evaluate("img => getComputedStyle(img).imageRendering") == "pixelated"
+    assert page.locator(".item .big img").evaluate("img => img.naturalWidth") > 0  # the picture really loaded
+    page.goto(server + "/")
+    page.click("#designed button")
+    page.wait_for_selector("#designed .designs img", timeout=90_000)
+    images = page.locator("#designed .designs img")
+    assert images.count() == 4
+    page.wait_for_function("() => [...document.querySelectorAll('#designed .designs img')]"
+                           ".every(i => i.complete && i.naturalWidth > 0)")
+    assert page.locator("#designed .badge").first.inner_text() == "generated"
+    page.close()
+
+
+def test_browsing_and_search_work_without_javascript(server, browser):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(server + "/shop/browse")
+    page.check("input[name=category][value=coat]")
+    page.click(".filters button")
+    page.wait_for_url("**category=coat**")
+    titles = page.locator(".grid .card").count()
+    assert titles > 0 and page.locator("input[name=category][value=coat]").is_checked()
+    page.fill("header input[name=q]", "a red coat")
+    page.press("header input[name=q]", "Enter")
+    page.wait_for_url("**/shop/search?q=**")
+    assert page.locator(".grid .card").count() > 0
+    context.close()
