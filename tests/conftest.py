@@ -146,3 +146,87 @@ def wait_for_job():
             time.sleep(0.1)
         return body
     return poll
+
+
+# ---- PostgreSQL: the store, API and job-queue tests run on it too when a server is given ----------
+# $VITRINE_TEST_PG_URL names a server the tests may create databases on (scripts/postgres-temp.sh
+# starts a throwaway one; .ci/run does). Without it those variants skip, unless
+# $VITRINE_REQUIRE_PG is set (CI sets it), when they fail instead.
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _pg_admin_url() -> str:
+    import os
+    url = os.environ.get("VITRINE_TEST_PG_URL")
+    if not url:
+        if os.environ.get("VITRINE_REQUIRE_PG"):
+            pytest.fail("$VITRINE_REQUIRE_PG is set but $VITRINE_TEST_PG_URL is not")
+        pytest.skip("PostgreSQL variant: set $VITRINE_TEST_PG_URL (scripts/postgres-temp.sh start DIR)")
+    return url
+
+
+def new_pg_database(template: str | None = None) -> str:
+    """A new, empty (or templated) database on the test server; returns its URL."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    admin = make_url(_pg_admin_url())
+    name = f"vt_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if template:  # a template must have no other sessions while it is copied
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :t AND pid <> pg_backend_pid()"), {"t": template})
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        else:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return admin.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request) -> str | None:
+    """None (a SQLite file in the data dir) or the URL of a fresh PostgreSQL database."""
+    return None if request.param == "sqlite" else new_pg_database()
+
+
+@pytest.fixture(scope="session")
+def pg_shop(tmp_path_factory, shop):
+    """The small shop built again, the same way, with its database on PostgreSQL: (data dir, database name)."""
+    from sqlalchemy.engine import make_url
+
+    from vitrine.cli import main
+    url = new_pg_database()
+    data = tmp_path_factory.mktemp("pgshop") / "data"
+    fm = shop.data_dir.parent / "fmnist"
+    assert main(["--data-dir", str(data), "--db-url", url, "-q", "catalog", "build", "--fashion-dir", str(fm)]) == 0
+    assert main(["--data-dir", str(data), "--db-url", url, "-q", "shoppers", "simulate", "--users", "300"]) == 0
+    return data, make_url(url).database
+
+
+class ShopCopy:
+    """A writable copy of the small shop: its data dir, and its database URL (None: SQLite inside)."""
+
+    def __init__(self, data, url):
+        self.data, self.url = data, url
+
+    def store(self):
+        from vitrine.catalog.store import Store
+        return Store(self.data, self.url, create=False)
+
+
+def copy_shop(backend: str, shop, tmp_path, request) -> ShopCopy:
+    import shutil
+    if backend == "sqlite":
+        shutil.copytree(shop.data_dir, tmp_path / "data")
+        return ShopCopy(tmp_path / "data", None)
+    data, database = request.getfixturevalue("pg_shop")
+    shutil.copytree(data, tmp_path / "data")
+    return ShopCopy(tmp_path / "data", new_pg_database(template=database))
+
+
+@pytest.fixture(params=BACKENDS)
+def shop_copy(request, shop, tmp_path) -> ShopCopy:
+    """The small shop, copied for one test, on SQLite and on PostgreSQL."""
+    return copy_shop(request.param, shop, tmp_path, request)

@@ -12,8 +12,8 @@ from vitrine.catalog.store import Store
 
 
 @pytest.fixture
-def built_store(tmp_path, tiny_fm):
-    store = Store(tmp_path / "data")
+def built_store(tmp_path, tiny_fm, db_url):
+    store = Store(tmp_path / "data", db_url)
     catalog = build_catalog(tiny_fm, seed=0, progress=False)
     save_catalog(store, catalog, seed=0, progress=False)
     log = simulate(catalog.category, catalog.colour, catalog.pattern, catalog.price,
@@ -62,8 +62,8 @@ def test_split_and_new_items_recorded(built_store):
     assert (events["ts"][on_new] >= split.valid_end_ms).all()
 
 
-def test_failed_load_leaves_database_and_files_as_before(tmp_path):
-    store = Store(tmp_path)
+def test_failed_load_leaves_database_and_files_as_before(tmp_path, db_url):
+    store = Store(tmp_path, db_url)
     before_files = sorted(p for p in tmp_path.rglob("*") if "images" in p.parts)
     with pytest.raises(RuntimeError), store.loading() as load:
         load.images.put(encode_png(np.zeros((4, 4, 3), np.uint8)))

@@ -22,9 +22,10 @@ def png_bytes(colour=(200, 30, 30), size=(32, 32)) -> bytes:
 
 
 @pytest.fixture
-def client(data, recommender_dir, tiny_pipeline_dir):
-    settings = ServiceSettings(data, recommender=recommender_dir, model=tiny_pipeline_dir, token=TOKEN,
-                               max_upload_bytes=4096)
+def client(shop_copy, recommender_dir, tiny_pipeline_dir):
+    """On SQLite and on PostgreSQL."""
+    settings = ServiceSettings(shop_copy.data, shop_copy.url, recommender=recommender_dir, model=tiny_pipeline_dir,
+                               token=TOKEN, max_upload_bytes=4096)
     return TestClient(create_app(settings))
 
 
@@ -39,7 +40,7 @@ def test_every_admin_route_needs_the_token(client, method, path, headers):
     assert "token" in response.json()["error"]
 
 
-def test_an_item_added_then_given_a_photo_then_deleted(client, data):
+def test_an_item_added_then_given_a_photo_then_deleted(client, shop_copy):
     new = {"id": "shop-1", "title": "Linen shirt", "category": "shirt", "colour": "white", "price": 39.5}
     assert client.post("/admin/items", json=new, headers=ADMIN).status_code == 201
     assert client.post("/admin/items", json=new, headers=ADMIN).status_code == 409
@@ -54,18 +55,18 @@ def test_an_item_added_then_given_a_photo_then_deleted(client, data):
     assert removed.status_code == 200 and removed.json()["removed"]["items"] == 1
     assert client.get("/items/shop-1").status_code == 404
     assert client.delete("/admin/items/shop-1", headers=ADMIN).status_code == 404
-    assert Store(data, create=False).check(repair=True).problems == 0
+    assert shop_copy.store().check(repair=True).problems == 0
 
 
-def test_uploads_are_bounded_and_checked_by_content(client, data):
-    before = Store(data, create=False).item_pictures(["fm-00001"])
+def test_uploads_are_bounded_and_checked_by_content(client, shop_copy):
+    before = shop_copy.store().item_pictures(["fm-00001"])
     too_big = client.put("/admin/items/fm-00001/photo", content=b"\x89PNG" + b"0" * 5000, headers=ADMIN)
     assert too_big.status_code == 413 and "4,096" in too_big.json()["error"]
     fake = client.put("/admin/items/fm-00001/photo", content=b"GIF89a this is not a picture", headers=ADMIN)
     assert fake.status_code == 422 and "not a picture" in fake.json()["error"]
     assert client.put("/admin/items/fm-00001/photo", content=b"", headers=ADMIN).status_code == 422
     assert client.put("/admin/items/nope/photo", content=png_bytes(), headers=ADMIN).status_code == 404
-    store = Store(data, create=False)
+    store = shop_copy.store()
     assert store.item_pictures(["fm-00001"]) == before and store.check().problems == 0
 
 
@@ -80,9 +81,10 @@ def test_a_deleted_item_is_never_recommended_or_shown_as_similar(client):
     assert first not in shown and neighbour not in similar and len(shown) == 50 and len(similar) == 50
 
 
-def test_a_launch_runs_as_a_job_and_adds_the_product(data, recommender_dir, tiny_pipeline_dir,
+def test_a_launch_runs_as_a_job_and_adds_the_product(shop_copy, recommender_dir, tiny_pipeline_dir,
                                                      wait_for_job):
-    settings = ServiceSettings(data, recommender=recommender_dir, model=tiny_pipeline_dir, token=TOKEN)
+    settings = ServiceSettings(shop_copy.data, shop_copy.url, recommender=recommender_dir, model=tiny_pipeline_dir,
+                               token=TOKEN)
     with TestClient(create_app(settings)) as client:
         assert client.post("/admin/launch", json={"description": " "}, headers=ADMIN).status_code == 422
         queued = client.post("/admin/launch", json={"description": "a red striped dress", "price": 30, "n": 2,
@@ -100,9 +102,9 @@ def test_a_launch_runs_as_a_job_and_adds_the_product(data, recommender_dir, tiny
         assert again.status_code == 409
 
 
-def test_a_refit_job_serves_the_new_model(data, tiny_pipeline_dir, wait_for_job):
-    settings = ServiceSettings(data, recommender=data / "models" / "recommender", model=tiny_pipeline_dir,
-                               token=TOKEN)
+def test_a_refit_job_serves_the_new_model(shop_copy, tiny_pipeline_dir, wait_for_job):
+    settings = ServiceSettings(shop_copy.data, shop_copy.url, recommender=shop_copy.data / "models" / "recommender",
+                               model=tiny_pipeline_dir, token=TOKEN)
     with TestClient(create_app(settings)) as client:
         assert client.get("/health").json()["recommender"] is False
         assert client.post("/admin/reload", headers=ADMIN).status_code == 404

@@ -8,10 +8,14 @@ from fastapi.testclient import TestClient
 from vitrine.service.app import create_app
 from vitrine.service.settings import ServiceSettings
 
+from ..conftest import BACKENDS, copy_shop
 
-@pytest.fixture(scope="module")
-def client(shop, recommender_dir):
-    return TestClient(create_app(ServiceSettings(shop.data_dir, recommender=recommender_dir)))
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def client(request, shop, recommender_dir, tmp_path_factory):
+    """On SQLite and on PostgreSQL (the same shop built on each)."""
+    copy = copy_shop(request.param, shop, tmp_path_factory.mktemp("api"), request)
+    return TestClient(create_app(ServiceSettings(copy.data, copy.url, recommender=recommender_dir)))
 
 
 def test_health_says_what_is_loaded(client):

@@ -1,8 +1,6 @@
 """Events posted to the API are stored and move the shopper's next recommendations without a
 refit; anonymous sessions are recommended for from their items. On a copy of the small shop."""
 
-import shutil
-
 import pytest
 from fastapi.testclient import TestClient
 
@@ -13,10 +11,10 @@ from vitrine.service.settings import ServiceSettings
 
 
 @pytest.fixture
-def copy(shop, recommender_dir, tmp_path):
-    shutil.copytree(shop.data_dir, tmp_path / "data")
-    store = Store(tmp_path / "data", create=False)
-    return store, TestClient(create_app(ServiceSettings(store.data_dir, recommender=recommender_dir)))
+def copy(shop_copy, recommender_dir):
+    """On SQLite and on PostgreSQL."""
+    return shop_copy.store(), TestClient(create_app(ServiceSettings(shop_copy.data, shop_copy.url,
+                                                                    recommender=recommender_dir)))
 
 
 def _top(client, user, **params) -> dict[str, float]:

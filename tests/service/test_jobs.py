@@ -11,13 +11,14 @@ from vitrine.service.app import create_app
 from vitrine.service.settings import ServiceSettings
 
 
-def _client(data, tiny_pipeline_dir, **settings) -> TestClient:
+def _client(data, tiny_pipeline_dir, db_url=None, **settings) -> TestClient:
     """Without `with`, the lifespan does not run, so no worker takes the jobs."""
-    return TestClient(create_app(ServiceSettings(data, recommender=data / "none", model=tiny_pipeline_dir, **settings)))
+    return TestClient(create_app(ServiceSettings(data, db_url, recommender=data / "none", model=tiny_pipeline_dir,
+                                                 **settings)))
 
 
-def test_a_job_runs_in_the_background_and_its_pictures_are_served(data, tiny_pipeline_dir):
-    with _client(data, tiny_pipeline_dir) as client:  # the context runs the lifespan: the workers start
+def test_a_job_runs_in_the_background_and_its_pictures_are_served(shop_copy, tiny_pipeline_dir):
+    with _client(shop_copy.data, tiny_pipeline_dir, shop_copy.url) as client:  # the context runs the lifespan: the workers start
         queued = client.post("/generate", json={"prompt": "a red striped dress", "n": 2, "steps": 2})
         assert queued.status_code == 202
         url = queued.json()["url"]
@@ -26,12 +27,12 @@ def test_a_job_runs_in_the_background_and_its_pictures_are_served(data, tiny_pip
             time.sleep(0.1)
         assert body["status"] == "done" and len(body["images"]) == 2 and body["error"] is None
         assert all(client.get(u).status_code == 200 for u in body["images"])
-    store = Store(data, create=False)
+    store = shop_copy.store()
     assert len(store.generated_images()) == 2 and store.check().problems == 0
 
 
-def test_the_queue_is_bounded_in_all_and_per_client(data, tiny_pipeline_dir):
-    client = _client(data, tiny_pipeline_dir, max_queue=3, max_jobs_per_client=2)
+def test_the_queue_is_bounded_in_all_and_per_client(shop_copy, tiny_pipeline_dir):
+    client = _client(shop_copy.data, tiny_pipeline_dir, shop_copy.url, max_queue=3, max_jobs_per_client=2)
     ask = {"prompt": "a hat", "n": 1}
     assert [client.post("/generate", json=ask).status_code for _ in range(3)] == [202, 202, 429]
     full = client.post("/generate", json=ask)
@@ -39,12 +40,12 @@ def test_the_queue_is_bounded_in_all_and_per_client(data, tiny_pipeline_dir):
     assert client.get("/health").json()["open_jobs"] == 2
 
 
-def test_jobs_left_running_go_back_to_the_queue_on_start(data, tiny_pipeline_dir):
-    client = _client(data, tiny_pipeline_dir)
+def test_jobs_left_running_go_back_to_the_queue_on_start(shop_copy, tiny_pipeline_dir):
+    client = _client(shop_copy.data, tiny_pipeline_dir, shop_copy.url)
     job = client.post("/generate", json={"prompt": "a hat", "n": 1}).json()["job"]
-    store = Store(data, create=False)
+    store = shop_copy.store()
     assert store.claim_job().id == job and store.job(job).status == "running"
-    _client(data, tiny_pipeline_dir)  # a restart
+    _client(shop_copy.data, tiny_pipeline_dir, shop_copy.url)  # a restart
     assert store.job(job).status == "queued"
 
 
@@ -59,8 +60,9 @@ def test_an_unknown_job_is_404(data, tiny_pipeline_dir):
     assert _client(data, tiny_pipeline_dir).get("/jobs/nope").status_code == 404
 
 
-def test_designs_for_a_shopper_come_as_a_job_with_prompts_scores_and_stock(data, tiny_pipeline_dir, recommender_dir):
-    settings = ServiceSettings(data, recommender=recommender_dir, model=tiny_pipeline_dir)
+def test_designs_for_a_shopper_come_as_a_job_with_prompts_scores_and_stock(shop_copy, tiny_pipeline_dir,
+                                                                           recommender_dir):
+    settings = ServiceSettings(shop_copy.data, shop_copy.url, recommender=recommender_dir, model=tiny_pipeline_dir)
     with TestClient(create_app(settings)) as client:
         assert client.post("/users/nobody/designs", json={}).status_code == 404
         assert client.post("/users/u-00003/designs", json={"n": 17}).status_code == 422
@@ -71,7 +73,7 @@ def test_designs_for_a_shopper_come_as_a_job_with_prompts_scores_and_stock(data,
         assert body["status"] == "done" and body["kind"] == "design" and len(body["designs"]) == 3
         for design in body["designs"]:
             assert design["prompt"] and design["nearest"] and client.get(design["image"]).status_code == 200
-    stored = Store(data, create=False).generated_images()
+    stored = shop_copy.store().generated_images()
     assert len(stored) == 3 and {g.user_id for g in stored} == {"u-00003"}
 
 
@@ -103,3 +105,30 @@ def test_past_the_in_flight_bound_requests_are_shed_with_503(data, tiny_pipeline
     assert codes == [200, 200, 503, 503, 503]
     shed = next(a for a in answers if a.status_code == 503)
     assert shed.headers["retry-after"] == "1" and "overloaded" in shed.json()["error"]
+
+
+def test_workers_racing_for_jobs_each_claim_a_different_one(shop_copy):
+    """Eight threads claim from twenty queued jobs at once: every job is taken exactly once."""
+    import threading
+    store = shop_copy.store()
+    for k in range(20):
+        store.add_job(f"job-{k:02d}", "generate", {"prompt": "x"}, "test", k)
+    taken: list[str] = []
+    errors: list[Exception] = []
+    lock = threading.Lock()
+
+    def worker():
+        own = Store(shop_copy.data, shop_copy.url, create=False)  # its own engine, as another process has
+        try:
+            while (job := own.claim_job()) is not None:
+                with lock:
+                    taken.append(job.id)
+        except Exception as exc:  # e.g. "database is locked": a claim must wait, not fail
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors and sorted(taken) == [f"job-{k:02d}" for k in range(20)]

@@ -260,17 +260,16 @@ class Store:
             return conn.execute(query).scalar_one()
 
     def claim_job(self):
-        """The oldest queued job, marked running — or None. The status check in the UPDATE makes
-        the claim safe when several workers ask at once."""
+        """The oldest queued job, marked running — or None. One UPDATE … RETURNING does it, so
+        workers in several threads or processes never take the same job: on PostgreSQL the pick
+        skips rows another transaction has locked (FOR UPDATE SKIP LOCKED); on SQLite the statement
+        takes the write lock first (a SELECT then an UPDATE could not upgrade its lock under contention)."""
         table = schema.Job.__table__
+        oldest = (select(table.c.id).where(table.c.status == "queued").order_by(table.c.created_at, table.c.id)
+                  .limit(1).with_for_update(skip_locked=True).scalar_subquery())
         with self.engine.begin() as conn:
-            for job_id in conn.execute(select(table.c.id).where(table.c.status == "queued")
-                                       .order_by(table.c.created_at, table.c.id).limit(4)).scalars():
-                claimed = conn.execute(update(table).where(table.c.id == job_id, table.c.status == "queued")
-                                       .values(status="running"))
-                if claimed.rowcount == 1:
-                    return conn.execute(select(table).where(table.c.id == job_id)).first()
-        return None
+            return conn.execute(update(table).where(table.c.id == oldest, table.c.status == "queued")
+                                .values(status="running").returning(*table.c)).first()
 
     def finish_job(self, job_id: str, now_ms: int, result: dict | None = None, error: str | None = None) -> None:
         table = schema.Job.__table__
