@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import time
 import subprocess
 import sys
 from pathlib import Path
@@ -53,22 +54,42 @@ def test_each_package_registers_its_own_verbs():
     assert len(Path("vitrine/cli.py").read_text().splitlines()) < 100
 
 
-def test_demo_verbs_on_a_tiny_catalog(tmp_path, fmnist_dir, capsys):
+def test_demo_verbs_on_a_tiny_catalog(tmp_path, fmnist_dir, capsys, monkeypatch):
+    import uvicorn
     data = str(tmp_path / "data")
     common = ["--data-dir", data, "--quiet"]
+    served = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append((app, kw)))
     # the generated-products grid is tested on its own below; here the model is left out
-    assert main(common + ["demo", "--fashion-dir", str(fmnist_dir), "--users", "40", "--model", str(tmp_path)]) == 0
+    assert main(common + ["demo", "--fashion-dir", str(fmnist_dir), "--users", "40", "--model", str(tmp_path),
+                          "--port", "8123"]) == 0
     out = capsys.readouterr().out
-    assert "catalog: 40 items" in out and "shoppers: 40 users" in out
+    assert "catalog: 40 items" in out and "shoppers: 40 users" in out and "fitting in the background" in out
+    assert "serving" in out and "http://127.0.0.1:8123/" in out and "admin token (new" in out
+    assert len(served) == 1 and served[0][1]["port"] == 8123
+    state = served[0][0].state.vitrine
+    assert state.recs is None and [j.kind for j in state.store.open_job_rows()] == ["fit"]
+    from fastapi.testclient import TestClient
+    with TestClient(served[0][0]) as client:  # the lifespan starts the worker, which fits
+        deadline = time.time() + 120
+        while state.recs is None and time.time() < deadline:
+            time.sleep(0.2)
+        assert state.recs is not None and "Recommended" not in client.get("/").text
     sheet = Image.open(tmp_path / "data" / "catalog-sheet.png")
     assert sheet.width == 8 * 128
     stats = json.loads((tmp_path / "data" / "stats.json").read_text())
     assert stats["items"] == 40 and stats["users"] == 40
     assert stats["new_items"]["train_or_valid_events"] == 0
 
-    # A second demo with the same settings reuses the store.
-    assert main(common + ["demo", "--fashion-dir", str(fmnist_dir), "--users", "40", "--model", str(tmp_path)]) == 0
-    assert "already built" in capsys.readouterr().out
+    # A second demo with the same settings reuses the store and the recommender; --no-serve stops there.
+    assert main(common + ["demo", "--fashion-dir", str(fmnist_dir), "--users", "40", "--model", str(tmp_path),
+                          "--no-serve"]) == 0
+    out = capsys.readouterr().out
+    assert "already built" in out and "recommender: already fitted" in out and "--no-serve" in out
+    assert main(common + ["demo", "--fashion-dir", str(fmnist_dir), "--users", "40", "--model", str(tmp_path),
+                          "--no-serve", "--rebuild"]) == 0
+    assert "recommender: fitting on every event" in capsys.readouterr().out
+    assert len(served) == 1
 
     assert main(["stats", "--json"] + common) == 0  # options after the verb work too
     assert json.loads(capsys.readouterr().out)["items"] == 40

@@ -1,8 +1,11 @@
 """`vitrine demo`: the main job on the embedded default shop — catalog, shoppers, contact sheet,
-stats and, when a trained model is there, a grid of generated products."""
+stats, a grid of generated products (when a trained model is there), a fitted recommender
+(made once, then kept), and then the shop itself: the storefront and API (`--no-serve` stops
+before serving)."""
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from vitrine.command import SHIPPED_PIPELINE, count, default_path, open_store
@@ -13,13 +16,15 @@ def cmd_demo(args) -> int:
     store = open_store(args, create=True)
     catalog_meta, shopper_meta = store.get_meta("catalog") or {}, store.get_meta("shoppers") or {}
     same_catalog = all(catalog_meta.get(k) == v for k, v in catalog_settings(args).items())
+    rebuilt = False
     if args.rebuild or not same_catalog:
         cmd_catalog_build(args)
-        shopper_meta = {}
+        shopper_meta, rebuilt = {}, True
     else:
         print(f"catalog: already built in {store.data_dir} with these settings (--rebuild to redo)")
     if args.rebuild or shopper_meta.get("users") != args.users or shopper_meta.get("seed") != args.seed:
         cmd_shoppers_simulate(args)
+        rebuilt = True
     else:
         print(f"shoppers: {shopper_meta['users']:,} users and {shopper_meta['events']:,} events already stored")
     args.output, args.n, args.columns = None, 48, 8
@@ -36,7 +41,37 @@ def cmd_demo(args) -> int:
         print(f"generated products ({model}): {out}")
     else:
         print(f"no diffusion model at {model}; skipping the generated-products grid (train one: `vitrine train`)")
-    return 0
+    from vitrine.recommend.cli import DEFAULT_MODEL
+    fitted = (store.data_dir / DEFAULT_MODEL / "model.json").exists() and not rebuilt
+    if fitted:
+        print(f"recommender: already fitted in {store.data_dir / DEFAULT_MODEL} (`vitrine fit` refits)")
+    elif args.no_serve:
+        fit_recommender(args)
+    if args.no_serve:
+        print("done (--no-serve); `vitrine serve` opens the shop")
+        return 0
+    if not fitted:  # serve at once; the service's job worker fits, then serves the recommender
+        store.ensure_jobs()
+        if not any(job.kind == "fit" for job in store.open_job_rows()):
+            import time
+            import uuid
+            store.add_job(uuid.uuid4().hex, "fit", {}, "demo", int(time.time() * 1000))
+        print("recommender: fitting in the background (the first time encodes 70,000 descriptions: about 15 "
+              "minutes on 2 cores); the shop shows recommendations once it is done")
+    from vitrine.service.cli import serve
+    args.model_dir = args.index = args.config = args.cors_origin = None
+    args.workers = 1
+    return serve(args, store)
+
+
+def fit_recommender(args) -> None:
+    """Fit the recommender the shop serves, with the chosen configuration, in the foreground."""
+    from vitrine.recommend.cli import cmd_fit
+    from vitrine.recommend.config import MultimodalConfig
+    print("recommender: fitting on every event (the item features are cached for later fits)…")
+    fit_args = argparse.Namespace(**{**vars(args), "fold": "all", "out": None,
+                                     **{name: None for name in MultimodalConfig.__dataclass_fields__}})
+    cmd_fit(fit_args)
 
 
 def register(verbs, common) -> None:
@@ -46,4 +81,8 @@ def register(verbs, common) -> None:
     p.add_argument("--users", type=count(1, 10_000_000), default=25_000, help="number of shoppers (default 25,000)")
     p.add_argument("--rebuild", action="store_true", help="rebuild even if the store already matches")
     p.add_argument("--model", default=default_path(SHIPPED_PIPELINE),
-                   help="diffusion pipeline for the generated-products grid (skipped if absent)")
+                   help="diffusion pipeline of the generated-products grid and of the shop's generation jobs")
+    p.add_argument("--no-serve", action="store_true", help="stop after the batch part (fitting the recommender "
+                   "in the foreground if it is missing); do not serve the shop")
+    p.add_argument("--host", default="127.0.0.1", help="address the shop listens on (default 127.0.0.1)")
+    p.add_argument("--port", type=count(1, 65535), default=8000, help="port of the shop (default 8000)")

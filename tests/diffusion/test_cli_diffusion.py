@@ -25,7 +25,8 @@ def test_train_tiny_then_generate(tmp_path, fmnist_dir, capsys):
     assert "unknown sampler" in capsys.readouterr().err
 
     # The demo writes a grid of generated products when given a model.
-    assert main(data + ["demo", "--fashion-dir", str(fmnist_dir), "--users", "20", "--model", str(run / "pipeline")]) == 0
+    assert main(data + ["demo", "--fashion-dir", str(fmnist_dir), "--users", "20", "--model", str(run / "pipeline"),
+                        "--no-serve"]) == 0
     assert Image.open(tmp_path / "data" / "generated-showcase.png").width == 6 * 128
 
     # Resume continues from the checkpoint instead of starting over.

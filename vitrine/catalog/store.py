@@ -259,6 +259,13 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(query).scalar_one()
 
+    def open_job_rows(self) -> list:
+        """Jobs queued or running, oldest first."""
+        table = schema.Job.__table__
+        with self.engine.connect() as conn:
+            return conn.execute(select(table).where(table.c.status.in_(("queued", "running")))
+                                .order_by(table.c.created_at)).all()
+
     def claim_job(self):
         """The oldest queued job, marked running — or None. One UPDATE … RETURNING does it, so
         workers in several threads or processes never take the same job: on PostgreSQL the pick

@@ -144,8 +144,13 @@ def install(app: FastAPI) -> None:
         recommended, heading = _recommended(request, user, _seen(request))
         shop: Shop = request.app.state.shop
         rows, _ = shop.state.store.browse_items(limit=12, offset=0, newest_first=True)
+        fitting = None
+        if shop.state.recs is None:
+            fit = next((j for j in shop.state.store.open_job_rows() if j.kind == "fit"), None)
+            if fit is not None:
+                fitting = f"{fit.status} for {(time.time() * 1000 - fit.created_at) / 60_000:.0f} min"
         return _page(request, "home.html", recommended=recommended, heading=heading,
-                     newest=shop.cards([r.id for r in rows]))
+                     newest=shop.cards([r.id for r in rows]), fitting=fitting)
 
     @app.get("/shop/as", include_in_schema=False)
     def pick_shopper(request: Request, user: str = Query("", max_length=128)):
