@@ -64,11 +64,33 @@ def recommend_table(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def service_table(data: dict) -> str:
+    lines = ["# Service benchmark", "",
+             f"`python bench/service_speed.py` — `vitrine serve` (one process) over the demo shop, on loopback, "
+             f"{data['cpus']} cores shared by the server and the load generator (wrk); medians of {data['runs']} "
+             f"runs of {data['seconds_per_run']:.0f} s. Recommendations: a random one of 2,000 warm shoppers "
+             "per request, k = 20, each with its two \"because\" items.", "",
+             "| endpoint | connections | req/s | p50 ms | p99 ms | non-2xx |", "|---|---:|---:|---:|---:|---:|"]
+    lines += [f"| {r['endpoint']} | {r['connections']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
+              f"{r['non_2xx']} |" for r in data["rows"]]
+    event = data["event_to_recommendation_ms"]
+    job = data["generation_job_4_images_s"]
+    memory = data["memory_mb"]
+    lines += ["", f"- Event → updated recommendation (POST a purchase of the top item, then GET until it is gone): "
+              f"median {event['median']:.1f} ms, max {event['max']:.1f} ms over {event['n']} shoppers.",
+              f"- A generation job of 4 pictures (20 steps), POST to done on an idle service: median "
+              f"{job['median']:.2f} s (the first job, which loads the pipeline: {job['first_s']:.1f} s).",
+              f"- Server memory (RSS): {memory[0][1]:.0f} MB at start, "
+              + ", ".join(f"{mb:.0f} MB after {n:,}" for n, mb in memory[1:]) + " mixed requests."]
+    return "\n".join(lines) + "\n"
+
+
 # results file → (table, docs page); sample_speed_quick is the same bench on the quick preset's model
 PAGES = {"train_step": (train_table, "bench-train.md"), "train_step_amd": (train_table, "bench-train-amd.md"),
          "sample_speed": (sample_table, "bench-sample.md"),
          "sample_speed_quick": (sample_table, "bench-sample-quick.md"),
-         "recommend_speed": (recommend_table, "bench-recommend.md")}
+         "recommend_speed": (recommend_table, "bench-recommend.md"),
+         "service_speed": (service_table, "bench-service.md")}
 
 
 def main() -> None:

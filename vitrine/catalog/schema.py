@@ -92,7 +92,7 @@ class GeneratedImage(Base):
     path: Mapped[str] = mapped_column(String(256))  # relative to the data directory
     sha256: Mapped[str] = mapped_column(String(64))
     params: Mapped[dict] = mapped_column(JSON, default=dict)  # sampler, steps, guidance, size
-    item_id: Mapped[str | None] = mapped_column(ForeignKey("items.id"))
+    item_id: Mapped[str | None] = mapped_column(ForeignKey("items.id"), index=True)  # an item's pictures, per page
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
 

@@ -237,8 +237,11 @@ class Store:
 
     # ---- jobs: the service's background work ----------------------------------------------------
     def ensure_jobs(self) -> None:
-        """Create the jobs table in a store made before it existed."""
+        """Create what the service needs in a store made before it existed: the jobs table, and
+        the index it looks an item's generated pictures up by."""
         schema.Job.__table__.create(self.engine, checkfirst=True)
+        for index in schema.GeneratedImage.__table__.indexes:
+            index.create(self.engine, checkfirst=True)
 
     def add_job(self, job_id: str, kind: str, request: dict, client: str | None, now_ms: int) -> None:
         with self.engine.begin() as conn:

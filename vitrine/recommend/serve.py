@@ -76,7 +76,9 @@ class Recommendations:
         _check_k(k)
         u = self._user(user_id)
         bought = set(self.model.bought[u].indices.tolist()) | exclude
-        return self.rank(self.model.user_vectors(np.array([u]))[0], self.model.history[u].indices, bought, k,
+        # the cached matrix once something asked for it (a service does at load), else the tower for one user
+        vector = self._user_matrix[u] if self._user_matrix is not None else self.model.user_vectors(np.array([u]))[0]
+        return self.rank(vector, self.model.history[u].indices, bought, k,
                          per_category, categories, explain)
 
     def for_history(self, history: dict[int, float], bought: set[int], user_id: str | None = None, k: int = 20,
@@ -116,15 +118,21 @@ class Recommendations:
             chosen.append((float(s), int(i)))
             if len(chosen) == k:
                 break
-        out = []
-        for s, i in chosen:
-            because = []
-            others = history[history != i]  # an item seen before is not its own reason
-            if explain and len(others):
-                sims = self.model.item_vectors[others] @ self.model.item_vectors[i]
-                because = [str(self.item_ids[others[j]]) for j in np.argsort(-sims)[:explain]]
-            out.append(Suggestion(str(self.item_ids[i]), s, because))
-        return out
+        return [Suggestion(str(self.item_ids[i]), s, because)
+                for (s, i), because in zip(chosen, self._because(history, [i for _, i in chosen], explain))]
+
+    def _because(self, history: np.ndarray, items: list[int], explain: int) -> list[list[str]]:
+        """Per item, the `explain` history items most like it (an item seen before is not its own
+        reason): one (H, k) product of item vectors for all k items at once."""
+        history = np.unique(history)
+        if not explain or not len(history) or not items:
+            return [[] for _ in items]
+        vectors = self.model.item_vectors
+        sims = vectors[history] @ vectors[items].T
+        sims[history[:, None] == np.asarray(items)[None, :]] = -np.inf
+        best = np.argsort(-sims, axis=0)[:explain]
+        return [[str(self.item_ids[history[r]]) for r in best[:, col] if np.isfinite(sims[r, col])]
+                for col in range(len(items))]
 
     def _unit_index(self) -> ItemIndex:
         if self._similar_index is None:

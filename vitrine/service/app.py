@@ -3,23 +3,29 @@ the storefront at /."""
 
 from __future__ import annotations
 
+import json
 import os
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 
 from vitrine.catalog import schema
 from vitrine.service import admin, errors, events, items, jobs, metrics, recommend
+from vitrine.service.asgi import asgi_middleware
 from vitrine.service.settings import ServiceSettings
 from vitrine.service.state import ServiceState
 
 SHED_RETRY_AFTER_S = 1
+REQUEST_THREADS = 4
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    """The job workers run while the server does."""
+    """The job workers run while the server does. Requests run in a small thread pool: the work is
+    Python and numpy under one GIL, so more threads only wait for it and thrash (measured in
+    bench/service_speed.py)."""
+    import anyio.to_thread
+    anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
     state = app.state.vitrine
     state.start_workers()
     yield
@@ -30,18 +36,26 @@ async def lifespan(app: FastAPI):
 def _shed_load(app: FastAPI, limit: int) -> None:
     """Past `limit` requests in flight, answer 503 with Retry-After at once instead of queueing
     without bound (the server keeps answering what it has taken)."""
-    in_flight = {"n": 0}  # one event loop per process: no lock needed between awaits
+    in_flight = [0]  # one event loop per process: no lock needed between awaits
+    busy = json.dumps({"error": "the service is overloaded; retry shortly"}).encode()
 
-    @app.middleware("http")
-    async def shed(request: Request, call_next):
-        if in_flight["n"] >= limit:
-            return JSONResponse({"error": "the service is overloaded; retry shortly"}, status_code=503,
-                                headers={"Retry-After": str(SHED_RETRY_AFTER_S)})
-        in_flight["n"] += 1
+    async def shed(scope, receive, send, call):
+        if scope["type"] != "http":
+            return await call(scope, receive, send)
+        if in_flight[0] >= limit:
+            await send({"type": "http.response.start", "status": 503,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"retry-after", str(SHED_RETRY_AFTER_S).encode()),
+                                    (b"content-length", str(len(busy)).encode())]})
+            await send({"type": "http.response.body", "body": busy})
+            return
+        in_flight[0] += 1
         try:
-            return await call_next(request)
+            await call(scope, receive, send)
         finally:
-            in_flight["n"] -= 1
+            in_flight[0] -= 1
+
+    app.add_middleware(asgi_middleware(shed))
 
 
 def create_app(settings: ServiceSettings) -> FastAPI:
@@ -50,8 +64,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                   "Admin routes need the service's token as a bearer token.", version="0.1", lifespan=lifespan)
     app.state.vitrine = ServiceState(settings)
     errors.install(app)
-    metrics.install(app)
     _shed_load(app, settings.max_inflight)
+    metrics.install(app)  # added last, so outermost: shed requests are counted too
     if settings.cors_origins:  # off unless origins are configured
         from fastapi.middleware.cors import CORSMiddleware
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],

@@ -1,11 +1,14 @@
-"""Items: a filtered, paginated list; one item's detail; pictures by content hash."""
+"""Items: a filtered, paginated list; one item's detail; pictures by content hash.
+
+Hot routes return JSONResponse themselves: a returned dict would go through FastAPI's
+jsonable_encoder, a tenth of a recommendation's time (bench/service_speed.py)."""
 
 from __future__ import annotations
 
 import re
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 
 from vitrine.service.errors import ServiceError
 from vitrine.service.settings import MAX_FILTERS, MAX_PAGE
@@ -37,10 +40,10 @@ def list_items(request: Request, category: list[str] | None = Query(None, descri
     rows, total = store.browse_items(_filter(category, "category"), _filter(colour, "colour"), min_price, max_price,
                                      limit, offset)
     pictures = store.item_pictures([r.id for r in rows])
-    return {"total": total, "limit": limit, "offset": offset,
-            "items": [{"id": r.id, "title": r.title, "category": r.category, "colour": r.colour,
-                       "pattern": r.pattern, "price": r.price, "is_new": bool(r.is_new),
-                       **picture_fields(pictures, r.id)} for r in rows]}
+    return JSONResponse({"total": total, "limit": limit, "offset": offset,
+                         "items": [{"id": r.id, "title": r.title, "category": r.category, "colour": r.colour,
+                                    "pattern": r.pattern, "price": r.price, "is_new": bool(r.is_new),
+                                    **picture_fields(pictures, r.id)} for r in rows]})
 
 
 @router.get("/items/{item_id}")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 
 from fastapi import FastAPI, Request
+
+from vitrine.service.asgi import asgi_middleware
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -21,15 +23,26 @@ def install(app: FastAPI) -> None:
                         buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
     queue = Gauge("vitrine_open_jobs", "generation jobs queued or running", registry=registry)
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next):
+    async def measure(scope, receive, send, call):
+        """Pure ASGI (no BaseHTTPMiddleware, which costs a task and a copy per request)."""
+        if scope["type"] != "http":
+            return await call(scope, receive, send)
         start = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
-        requests.labels(request.method, template, str(response.status_code)).inc()
-        latency.labels(template).observe(time.perf_counter() - start)
-        return response
+        status = [500]
+
+        async def send_status(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await call(scope, receive, send_status)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            requests.labels(scope["method"], route, str(status[0])).inc()
+            latency.labels(route).observe(time.perf_counter() - start)
+
+    app.add_middleware(asgi_middleware(measure))
 
     @app.get("/metrics", tags=["service"], response_class=Response)
     def metrics(request: Request):

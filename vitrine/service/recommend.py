@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from vitrine.service.errors import ServiceError
@@ -70,7 +71,8 @@ def for_user(request: Request, user_id: str, k: int = Query(20, ge=1, le=MAX_K),
         suggestions = _ranked(state, k, per_category, wanted, user_id)
     else:
         suggestions = _ranked(state, k, per_category, wanted, user_id if known else None, *recent)
-    return {"user": user_id, "items": _described(state.store, [(s.item_id, s.score, s.because) for s in suggestions])}
+    return JSONResponse({"user": user_id,
+                         "items": _described(state.store, [(s.item_id, s.score, s.because) for s in suggestions])})
 
 
 class Session(BaseModel):
@@ -91,7 +93,7 @@ def for_session(request: Request, session: Session):
     for item_id in session.item_ids:
         history[state.recs.item_pos[item_id]] = history.get(state.recs.item_pos[item_id], 0.0) + 1.0
     suggestions = _ranked(state, session.k, session.per_category, session.category, None, history, set())
-    return {"items": _described(state.store, [(s.item_id, s.score, s.because) for s in suggestions])}
+    return JSONResponse({"items": _described(state.store, [(s.item_id, s.score, s.because) for s in suggestions])})
 
 
 @router.get("/items/{item_id}/similar")
@@ -100,7 +102,7 @@ def similar(request: Request, item_id: str, k: int = Query(10, ge=1, le=MAX_K)):
     if item_id not in state.recs.item_pos:
         raise ServiceError(404, f"no item {item_id!r} in the fitted recommender")
     found = _present(state, state.recs.similar(item_id, min(1000, k + len(state.deleted))), k)
-    return {"item": item_id, "items": _described(state.store, found)}
+    return JSONResponse({"item": item_id, "items": _described(state.store, found)})
 
 
 @router.get("/search")
@@ -114,4 +116,4 @@ def search(request: Request, q: str = Query(..., min_length=1, max_length=200, d
         found = _present(state, state.recs.search(q, min(1000, k + len(state.deleted))), k)
     except ValueError as exc:
         raise ServiceError(503, str(exc)) from None
-    return {"query": q, "items": _described(state.store, found)}
+    return JSONResponse({"query": q, "items": _described(state.store, found)})

@@ -16,6 +16,8 @@ from vitrine.service.settings import ServiceSettings
 
 class ServiceState:
     def __init__(self, settings: ServiceSettings):
+        import faiss
+        faiss.omp_set_num_threads(1)  # one query per request: threads cost more than they save, and requests run side by side
         self.settings = settings
         self.store = Store(settings.data_dir, settings.db_url, create=False)
         self.recs = None
@@ -102,6 +104,7 @@ class ServiceState:
         from vitrine.recommend.serve import Recommendations
         folder = self.settings.recommender_dir
         recs = Recommendations(folder, self.settings.index)
+        recs.user_matrix  # every fitted shopper's vector now, so a request only searches the index
         mark_file = folder / "events.json"
         mark = json.loads(mark_file.read_text())["last_event_id"] if mark_file.exists() else self.store.last_event_id()
         rows = {r.id: r.category for r in self.store.item_rows(("id", "category"))}
