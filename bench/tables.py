@@ -78,8 +78,9 @@ def service_table(data: dict) -> str:
     memory = data["memory_mb"]
     lines += ["", f"- Event → updated recommendation (POST a purchase of the top item, then GET until it is gone): "
               f"median {event['median']:.1f} ms, max {event['max']:.1f} ms over {event['n']} shoppers.",
-              f"- A generation job of 4 pictures (20 steps), POST to done on an idle service: median "
-              f"{job['median']:.2f} s (the first job, which loads the pipeline: {job['first_s']:.1f} s).",
+              f"- A generation job of 4 pictures, POST to done on an idle service: median "
+              f"{job['steps_20']['median']:.2f} s at 20 steps, {job['steps_10']['median']:.2f} s at 10 steps "
+              f"(the first job, which loads the pipeline: {job['first_s']:.1f} s).",
               f"- Server memory (RSS): {memory[0][1]:.0f} MB at start, "
               + ", ".join(f"{mb:.0f} MB after {n:,}" for n, mb in memory[1:]) + " mixed requests."]
     return "\n".join(lines) + "\n"

@@ -123,7 +123,8 @@ def test_missing_dataset_is_a_clear_error(tmp_path, monkeypatch, capsys):
 
 def test_bench_scripts_import_and_show_their_help():
     root = Path(__file__).resolve().parent.parent
-    for script in ("train_step.py", "sample_speed.py", "recommend_speed.py", "recommend_ablation.py", "studio_speed.py"):
+    for script in ("train_step.py", "sample_speed.py", "recommend_speed.py", "recommend_ablation.py", "studio_speed.py",
+                   "service_speed.py"):
         result = subprocess.run([sys.executable, str(root / "bench" / script), "--help"], capture_output=True,
                                 text=True, cwd=root)
         assert result.returncode == 0 and "usage:" in result.stdout, (script, result.stderr[-500:])
@@ -133,7 +134,8 @@ def test_bench_scripts_import_and_show_their_help():
 ALLOWED = {"catalog": set(), "text": set(), "diffusion": {"catalog", "text"},
            "evaluate": {"catalog", "text", "diffusion"}, "recommend": {"catalog", "text"},
            "studio": {"catalog", "text", "diffusion", "evaluate", "recommend"},
-           "service": {"catalog", "text", "diffusion", "evaluate", "recommend", "studio"}}
+           "service": {"catalog", "text", "diffusion", "evaluate", "recommend", "studio"},
+           "storefront": {"catalog", "text", "diffusion", "evaluate", "recommend", "studio", "service"}}
 
 
 def test_imports_point_down_only():

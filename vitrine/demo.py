@@ -51,14 +51,14 @@ def cmd_demo(args) -> int:
         print("done (--no-serve); `vitrine serve` opens the shop")
         return 0
     if not fitted:  # serve at once; the service's job worker fits, then serves the recommender
-        store.ensure_jobs()
+        store.prepare_for_service()
         if not any(job.kind == "fit" for job in store.open_job_rows()):
             import time
             import uuid
             store.add_job(uuid.uuid4().hex, "fit", {}, "demo", int(time.time() * 1000))
         print("recommender: fitting in the background (the first time encodes 70,000 descriptions: about 15 "
               "minutes on 2 cores); the shop shows recommendations once it is done")
-    from vitrine.service.cli import serve
+    from vitrine.storefront.cli import serve
     args.model_dir = args.index = args.config = args.cors_origin = None
     args.workers = 1
     return serve(args, store)

@@ -7,7 +7,6 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from vitrine.catalog.store import Store
 from vitrine.service.app import create_app
 from vitrine.service.settings import ServiceSettings
 
@@ -31,7 +30,8 @@ def client(shop_copy, recommender_dir, tiny_pipeline_dir):
 
 @pytest.mark.parametrize("method,path", [("post", "/admin/items"), ("delete", "/admin/items/fm-00001"),
                                          ("put", "/admin/items/fm-00001/photo"), ("post", "/admin/launch"),
-                                         ("post", "/admin/fit"), ("post", "/admin/reload"), ("post", "/admin/previews")])
+                                         ("post", "/admin/fit"), ("post", "/admin/reload"),
+                                         ("post", "/admin/previews")])
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token-wrong-token"},
                                      {"Authorization": f"Basic {TOKEN}"}])
 def test_every_admin_route_needs_the_token(client, method, path, headers):

@@ -5,7 +5,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from vitrine.catalog import schema
-from vitrine.catalog.store import Store
 from vitrine.service.app import create_app
 from vitrine.service.settings import ServiceSettings
 

@@ -18,7 +18,8 @@ def _client(data, tiny_pipeline_dir, db_url=None, **settings) -> TestClient:
 
 
 def test_a_job_runs_in_the_background_and_its_pictures_are_served(shop_copy, tiny_pipeline_dir):
-    with _client(shop_copy.data, tiny_pipeline_dir, shop_copy.url) as client:  # the context runs the lifespan: the workers start
+    # the context runs the lifespan: the workers start
+    with _client(shop_copy.data, tiny_pipeline_dir, shop_copy.url) as client:
         queued = client.post("/generate", json={"prompt": "a red striped dress", "n": 2, "steps": 2})
         assert queued.status_code == 202
         url = queued.json()["url"]

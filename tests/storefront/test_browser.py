@@ -23,7 +23,7 @@ def server(shop, recommender_dir, tiny_pipeline_dir, tmp_path_factory):
     """The service on a free loopback port, in a thread, over a copy of the small shop."""
     import uvicorn
 
-    from vitrine.service.app import create_app
+    from vitrine.storefront.app import create_app
     from vitrine.service.settings import ServiceSettings
     data = tmp_path_factory.mktemp("browser") / "data"
     shutil.copytree(shop.data_dir, data)

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from vitrine.catalog.images import encode_png
 from vitrine.catalog.store import Store
-from vitrine.service.app import create_app
+from vitrine.storefront.app import create_app
 from vitrine.service.settings import ServiceSettings
 
 TOKEN = "a-test-token-of-enough-length"

@@ -236,12 +236,13 @@ class Store:
             return set(conn.execute(select(table.c.id)).scalars())
 
     # ---- jobs: the service's background work ----------------------------------------------------
-    def ensure_jobs(self) -> None:
+    def prepare_for_service(self) -> None:
         """Create what the service needs in a store made before it existed: the jobs table, and
-        the index it looks an item's generated pictures up by."""
+        the indexes its pages and routes filter and look pictures up by."""
         schema.Job.__table__.create(self.engine, checkfirst=True)
-        for index in schema.GeneratedImage.__table__.indexes:
-            index.create(self.engine, checkfirst=True)
+        for table in (schema.Item.__table__, schema.GeneratedImage.__table__):
+            for index in table.indexes:
+                index.create(self.engine, checkfirst=True)
 
     def add_job(self, job_id: str, kind: str, request: dict, client: str | None, now_ms: int) -> None:
         with self.engine.begin() as conn:
@@ -359,13 +360,16 @@ class Store:
             where.append(items.c.price >= min_price)
         if max_price is not None:
             where.append(items.c.price <= max_price)
-        query = (select(items.c.id, items.c.title, items.c.category, items.c.colour, items.c.pattern, items.c.price,
-                        items.c.is_new).where(*where).limit(limit).offset(offset))
-        query = query.order_by(items.c.launched_at.desc().nulls_last(), items.c.id) if newest_first \
-            else query.order_by(items.c.id)
+        order = (items.c.launched_at.desc().nulls_last(), items.c.id) if newest_first else (items.c.id,)
+        # The page's IDs first (from ix_items_facets alone when ordered by ID), then those rows.
+        page = select(items.c.id).where(*where).order_by(*order).limit(limit).offset(offset)
         with self.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(items).where(*where)).scalar_one()
-            return conn.execute(query).all(), total
+            ids = list(conn.execute(page).scalars())
+            rows = {r.id: r for r in conn.execute(
+                select(items.c.id, items.c.title, items.c.category, items.c.colour, items.c.pattern, items.c.price,
+                       items.c.is_new).where(items.c.id.in_(ids)))} if ids else {}
+        return [rows[i] for i in ids], total
 
     def facet_counts(self, column: str) -> list[tuple[str, int]]:
         """(value, items) of one item column (category, colour, pattern), most items first."""

@@ -1,10 +1,9 @@
-"""The FastAPI application: routers over one ServiceState. OpenAPI at /docs and /openapi.json;
-the storefront at /."""
+"""The FastAPI application: routers over one ServiceState. OpenAPI at /docs and /openapi.json.
+(The storefront's pages are added on top by vitrine.storefront.app.)"""
 
 from __future__ import annotations
 
 import json
-import os
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -59,7 +58,6 @@ def _shed_load(app: FastAPI, limit: int) -> None:
 
 
 def create_app(settings: ServiceSettings) -> FastAPI:
-    from vitrine.storefront import pages
     app = FastAPI(title="Vitrine", description="Recommendations and generated product pictures for a shop. "
                   "Admin routes need the service's token as a bearer token.", version="0.1", lifespan=lifespan)
     app.state.vitrine = ServiceState(settings)
@@ -72,7 +70,6 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                            allow_headers=["Content-Type"])
     for router in (items.router, recommend.router, events.router, jobs.router, admin.router):
         app.include_router(router)
-    pages.install(app)
 
     @app.get("/health", tags=["service"])
     def health(request: Request):
@@ -81,12 +78,3 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                 "recommender": state.recs is not None, "open_jobs": state.store.open_jobs()}
 
     return app
-
-
-def app_from_environment() -> FastAPI:
-    """The app `vitrine serve --workers N` starts in each worker process (uvicorn's factory): its
-    settings come from the environment the parent set ($VITRINE_DATA_DIR and the rest)."""
-    from pathlib import Path
-
-    from vitrine.service.settings import load_settings
-    return create_app(load_settings(Path(os.environ["VITRINE_DATA_DIR"]), {}))

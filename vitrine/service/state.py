@@ -34,7 +34,7 @@ class ServiceState:
         if (settings.recommender_dir / "model.json").exists():
             self.load_recommender()
         self.stop, self.wake = threading.Event(), threading.Event()
-        self.store.ensure_jobs()
+        self.store.prepare_for_service()
         self.store.requeue_running_jobs()  # what a stopped service left running
 
     def start_workers(self) -> None:

@@ -26,7 +26,7 @@ def settings_from(args, store):
 def serve(args, store) -> int:
     import uvicorn
 
-    from vitrine.service.app import create_app
+    from vitrine.storefront.app import create_app
     settings, new_token = settings_from(args, store)
     try:
         app = create_app(settings)  # built here even with --workers: a broken setting fails before forking
@@ -50,7 +50,7 @@ def serve(args, store) -> int:
         os.environ["VITRINE_DB_URL"] = settings.db_url
     if args.config:
         os.environ["VITRINE_CONFIG"] = args.config
-    uvicorn.run("vitrine.service.app:app_from_environment", factory=True, workers=args.workers, host=args.host,
+    uvicorn.run("vitrine.storefront.app:app_from_environment", factory=True, workers=args.workers, host=args.host,
                 port=args.port, log_level=log_level)
     return 0
 
