@@ -66,7 +66,8 @@ def recommend_table(data: dict) -> str:
 
 def service_table(data: dict) -> str:
     lines = ["# Service benchmark", "",
-             f"`python bench/service_speed.py` — `vitrine serve` (one process) over the demo shop, on loopback, "
+             f"`python bench/service_speed.py` — `vitrine serve` (one process, or two where the row says so) over "
+             f"the demo shop, on loopback, "
              f"{data['cpus']} cores shared by the server and the load generator (wrk); medians of {data['runs']} "
              f"runs of {data['seconds_per_run']:.0f} s. Recommendations: a random one of 2,000 warm shoppers "
              "per request, k = 20, each with its two \"because\" items.", "",
@@ -81,8 +82,11 @@ def service_table(data: dict) -> str:
               f"- A generation job of 4 pictures, POST to done on an idle service: median "
               f"{job['steps_20']['median']:.2f} s at 20 steps, {job['steps_10']['median']:.2f} s at 10 steps "
               f"(the first job, which loads the pipeline: {job['first_s']:.1f} s).",
-              f"- Server memory (RSS): {memory[0][1]:.0f} MB at start, "
-              + ", ".join(f"{mb:.0f} MB after {n:,}" for n, mb in memory[1:]) + " mixed requests."]
+              f"- Server memory (RSS) over {memory[-1][0]:,} mixed requests (recommendations, filtered pages, similar "
+              f"items, item detail; 16 connections): {memory[0][1]:,.0f} MB before, {memory[1][1]:,.0f} MB after the "
+              f"first {memory[1][0]:,} (what is built on first use, such as the similar-items index, and the allocator), {memory[-1][1]:,.0f} MB "
+              f"after all of them; the largest step after the first batch: "
+              f"{max(b[1] - a[1] for a, b in zip(memory[1:], memory[2:])):+.1f} MB."]
     return "\n".join(lines) + "\n"
 
 
