@@ -9,16 +9,19 @@ from vitrine.command import UsageError, count, open_store
 
 
 def settings_from(args, store):
-    """The service's settings: flags over $VITRINE_* over --config over defaults; a new admin
-    token is made and saved in the data dir when none is configured."""
+    """The service's settings: flags over $VITRINE_* over --config over defaults, checked; then a
+    new admin token is made and saved in the data dir when none is configured."""
     from vitrine.service.settings import SettingsError, load_settings, with_token
     flags = {"db_url": args.db_url, "recommender": args.model_dir, "index": args.index, "model": args.model,
              "cors_origins": args.cors_origin}
     try:
         settings = load_settings(store.data_dir, flags, args.config)
-        return with_token(settings)
     except SettingsError as exc:
         raise UsageError(str(exc)) from None
+    if settings.recommender is not None and not (settings.recommender / "model.json").is_file():
+        raise UsageError(f"--recommender {settings.recommender}: no fitted recommender here (`vitrine fit --out DIR`)")
+    try:  # last, so a refused start leaves no token file behind
+        return with_token(settings)
     except OSError as exc:
         raise UsageError(f"--data-dir {store.data_dir}: cannot save the admin token ({exc.strerror or exc})") from None
 
