@@ -84,7 +84,8 @@ def service_table(data: dict) -> str:
               f"(the first job, which loads the pipeline: {job['first_s']:.1f} s).",
               f"- Server memory (RSS) over {memory[-1][0]:,} mixed requests (recommendations, filtered pages, similar "
               f"items, item detail; 16 connections): {memory[0][1]:,.0f} MB before, {memory[1][1]:,.0f} MB after the "
-              f"first {memory[1][0]:,} (what is built on first use, such as the similar-items index, and the allocator), {memory[-1][1]:,.0f} MB "
+              f"first {memory[1][0]:,} (what is built on first use, such as the similar-items index, and the "
+              f"allocator), {memory[-1][1]:,.0f} MB "
               f"after all of them; the largest step after the first batch: "
               f"{max(b[1] - a[1] for a, b in zip(memory[1:], memory[2:])):+.1f} MB."]
     return "\n".join(lines) + "\n"

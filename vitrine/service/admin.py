@@ -155,7 +155,8 @@ def previews(request: Request, body: PreviewsRequest):
 
 
 class FitRequest(BaseModel):
-    epochs: int | None = Field(None, ge=1, le=200, description="passes over the users (default: the chosen configuration's)")
+    epochs: int | None = Field(None, ge=1, le=200,
+                               description="passes over the users (default: the chosen configuration's)")
     dim: int | None = Field(None, ge=8, le=512)
 
 
