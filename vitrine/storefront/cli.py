@@ -39,7 +39,7 @@ def serve(args, store) -> int:
     print(f"serving {settings.data_dir} at {url} (the shop; API docs at {url}docs); Ctrl-C stops")
     if new_token:
         print(f"admin token (new; saved in {settings.data_dir / 'service-token'}): {settings.token}")
-    if not app.state.vitrine.recs:
+    if not app.state.vitrine.recs and not any(job.kind == "fit" for job in store.open_job_rows()):
         print("no fitted recommender yet: recommendations answer 503 until `vitrine fit` (then POST /admin/reload)")
     log_level = "warning" if args.quiet else "info"
     if args.workers == 1:
