@@ -56,7 +56,7 @@ def cmd_demo(args) -> int:
             import time
             import uuid
             store.add_job(uuid.uuid4().hex, "fit", {}, "demo", int(time.time() * 1000))
-        print("recommender: fitting in the background (the first time encodes 70,000 descriptions: about 15 "
+        print("recommender: fitting in the background (the first time encodes 70,000 descriptions: about 13 "
               "minutes on 2 cores); the shop shows recommendations once it is done")
     from vitrine.storefront.cli import serve
     args.model_dir = args.index = args.config = args.cors_origin = None
