@@ -135,6 +135,7 @@ ALLOWED = {"catalog": set(), "text": set(), "diffusion": {"catalog", "text"},
            "evaluate": {"catalog", "text", "diffusion"}, "recommend": {"catalog", "text"},
            "studio": {"catalog", "text", "diffusion", "evaluate", "recommend"},
            "service": {"catalog", "text", "diffusion", "evaluate", "recommend", "studio"},
+           "tryon": {"catalog", "text", "diffusion", "evaluate", "recommend"},
            "storefront": {"catalog", "text", "diffusion", "evaluate", "recommend", "studio", "service"}}
 
 
