@@ -171,7 +171,7 @@ def _half_width(torso: np.ndarray, y: float) -> float:
 
 
 def fabric(photo: np.ndarray, region: np.ndarray) -> np.ndarray:
-    """(SIZE, SIZE, 3) float: the product photo's garment stretched over the region's bounding
+    """(H, W, 3) float, the region's shape: the product photo's garment stretched over its bounding
     box (nearest neighbour, so patterns stay crisp); its white backdrop replaced by the garment's
     median colour."""
     photo = photo.astype(np.float32)
@@ -182,7 +182,7 @@ def fabric(photo: np.ndarray, region: np.ndarray) -> np.ndarray:
     crop = photo[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
     inside = garment[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
     crop = np.where(inside[..., None], crop, np.median(photo[garment], axis=0))
-    out = np.zeros((SIZE, SIZE, 3), np.float32)
+    out = np.zeros((*region.shape, 3), np.float32)
     if not region.any():
         return out
     ys, xs = np.where(region)
