@@ -29,29 +29,37 @@ class GenerateRequest(BaseModel):
     seed: int = Field(0, ge=0, le=2**31 - 1)
 
 
-def _client(request: Request) -> str:
+def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _queue(request: Request, kind: str, body: dict):
-    """Queue a job, or 429 with Retry-After when the queue (or this client's share of it) is full."""
-    state = request.app.state.vitrine
+class QueueFull(Exception):
+    """The job was refused: the queue, the client's share of it, or the client's rate is full."""
+
+
+def enqueue(state, client: str, kind: str, body: dict) -> str:
+    """Store a queued job and wake a worker; its ID, or QueueFull saying which bound it hit."""
     settings = state.settings
-    client = _client(request)
     if not state.allow_generation(client):
-        return JSONResponse({"error": f"at most {settings.generations_per_minute} generation requests per minute "
-                                      "per client; retry later"},
-                            status_code=429, headers={"Retry-After": str(RETRY_AFTER_S)})
+        raise QueueFull(f"at most {settings.generations_per_minute} generation requests per minute per client; "
+                        "retry later")
     with state.lock:  # the count and the insert together, so the bound holds under concurrent posts
         if state.store.open_jobs() >= settings.max_queue:
-            return JSONResponse({"error": f"the generation queue is full ({settings.max_queue} jobs); retry later"},
-                                status_code=429, headers={"Retry-After": str(RETRY_AFTER_S)})
+            raise QueueFull(f"the generation queue is full ({settings.max_queue} jobs); retry later")
         if state.store.open_jobs(client) >= settings.max_jobs_per_client:
-            return JSONResponse({"error": f"at most {settings.max_jobs_per_client} open jobs per client; retry later"},
-                                status_code=429, headers={"Retry-After": str(RETRY_AFTER_S)})
+            raise QueueFull(f"at most {settings.max_jobs_per_client} open jobs per client; retry later")
         job_id = uuid.uuid4().hex
         state.store.add_job(job_id, kind, body, client, now_ms())
     state.wake.set()
+    return job_id
+
+
+def _queue(request: Request, kind: str, body: dict):
+    """Queue a job (202 with its URL), or 429 with Retry-After when a bound is hit."""
+    try:
+        job_id = enqueue(request.app.state.vitrine, client_of(request), kind, body)
+    except QueueFull as exc:
+        return JSONResponse({"error": str(exc)}, status_code=429, headers={"Retry-After": str(RETRY_AFTER_S)})
     return JSONResponse({"job": job_id, "status": "queued", "url": f"/jobs/{job_id}"}, status_code=202)
 
 

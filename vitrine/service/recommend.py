@@ -48,10 +48,25 @@ def _ranked(state, k: int, per_category: int | None, wanted: list[str] | None, u
     return suggestions
 
 
-def _present(state, found: list[tuple[str, float]], k: int) -> list[tuple[str, float, list]]:
-    """The first k of (item, score) pairs whose item is still in the store."""
+def present(state, lookup, k: int) -> list[tuple[str, float, list]]:
+    """The first k (item, score, []) of `lookup(depth)` whose items are still in the store; the
+    depth asked for covers the items deleted since the fit (within the recommender's bound)."""
     gone = {str(state.recs.item_ids[i]) for i in state.deleted}
-    return [(i, s, []) for i, s in found if i not in gone][:k]
+    return [(i, s, []) for i, s in lookup(min(1000, k + len(gone))) if i not in gone][:k]
+
+
+def for_shopper(state, user_id: str, k: int, per_category: int | None = None, wanted: list[str] | None = None,
+                require_known_items: bool = False):
+    """The shopper's suggestions: from their fitted history plus their events since the fit, or
+    from those events alone for a shopper new since the fit. None for a shopper neither fitted nor
+    with events (with require_known_items: nor with any event on an item the recommender knows)."""
+    recent = state.since_fit(user_id)
+    known = user_id in state.recs.user_pos
+    if not known and (recent is None or (require_known_items and not recent[0])):
+        return None
+    if recent is None:
+        return _ranked(state, k, per_category, wanted, user_id)
+    return _ranked(state, k, per_category, wanted, user_id if known else None, *recent)
 
 
 @router.get("/users/{user_id}/recommendations")
@@ -62,15 +77,9 @@ def for_user(request: Request, user_id: str, k: int = Query(20, ge=1, le=MAX_K),
     it. Events posted since the fit count at once; a shopper new since the fit is recommended for
     from those events alone."""
     state = _recommender(request)
-    wanted = _filter(category, "category")
-    recent = state.since_fit(user_id)
-    known = user_id in state.recs.user_pos
-    if not known and recent is None:
+    suggestions = for_shopper(state, user_id, k, per_category, _filter(category, "category"))
+    if suggestions is None:
         raise ServiceError(404, f"unknown user {user_id!r}")
-    if recent is None:
-        suggestions = _ranked(state, k, per_category, wanted, user_id)
-    else:
-        suggestions = _ranked(state, k, per_category, wanted, user_id if known else None, *recent)
     return JSONResponse({"user": user_id,
                          "items": _described(state.store, [(s.item_id, s.score, s.because) for s in suggestions])})
 
@@ -101,7 +110,7 @@ def similar(request: Request, item_id: str, k: int = Query(10, ge=1, le=MAX_K)):
     state = _recommender(request)
     if item_id not in state.recs.item_pos:
         raise ServiceError(404, f"no item {item_id!r} in the fitted recommender")
-    found = _present(state, state.recs.similar(item_id, min(1000, k + len(state.deleted))), k)
+    found = present(state, lambda depth: state.recs.similar(item_id, depth), k)
     return JSONResponse({"item": item_id, "items": _described(state.store, found)})
 
 
@@ -113,7 +122,7 @@ def search(request: Request, q: str = Query(..., min_length=1, max_length=200, d
     if not q.strip():
         raise ServiceError(422, "q: give some text to search for")
     try:
-        found = _present(state, state.recs.search(q, min(1000, k + len(state.deleted))), k)
+        found = present(state, lambda depth: state.recs.search(q, depth), k)
     except ValueError as exc:
         raise ServiceError(503, str(exc)) from None
     return JSONResponse({"query": q, "items": _described(state.store, found)})

@@ -21,7 +21,6 @@ from fastapi.templating import Jinja2Templates
 from vitrine.service.errors import ServiceError
 from vitrine.service.events import store_event
 from vitrine.service.items import picture_fields
-from vitrine.service.settings import MAX_PAGE
 
 HERE = Path(__file__).parent
 USER_COOKIE, SEEN_COOKIE = "vitrine_user", "vitrine_seen"
@@ -109,20 +108,15 @@ def _not_found(request: Request, message: str) -> HTMLResponse:
 def _recommended(request: Request, user: str | None, seen: list[str], k: int = 12) -> tuple[list[dict], str]:
     """Cards for the shopper (their history and live events) or for an anonymous visitor's viewed
     items; the heading says which."""
-    from vitrine.service.recommend import _ranked
+    from vitrine.service.recommend import _ranked, for_shopper
     state = request.app.state.vitrine
     recs = state.recs
     if recs is None:
         return [], ""
     if user is not None:
-        recent = state.since_fit(user)
-        known = user in recs.user_pos
-        if not known and not (recent and recent[0]):
+        suggestions = for_shopper(state, user, k, per_category=3, require_known_items=True)
+        if suggestions is None:
             return [], ""
-        if recent:
-            suggestions = _ranked(state, k, 3, None, user if known else None, *recent)
-        else:
-            suggestions = _ranked(state, k, 3, None, user)
         heading = "Recommended for you"
     else:
         history = {recs.item_pos[i]: 1.0 for i in seen if i in recs.item_pos}
@@ -203,8 +197,8 @@ def install(app: FastAPI) -> None:
         shop: Shop = request.app.state.shop
         similar = []
         if state.recs is not None and item_id in state.recs.item_pos:
-            from vitrine.service.recommend import _present
-            found = _present(state, state.recs.similar(item_id, 12 + len(state.deleted)), 12)
+            from vitrine.service.recommend import present
+            found = present(state, lambda depth: state.recs.similar(item_id, depth), 12)
             similar = shop.cards([i for i, _, _ in found])
         item = {**rows[0]._asdict(), **picture_fields(state.store.item_pictures([item_id]), item_id)}
         response = _page(request, "item.html", item=item, similar=similar, bought=request.query_params.get("done"))
@@ -240,13 +234,12 @@ def install(app: FastAPI) -> None:
     @app.post("/shop/design", include_in_schema=False)
     def design(request: Request):
         """Without JavaScript: queue the picked shopper's designs and show the job page."""
-        from vitrine.service.jobs import _queue
         state = request.app.state.vitrine
         user = _user(request)
         if user is None or state.recs is None or user not in state.recs.user_pos:
             return _page(request, "error.html", status=400, title="Pick a shopper",
                          message="Designs are made for a shopper the recommender knows: pick one at the top.")
-        return _follow(request, _queue(request, "design", {"user_id": user, "n": 4}))
+        return _follow(request, "design", {"user_id": user, "n": 4})
 
     @app.get("/shop/launch", response_class=HTMLResponse, include_in_schema=False)
     def launch_form(request: Request):
@@ -256,7 +249,6 @@ def install(app: FastAPI) -> None:
     def launch_post(request: Request, description: str = Form(..., max_length=1000),
                     price: str = Form("", max_length=20), token: str = Form(..., max_length=200)):
         """The owner's launch form: the token in the form stands for the bearer header."""
-        from vitrine.service.jobs import _queue
         state = request.app.state.vitrine
         if not secrets.compare_digest(token.encode(), (state.settings.token or "").encode()):
             return _page(request, "launch.html", status=401, error="That is not the service's admin token.",
@@ -273,7 +265,7 @@ def install(app: FastAPI) -> None:
                          error="Describe the product." if state.recs is not None else "No fitted recommender yet.")
         body = {"description": description.strip(), "price": value, "n": 4, "audience": 100, "seed": 0, "steps": 20,
                 "item_id": None}
-        return _follow(request, _queue(request, "launch", body))
+        return _follow(request, "launch", body)
 
     @app.get("/shop/job/{job_id}", response_class=HTMLResponse, include_in_schema=False)
     def job_page(request: Request, job_id: str):
@@ -283,14 +275,14 @@ def install(app: FastAPI) -> None:
         except ServiceError as exc:
             return _not_found(request, exc.message)
         audience = (job["result"] or {}).get("audience", [])[:12]
-        return _page(request, "job.html", job=job, audience=audience, per_page=MAX_PAGE)
+        return _page(request, "job.html", job=job, audience=audience)
 
 
-def _follow(request: Request, queued) -> HTMLResponse | RedirectResponse:
-    """The job page of a just-queued job, or the queue's refusal as a page."""
-    import json
-    body = json.loads(queued.body)
-    if queued.status_code != 202:
-        return _page(request, "error.html", status=queued.status_code, title="Busy", message=body["error"])
-    return RedirectResponse(f"/shop/job/{body['job']}", status_code=303)
-
+def _follow(request: Request, kind: str, body: dict) -> HTMLResponse | RedirectResponse:
+    """Queue a job and show its page, or the queue's refusal as a page."""
+    from vitrine.service.jobs import QueueFull, client_of, enqueue
+    try:
+        job_id = enqueue(request.app.state.vitrine, client_of(request), kind, body)
+    except QueueFull as exc:
+        return _page(request, "error.html", status=429, title="Busy", message=str(exc))
+    return RedirectResponse(f"/shop/job/{job_id}", status_code=303)
