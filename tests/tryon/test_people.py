@@ -7,7 +7,8 @@ import pytest
 from vitrine.cli import main
 from vitrine.tryon.people import (BACKGROUND, BOTTOM, HAIR, SKIN, TOP, body_of, draw_person, dress,
                                   garment_region)
-from vitrine.tryon.people_set import build_people, load_people, person_of, redraw, save_people, wardrobe
+from vitrine.tryon.people_set import (build_people, item_categories, load_people, person_of, redraw, save_people,
+                                      wardrobe)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def test_a_saved_person_is_drawn_again_exactly_and_a_swap_changes_only_the_garme
     save_people(people, tmp_path)
     loaded = load_people(tmp_path)
     assert (loaded.images == people.images).all() and (loaded.labels == people.labels).all()
-    items = wardrobe(shop)
+    items = wardrobe(item_categories(shop), dict(shop.main_photos()))
     for k in range(len(people.images)):
         image, labels = redraw(shop, loaded, k)
         assert (image == people.images[k]).all() and (labels == people.labels[k]).all()

@@ -24,19 +24,18 @@ preferences (the ceiling).
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from vitrine.atomic import write_text
 from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
 from vitrine.studio.design import Designer, combinations, pick
 from vitrine.studio.launch import agreement
 from vitrine.studio.pictures import photos_of
 from vitrine.studio.read import Wanted
+from vitrine.studio.report import write_part
 
 THETA_FLOOR = 0.00005  # half the stored rounding step
 
@@ -182,8 +181,7 @@ def run(store, pipe, evaluator, recs, out_dir: str | Path, shoppers: int = 500, 
               "seconds": round(time.perf_counter() - start, 1)}
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_text(out / "design.json", json.dumps(result, indent=2) + "\n")
-    write_text(out / "design.md", markdown(result))
+    write_part(out, "design", result, markdown(result))
     shown = users[:3]
     _shoppers_picture(out / "design-shoppers.png", store, recs, bank, shown, [examples[u] for u in shown], n)
     return result

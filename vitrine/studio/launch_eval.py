@@ -17,7 +17,6 @@ picture differs.
 from __future__ import annotations
 
 import copy
-import json
 import time
 from pathlib import Path
 
@@ -25,10 +24,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from vitrine.atomic import write_text
 from vitrine.studio.launch import agreement
 from vitrine.studio.pictures import photos_of, save_pairs
 from vitrine.studio.read import read_attributes
+from vitrine.studio.report import write_part
 
 PROMPTS_PER_CALL = 16
 
@@ -147,8 +146,7 @@ def run(store, pipe, evaluator, out_dir: str | Path, candidates: int = 4, audien
               "seconds": round(time.perf_counter() - start, 1)}
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_text(out / "launch.json", json.dumps(result, indent=2, default=float) + "\n")
-    write_text(out / "launch.md", markdown(result))
+    write_part(out, "launch", result, markdown(result))
     save_pairs(out / "launch-examples.png", real[:8], pictures[:8], [rows[i].title for i in ids[:8]], "generated",
                "new items: real photo (top) and the launch picture from the description (bottom)")
     return result

@@ -13,7 +13,6 @@ the evaluator reads a preview as its item's true category, colour and pattern.
 from __future__ import annotations
 
 import copy
-import json
 import time
 from pathlib import Path
 
@@ -21,9 +20,9 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from vitrine.atomic import write_text
 from vitrine.studio.pictures import photos_of, save_pairs
 from vitrine.studio.previews import best_pictures, prompt_of, stated_attributes
+from vitrine.studio.report import write_part
 
 PROMPTS_PER_CALL = 64  # one candidate each: a larger batch samples faster per picture
 
@@ -105,8 +104,7 @@ def run(store, pipe, evaluator, out_dir: str | Path, hide: float = 0.3, candidat
               "preview_agreement": agreement_rates, "seconds": round(time.perf_counter() - start, 1)}
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_text(out / "previews.json", json.dumps(result, indent=2, default=float) + "\n")
-    write_text(out / "previews.md", markdown(result))
+    write_part(out, "previews", result, markdown(result))
     photos = photos_of(store, ids[:8])
     save_pairs(out / "previews-examples.png", [photos[i] for i in ids[:8]], previews[:8],
                [rows[i].title for i in ids[:8]], "preview",

@@ -15,6 +15,13 @@ from vitrine.atomic import write_text
 PARTS = ("previews", "design", "launch")
 
 
+def write_part(folder: str | Path, part: str, result: dict, markdown: str) -> None:
+    """A part's PART.json (its figures) and PART.md (its section of the report)."""
+    folder = Path(folder)
+    write_text(folder / f"{part}.json", json.dumps(result, indent=2, default=float) + "\n")
+    write_text(folder / f"{part}.md", markdown)
+
+
 def write_report(folder: str | Path) -> Path:
     folder = Path(folder)
     found = [p for p in PARTS if (folder / f"{p}.json").exists() and (folder / f"{p}.md").exists()]

@@ -143,13 +143,11 @@ def garment_region(body: Body, category: str) -> np.ndarray:
                 region |= upper | parts[f"forearm_{side}"]
             else:  # short sleeves: the upper arm's half nearest the shoulder
                 region |= upper & (_Y <= (body.shoulder_y + body.elbows[0 if side == "left" else 1][1]) / 2 + 1)
-        c = _torso_centre(parts["torso"])
-        if category == "coat":
-            region |= _quad(body.hip_y - 1, body.knee_y - 2, _half_width(parts["torso"], body.hip_y - 2) + 0.5,
-                            _half_width(parts["torso"], body.hip_y - 2) + 2, c)
-        if category == "dress":
-            region |= _quad(body.hip_y - 1, body.knee_y + 2, _half_width(parts["torso"], body.hip_y - 2) + 0.5,
-                            _half_width(parts["torso"], body.hip_y - 2) + 4.5, c)
+        # a coat hangs to mid-thigh, a dress flares to the knee: a skirt below the hips
+        skirt = {"coat": (body.knee_y - 2, 2.0), "dress": (body.knee_y + 2, 4.5)}.get(category)
+        if skirt is not None:
+            hips = _half_width(parts["torso"], body.hip_y - 2)
+            region |= _quad(body.hip_y - 1, skirt[0], hips + 0.5, hips + skirt[1], _torso_centre(parts["torso"]))
         return region
     if category in BOTTOMS:
         return parts["leg_left"] | parts["leg_right"] | (parts["torso"] & (_Y >= body.hip_y - 3))  # and the waist

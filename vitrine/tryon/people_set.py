@@ -47,13 +47,16 @@ def person_row(person: Person) -> list[float]:
     return out
 
 
-def wardrobe(store) -> dict[str, list[str]]:
-    """Item IDs with a photo, per wearable category, sorted."""
-    photos = dict(store.main_photos())
+def item_categories(store) -> dict[str, str | None]:
+    return {r.id: r.category for r in store.item_rows(("id", "category"))}
+
+
+def wardrobe(categories: dict[str, str | None], photos: dict[str, str]) -> dict[str, list[str]]:
+    """Item IDs with a photo (`photos`: item → path), per wearable category, sorted."""
     by_category: dict[str, list[str]] = {c: [] for c in TOPS + BOTTOMS + FOOTWEAR}
-    for row in store.item_rows(("id", "category")):
-        if row.category in by_category and row.id in photos:
-            by_category[row.category].append(row.id)
+    for item_id, category in sorted(categories.items()):
+        if category in by_category and item_id in photos:
+            by_category[category].append(item_id)
     found = {c: ids for c, ids in by_category.items() if ids}
     tops = [c for c in TOPS if c in found]
     if not tops or not any(c in found for c in FOOTWEAR) or (tops != ["dress"] and "trousers" not in found):
@@ -81,7 +84,7 @@ class PhotoCache:
 def redraw(store, people: PeopleSet, index: int, swap: dict[str, str] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Person `index` drawn again, with the items in `swap` ({slot: item ID}) instead of theirs:
     (picture, labels). With no swap, exactly the saved picture."""
-    categories = dict((r.id, r.category) for r in store.item_rows(("id", "category")))
+    categories = item_categories(store)
     photo = PhotoCache(store)
     chosen = {slot: item for slot, item in zip(SLOTS, people.worn[index].tolist()) if item}
     chosen.update(swap or {})
@@ -91,11 +94,10 @@ def redraw(store, people: PeopleSet, index: int, swap: dict[str, str] | None = N
 
 
 def build_people(store, n: int, seed: int = 0, progress: bool = True) -> PeopleSet:
-    items = wardrobe(store)
+    photo, categories = PhotoCache(store), item_categories(store)
+    items = wardrobe(categories, photo.paths)
     tops = [c for c in TOPS if c in items]
     shoes = [c for c in FOOTWEAR if c in items]
-    photo = PhotoCache(store)
-    categories = dict((r.id, r.category) for r in store.item_rows(("id", "category")))
     rng = np.random.default_rng(seed)
     images = np.empty((n, SIZE, SIZE, 3), np.uint8)
     labels = np.empty((n, SIZE, SIZE), np.uint8)
