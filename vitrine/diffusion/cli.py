@@ -18,8 +18,8 @@ def cmd_train(args) -> int:
     from vitrine.diffusion.data import from_store
     from vitrine.diffusion.config import TRAIN_PRESETS, TrainConfig
     from vitrine.diffusion.train import Trainer
-    out = check_output_dir(args.out or f"runs/{args.preset}", "--out", create=True)
-    values = {**TRAIN_PRESETS[args.preset], **given_config(args, TrainConfig)}
+    out = check_output_dir(args.out or f"runs/{args.recipe}", "--out", create=True)
+    values = {**TRAIN_PRESETS[args.recipe], **given_config(args, TrainConfig)}
     config = TrainConfig.from_dict(values)
     if args.resume:
         if not (out / "checkpoint.safetensors").exists():
@@ -29,18 +29,27 @@ def cmd_train(args) -> int:
         except (OSError, ValueError) as exc:
             raise UsageError(f"{out / 'config.json'}: unreadable run config ({exc})") from None
         config = TrainConfig.from_dict({**saved, "threads": values.get("threads", saved.get("threads", 0))})
-    if config.init_from and not Path(config.init_from).is_file():
-        raise UsageError(f"--init-from {config.init_from}: no such checkpoint file")
     try:
         config.validate()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    data = from_store(open_store(args), limit=args.limit, progress=not args.quiet)
-    trainer = Trainer(config, data, out)
+    if config.task == "tryon":
+        from vitrine.tryon.train import TryOnTrainer, tryon_data
+        config.init_from = default_path(config.init_from) if config.init_from else ""
+        if config.init_from and not (Path(config.init_from) / "model_index.json").is_file():
+            raise UsageError(f"--init-from {config.init_from}: not a saved text-to-image pipeline folder")
+        data = tryon_data(open_store(args), limit=args.limit, progress=not args.quiet)
+        trainer = TryOnTrainer(config, data, out)
+    else:
+        if config.init_from and not Path(config.init_from).is_file():
+            raise UsageError(f"--init-from {config.init_from}: no such checkpoint file")
+        data = from_store(open_store(args), limit=args.limit, progress=not args.quiet)
+        trainer = Trainer(config, data, out)
     if args.resume:
         trainer.resume()
         print(f"resumed {out} at step {trainer.step:,}")
-    print(f"training {config.preset} on {len(data):,} photos: {json.dumps(asdict(config))}")
+    what = "garments on people" if config.task == "tryon" else "photos"
+    print(f"training {config.preset} on {len(data):,} {what}: {json.dumps(asdict(config))}")
     result = trainer.run(until=args.until, progress=not args.quiet)
     print(f"trained to step {result.step:,} in {result.seconds:.0f} s ({result.images_per_second:.1f} img/s); "
           f"checkpoint {trainer.checkpoint_path}, loss curve {out / 'loss.png'}")
@@ -109,14 +118,15 @@ def cmd_diffusion_forward(args) -> int:
 
 def register(verbs, common) -> None:
     from vitrine.diffusion.config import FIELD_CHOICES, FIELD_HELP, TRAIN_PRESETS, TrainConfig
-    p = verbs.add("train", cmd_train, "train the text-to-image diffusion model on the catalog's photos")
-    p.add_argument("--preset", default="default", choices=list(TRAIN_PRESETS),
+    p = verbs.add("train", cmd_train, "train the text-to-image model on the catalog's photos, or the try-on model")
+    p.add_argument("--preset", dest="recipe", default="default", choices=list(TRAIN_PRESETS),
                    help="recipe: tiny (tests), quick (about 10 minutes on 2 cores), default (the shipped model's, "
-                        "about an hour on 2 cores); any flag below overrides the recipe's value")
+                        "about an hour on 2 cores), tryon-quick (tests), tryon (the shipped try-on model's, on the "
+                        "people set of `vitrine catalog people`); any flag below overrides the recipe's value")
     add_config_flags(p, TrainConfig, FIELD_HELP, FIELD_CHOICES, rename={"preset": "unet"},
                      shown_defaults=TRAIN_PRESETS["default"], default_label="default recipe:")
     p.add_argument("--until", type=count(1), help="stop at this step (resume later with --resume)")
-    p.add_argument("--limit", type=count(1), help="train on the first N photos only")
+    p.add_argument("--limit", type=count(1), help="train on the first N photos (try-on: garments) only")
     p.add_argument("--out", help="run folder (default runs/PRESET)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     p.add_argument("--export", help="also save the pipeline here (default: OUT/pipeline when finished)")

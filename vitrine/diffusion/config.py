@@ -13,10 +13,12 @@ ALIASES = {"brief": "linear-bar"}
 DEFAULT_T = 1000
 BRIEF_BETA_BAR = 0.01
 UNET_PRESETS = ["tiny", "small", "small-hd32", "mini", "base"]  # models.PRESETS (a test keeps them equal)
+TASKS = ("text-to-image", "tryon")  # tryon: text-conditioned inpainting on the people set (vitrine.tryon)
 
 
 @dataclass
 class TrainConfig:
+    task: str = "text-to-image"
     preset: str = "small"
     schedule: str = "linear-bar"
     timesteps: int = DEFAULT_T
@@ -32,7 +34,8 @@ class TrainConfig:
     ema_decay: float = 0.999
     cond_dropout: float = 0.1        # p_uncond for classifier-free guidance
     snr_gamma: float = 0.0           # Min-SNR-γ loss weighting; 0 = plain MSE
-    init_from: str = ""              # a training checkpoint whose EMA weights start this run (fine-tune)
+    init_from: str = ""              # a training checkpoint whose EMA weights start this run (fine-tune);
+    #                                  for try-on, a saved text-to-image pipeline folder
     precision: str = "fp32"          # fp32 | bf16 (autocast)
     channels_last: bool = False
     compile: bool = False
@@ -43,6 +46,8 @@ class TrainConfig:
 
     def validate(self) -> None:
         """A ValueError naming the flag of the first bad field."""
+        if self.task not in TASKS:
+            raise ValueError(f"--task: unknown {self.task!r}; choose one of {', '.join(TASKS)}")
         if self.preset not in UNET_PRESETS:
             raise ValueError(f"--unet: unknown {self.preset!r}; choose one of {', '.join(UNET_PRESETS)}")
         if ALIASES.get(self.schedule, self.schedule) not in SCHEDULES:
@@ -79,10 +84,17 @@ TRAIN_PRESETS = {
     "tiny": {"preset": "tiny", "steps": 60, "batch_size": 8, "warmup_steps": 10, "checkpoint_every": 30},
     "quick": {**RECIPE, "batch_size": 16, "steps": 2400},
     "default": {**RECIPE, "batch_size": 32, "steps": 10000},
+    # Try-on (vitrine.tryon.train): the same recipe, the U-Net widened to 7 input channels and
+    # started from the shipped text-to-image model; `tryon` is the shipped models/vitrine-tryon.
+    "tryon-quick": {**RECIPE, "task": "tryon", "init_from": "models/vitrine-fashion-32", "batch_size": 8,
+                    "steps": 40, "warmup_steps": 5, "checkpoint_every": 20},
+    "tryon": {**RECIPE, "task": "tryon", "init_from": "models/vitrine-fashion-32", "batch_size": 32, "lr": 5e-4,
+              "steps": 12000, "checkpoint_every": 250},
 }
 
 # Help text of the flags generated from TrainConfig's fields.
 FIELD_HELP = {
+    "task": "what the network learns: text-to-image, or tryon (inpainting a garment on the people set)",
     "preset": "U-Net size preset", "schedule": "noise schedule (linear-bar: β_t = β̄·t/T; alias brief)",
     "timesteps": "number of diffusion steps T", "beta_bar": "the linear-bar schedule's final β̄",
     "prediction": "what the network predicts", "steps": "optimizer steps in the run",
@@ -91,11 +103,11 @@ FIELD_HELP = {
     "grad_clip": "gradient-norm clip", "ema_decay": "EMA decay of the exported weights",
     "cond_dropout": "probability of training on the empty prompt (classifier-free guidance)",
     "snr_gamma": "Min-SNR-γ loss weighting; 0 = plain MSE",
-    "init_from": "start from this training checkpoint's EMA weights",
+    "init_from": "start from this training checkpoint's EMA weights (tryon: a saved text-to-image pipeline)",
     "precision": "fp32, or bf16 autocast", "channels_last": "channels-last memory layout",
     "compile": "torch.compile the U-Net", "seed": "seed of every random draw",
     "checkpoint_every": "save a resumable checkpoint every N steps", "log_every": "loss-curve interval in steps",
     "threads": "torch threads; 0 = torch's choice",
 }
-FIELD_CHOICES = {"preset": UNET_PRESETS, "schedule": list(SCHEDULES) + list(ALIASES),
+FIELD_CHOICES = {"task": list(TASKS), "preset": UNET_PRESETS, "schedule": list(SCHEDULES) + list(ALIASES),
                  "prediction": ["epsilon", "v_prediction"], "precision": ["fp32", "bf16"]}

@@ -73,6 +73,7 @@ from vitrine.diffusion.pipeline import VitrinePipeline  # noqa: F401
 
 class VitrinePipeline(DiffusionPipeline):
     model_cpu_offload_seq = "unet"
+    pipeline_file = PIPELINE_FILE  # what save() writes as the folder's pipeline.py
 
     def __init__(self, unet, scheduler):
         super().__init__()
@@ -233,17 +234,17 @@ class VitrinePipeline(DiffusionPipeline):
             self.save_pretrained(folder, safe_serialization=True)
         finally:
             self.scheduler = current
-        (folder / "pipeline.py").write_text(PIPELINE_FILE)
+        (folder / "pipeline.py").write_text(self.pipeline_file)
         index_path = folder / "model_index.json"
         index = json.loads(index_path.read_text())
-        index["_class_name"] = ["pipeline", "VitrinePipeline"]
+        index["_class_name"] = ["pipeline", type(self).__name__]
         index_path.write_text(json.dumps(index, indent=2) + "\n")
         return folder
 
 
-def load_pipeline(folder: str | Path, sampler: str | None = DEFAULT_SAMPLER) -> VitrinePipeline:
+def load_pipeline(folder: str | Path, sampler: str | None = DEFAULT_SAMPLER, cls: type = VitrinePipeline):
     """Load a saved pipeline: the U-Net (safetensors) and scheduler config into the installed
-    VitrinePipeline class. No file of the folder is executed (no trust_remote_code); a folder
+    VitrinePipeline class (or `cls`, a subclass: the try-on pipeline). No file of the folder is executed (no trust_remote_code); a folder
     that is not a readable Vitrine pipeline is a ValueError naming the file at fault."""
     import diffusers
     from diffusers import UNet2DConditionModel
@@ -258,8 +259,8 @@ def load_pipeline(folder: str | Path, sampler: str | None = DEFAULT_SAMPLER) -> 
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise ValueError(f"{index_file}: not a diffusers model index ({type(exc).__name__}: {exc})") from None
     name = class_name[-1] if isinstance(class_name, list) and class_name else class_name
-    if name != VitrinePipeline.__name__:
-        raise ValueError(f"{index_file}: a {name!r} pipeline, not a Vitrine one")
+    if name != cls.__name__:
+        raise ValueError(f"{index_file}: a {name!r} pipeline, not a {cls.__name__}")
     scheduler_cls = getattr(diffusers, str(scheduler_class), None)
     if scheduler_cls is None or not str(scheduler_class).endswith("Scheduler"):
         raise ValueError(f"{index_file}: unknown scheduler class {scheduler_class!r}")
@@ -274,6 +275,6 @@ def load_pipeline(folder: str | Path, sampler: str | None = DEFAULT_SAMPLER) -> 
         unet = UNet2DConditionModel.from_pretrained(folder, subfolder="unet", use_safetensors=True)
     except Exception as exc:  # a truncated or garbage safetensors file, a config that does not match it
         raise ValueError(f"{weights}: cannot load the U-Net ({type(exc).__name__}: {str(exc)[:200]})") from None
-    pipe = VitrinePipeline(unet=unet.eval(), scheduler=scheduler)
+    pipe = cls(unet=unet.eval(), scheduler=scheduler)
     pipe.set_progress_bar_config(disable=True)
     return pipe.with_sampler(sampler) if sampler else pipe

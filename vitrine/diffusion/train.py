@@ -76,9 +76,7 @@ class Trainer:
         torch.manual_seed(config.seed)  # weight init
         self.accelerator = Accelerator(mixed_precision="bf16" if config.precision == "bf16" else "no",
                                        cpu=not torch.cuda.is_available())
-        model = build_unet(config.preset)
-        if config.init_from:
-            load_ema_weights(config.init_from, model)
+        model = self.build_model(initialise=True)
         if config.channels_last:
             model = model.to(memory_format=torch.channels_last)
         # foreach EMA and fused AdamW: one kernel over all tensors instead of a Python loop per tensor
@@ -97,6 +95,13 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(config.seed)
         self.step = 0
         self.losses: list[float] = []
+
+    def build_model(self, initialise: bool = False):
+        """The network this run trains; `initialise` loads config.init_from's EMA weights into it."""
+        model = build_unet(self.config.preset)
+        if initialise and self.config.init_from:
+            load_ema_weights(self.config.init_from, model)
+        return model
 
     # ---- state ---------------------------------------------------------------------------
     @property
@@ -140,7 +145,7 @@ class Trainer:
         return xt, t, states, masks, target
 
     def train_step(self) -> float:
-        xt, t, states, masks, target = self.batch()
+        xt, t, states, masks, target = self.batch()  # xt: the U-Net's whole input
         with self.accelerator.autocast():
             pred = self.forward(xt, t, encoder_hidden_states=states, encoder_attention_mask=masks).sample
         per_image = (pred.float() - target).pow(2).mean(dim=(1, 2, 3))
@@ -180,16 +185,19 @@ class Trainer:
                            done * self.config.batch_size / seconds if seconds > 0 else math.nan, self.step)
 
     def export(self, folder: str | Path):
-        """Save a VitrinePipeline with the EMA weights (what sampling uses) and the run's config."""
-        from vitrine.diffusion.pipeline import VitrinePipeline
-        pipe = VitrinePipeline(self.ema_unet(), make_noise_scheduler(self.config))
+        """Save the run's pipeline with the EMA weights (what sampling uses) and the run's config."""
+        pipe = self.pipeline_class()(self.ema_unet(), make_noise_scheduler(self.config))
         folder = pipe.save(folder)
         (Path(folder) / "training_config.json").write_text(json.dumps(asdict(self.config), indent=2) + "\n")
         return folder
 
+    def pipeline_class(self):
+        from vitrine.diffusion.pipeline import VitrinePipeline
+        return VitrinePipeline
+
     def ema_unet(self):
         """A copy of the U-Net carrying the EMA weights (what sampling uses)."""
-        unet = build_unet(self.config.preset)
+        unet = self.build_model()
         unet.load_state_dict(self.accelerator.unwrap_model(self.model).state_dict())
         self.ema.copy_to(unet.parameters())
         return unet.eval()

@@ -1,0 +1,85 @@
+"""Training the try-on model: the diffusion Trainer's loop, with inpainting batches.
+
+One step differs from text-to-image training (diffusion/train.py) only in what x_0 is and what
+the U-Net reads:
+  1. an example (person, slot) → mask m = model.training_mask-style region (or its union with
+     another cut's region, data.py); the window around m (window.py) gives x_0 (3, 32, 32) and m
+  2. y = the worn garment's description (the empty prompt with probability p_uncond)
+  3. x_t = √ᾱ_t·x_0 + √(1−ᾱ_t)·ε;  the U-Net reads [x_t, m, x_0·(1−m)] (model.unet_input)
+  4. the loss, Min-SNR weighting, optimizer and EMA exactly as in text-to-image training.
+The loss covers the whole window, as in Stable Diffusion's inpainting training: outside the
+mask the answer is in the input, so those pixels are learnt fast and cost little.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from vitrine.diffusion.train import Trainer
+from vitrine.tryon.data import SLOT_LABELS, TryOnData
+from vitrine.tryon.model import build_inpaint_unet, init_from_text_to_image, training_mask, unet_input
+from vitrine.tryon.people_set import SLOTS
+from vitrine.tryon.window import MODEL_SIZE, to_model, window_of
+
+OTHER_CUT_SHARE = 0.25  # of examples whose region joins another cut's (when the slot has one)
+
+
+class TryOnTrainer(Trainer):
+    data: TryOnData
+
+    def build_model(self, initialise: bool = False):
+        unet = build_inpaint_unet(self.config.preset, MODEL_SIZE)
+        if initialise and self.config.init_from:
+            init_from_text_to_image(unet, self.config.init_from)
+        return unet
+
+    def pipeline_class(self):
+        from vitrine.tryon.pipeline import TryOnPipeline
+        return TryOnPipeline
+
+    def region(self, person: int, slot: int, rng: np.random.Generator) -> np.ndarray:
+        """Step 1's mask on the 64×64 picture."""
+        data = self.data
+        labels = data.labels[person]
+        other = data.other_region[person, slot]
+        if other.any() and rng.random() < OTHER_CUT_SHARE:
+            union = (labels == SLOT_LABELS[SLOTS[slot]]) | other
+            return training_mask(union.astype(np.uint8), 1, rng, box_share=0.0)
+        return training_mask(labels, SLOT_LABELS[SLOTS[slot]], rng)
+
+    def batch(self):
+        cfg, data, g = self.config, self.data, self.generator
+        index = torch.randint(len(data), (cfg.batch_size,), generator=g).numpy()
+        # the numpy draws (mask kind, dilation) are seeded from the torch generator, so a resumed
+        # run draws the same masks as an unbroken one
+        rng = np.random.default_rng(int(torch.randint(2**62, (1,), generator=g)))
+        x0, mask = [], []
+        for person, slot, _ in data.examples[index]:
+            region = self.region(int(person), int(slot), rng)
+            picture, m = to_model(data.images[person], region, window_of(region))
+            x0.append(picture)
+            mask.append(m)
+        x0, mask = torch.stack(x0), torch.stack(mask)
+        rows = torch.from_numpy(data.examples[index, 2])
+        states, masks = data.states[rows].float(), data.masks[rows]
+        drop = torch.rand(cfg.batch_size, generator=g) < cfg.cond_dropout
+        states[drop] = data.null_state.float()
+        masks[drop] = data.null_mask
+        t = torch.randint(0, cfg.timesteps, (cfg.batch_size,), generator=g)
+        eps = torch.randn(x0.shape, generator=g)
+        xt = self.noise.add_noise(x0, eps, t)
+        target = eps if cfg.prediction == "epsilon" else self.noise.get_velocity(x0, eps, t)
+        model_in = unet_input(xt, mask, x0)
+        if cfg.channels_last:
+            model_in = model_in.contiguous(memory_format=torch.channels_last)
+        return model_in, t, states, masks, target
+
+
+def tryon_data(store, limit: int | None = None, progress: bool = True) -> TryOnData:
+    """The people set of DATA_DIR/people as training data (LookupError when there is none)."""
+    from vitrine.tryon.data import from_people
+    from vitrine.tryon.people_set import FOLDER, load_people
+    if not (store.data_dir / FOLDER / "people.npz").is_file():
+        raise LookupError(f"{store.data_dir / FOLDER}: no people set; draw one first with `vitrine catalog people`")
+    return from_people(store, load_people(store.data_dir), limit=limit, progress=progress)

@@ -1,0 +1,163 @@
+"""Try-on, the Python API: a person's picture and a garment description → them wearing it.
+
+    tryon = TryOn.load("models/vitrine-tryon")
+    result = tryon.dress(picture, "a red striped t-shirt")            # region found by the segmenter
+    result = tryon.dress(picture, "navy trousers", mask=my_mask)      # any picture, a hand-made mask
+    result.pictures  # n pictures (H, W, 3) uint8; outside result.mask every pixel is the input's
+
+The region to repaint is, in order: the given mask; else the given slot's (top, bottom, shoes)
+pixels as the segmenter labels them, grown by a pixel; else the slot the description names
+(a t-shirt → top, sneakers → shoes). For a person of the people set dressed in a catalog item
+(`person_with_item`), the body is known, so the mask is the worn garment's pixels together with
+the region the new item's cut covers on that body, and the render of the same person wearing
+the item is the ground truth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vitrine.tryon.people import BOTTOMS, FOOTWEAR, TOPS, body_of, garment_region
+from vitrine.tryon.people_set import SLOTS, PeopleSet, person_of, redraw
+from vitrine.tryon.segment import REGIONS, load_segmenter, region
+
+SEGMENTER_FOLDER = "segmenter"  # inside the try-on model's folder
+
+
+def slot_of_category(category: str | None) -> str | None:
+    """top, bottom or shoes for a wearable category; None for anything else (bags)."""
+    if category in TOPS:
+        return "top"
+    if category in BOTTOMS:
+        return "bottom"
+    if category in FOOTWEAR:
+        return "shoes"
+    return None
+
+
+def slot_of_description(description: str) -> str | None:
+    from vitrine.catalog.attributes import CATEGORY_NAMES
+    from vitrine.studio.read import read_attributes
+    category = read_attributes(description).category
+    return slot_of_category(CATEGORY_NAMES[category]) if category is not None else None
+
+
+def grow(mask: np.ndarray, pixels: int = 1) -> np.ndarray:
+    """The mask grown by `pixels` (8-neighbourhood dilation)."""
+    h, w = mask.shape
+    for _ in range(pixels):
+        padded = np.pad(mask, 1)
+        mask = np.zeros_like(mask)
+        for dy in (0, 1, 2):
+            for dx in (0, 1, 2):
+                mask |= padded[dy:dy + h, dx:dx + w]
+    return mask
+
+
+@dataclass
+class TryOnResult:
+    pictures: list[np.ndarray]
+    mask: np.ndarray
+    slot: str | None
+
+
+class TryOn:
+    def __init__(self, pipeline, segmenter=None):
+        self.pipeline, self.segmenter = pipeline, segmenter
+
+    @classmethod
+    def load(cls, folder: str | Path, sampler: str | None = "dpm++sde") -> "TryOn":
+        from vitrine.tryon.pipeline import load_tryon
+        folder = Path(folder)
+        segmenter = load_segmenter(folder / SEGMENTER_FOLDER) if (folder / SEGMENTER_FOLDER).is_dir() else None
+        return cls(load_tryon(folder, sampler), segmenter)
+
+    def find_region(self, picture: np.ndarray, slot: str) -> np.ndarray:
+        """The slot's pixels in the picture, grown by one; LookupError when there is no person or
+        no such garment, RuntimeError when the model folder has no segmenter."""
+        if self.segmenter is None:
+            raise RuntimeError("this try-on model has no segmenter to find regions; give a mask")
+        return region(self.segmenter.labels(picture[None])[0], slot)
+
+    def dress(self, picture: np.ndarray, description: str, slot: str | None = None, mask: np.ndarray | None = None,
+              n: int = 4, seed: int = 0, steps: int = 20, guidance: float = 3.0) -> TryOnResult:
+        if not description or not description.strip():
+            raise ValueError("the garment description is empty")
+        if mask is None:
+            slot = slot or slot_of_description(description)
+            if slot is None:
+                raise ValueError(f"the description names no garment to find ({', '.join(REGIONS)}); "
+                                 "give a region or a mask")
+            mask = self.find_region(picture, slot)
+        generators = [torch.Generator().manual_seed(seed + k) for k in range(n)]
+        pictures = self.pipeline(picture, mask, description, num_images_per_prompt=n, num_inference_steps=steps,
+                                 guidance_scale=guidance, generator=generators)
+        return TryOnResult(pictures, mask, slot)
+
+
+def person_with_item(store, people: PeopleSet, index: int, item_id: str) -> dict:
+    """Person `index` of the set and catalog item `item_id`: their picture, the mask to repaint,
+    the item's description, and the ground truth (the same person drawn wearing the item)."""
+    if not 0 <= index < len(people.images):
+        raise IndexError(f"no person {index}: the people set has {len(people.images):,} (0–{len(people.images) - 1})")
+    rows = store.item_rows(("id", "category", "description"), ids=[item_id])
+    if not rows:
+        raise KeyError(f"no item {item_id!r} in the catalog")
+    item = rows[0]
+    slot = slot_of_category(item.category)
+    if slot is None:
+        raise ValueError(f"item {item_id} is a {item.category}, not something to wear (a top, trousers or shoes)")
+    s = SLOTS.index(slot)
+    if slot == "bottom" and not people.worn[index][s]:
+        raise ValueError(f"person {index} wears a dress: no trousers to replace")
+    body = body_of(person_of(people.persons[index]))
+    worn_region = people.labels[index] == REGIONS[slot]
+    mask = grow(worn_region | garment_region(body, item.category))
+    truth, _ = redraw(store, people, index, {slot: item_id})
+    return {"picture": people.images[index], "mask": mask, "description": item.description or "",
+            "truth": truth, "slot": slot, "category": item.category}
+
+
+def read_picture(data: bytes, max_side: int = 2048) -> np.ndarray:
+    """(H, W, 3) uint8 of encoded image bytes; transparency laid on white. A ValueError saying
+    what is wrong (not an image, truncated, too large)."""
+    import io
+
+    from PIL import Image
+
+    from vitrine.catalog.images import UnreadableImage, inspect
+    try:
+        width, height, _ = inspect(data)
+    except UnreadableImage as exc:
+        raise ValueError(f"not a readable picture ({exc})") from None
+    if max(width, height) > max_side:
+        raise ValueError(f"{width}×{height} is larger than {max_side} pixels a side")
+    with Image.open(io.BytesIO(data)) as im:
+        rgba = im.convert("RGBA")
+    white = Image.new("RGBA", rgba.size, "white")
+    return np.asarray(Image.alpha_composite(white, rgba).convert("RGB"))
+
+
+def read_mask(data: bytes, shape: tuple[int, int]) -> np.ndarray:
+    """(H, W) bool of a mask picture: pixels brighter than mid-grey (or opaque, for a mask drawn
+    on a transparent layer) are repainted. A ValueError when unreadable or of another size."""
+    import io
+
+    from PIL import Image
+
+    from vitrine.catalog.images import UnreadableImage, inspect
+    try:
+        width, height, _ = inspect(data)
+    except UnreadableImage as exc:
+        raise ValueError(f"not a readable picture ({exc})") from None
+    if (height, width) != tuple(shape):
+        raise ValueError(f"the mask is {width}×{height}; the picture is {shape[1]}×{shape[0]}")
+    with Image.open(io.BytesIO(data)) as im:
+        if im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info:
+            rgba = np.asarray(im.convert("RGBA"))
+            return (rgba[..., 3] > 127) & (rgba[..., :3].mean(axis=2) > 127)
+        return np.asarray(im.convert("L")) > 127
