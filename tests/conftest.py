@@ -230,3 +230,23 @@ def copy_shop(backend: str, shop, tmp_path, request) -> ShopCopy:
 def shop_copy(request, shop, tmp_path) -> ShopCopy:
     """The small shop, copied for one test, on SQLite and on PostgreSQL."""
     return copy_shop(request.param, shop, tmp_path, request)
+
+
+@pytest.fixture(scope="session")
+def tryon_shop(shop, tmp_path_factory):
+    """A copy of the small shop with 60 drawn people, a try-on model trained a few steps and a
+    segmenter, made through the verbs a user runs: (data dir, model folder)."""
+    import shutil
+
+    from vitrine.cli import main
+    root = tmp_path_factory.mktemp("tryon")
+    data = root / "data"
+    shutil.copytree(shop.data_dir, data)
+    run = root / "run"
+    assert main(["--data-dir", str(data), "-q", "catalog", "people", "-n", "60", "--seed", "1"]) == 0
+    assert main(["--data-dir", str(data), "-q", "train", "--preset", "tryon-quick", "--steps", "6",
+                 "--out", str(run)]) == 0
+    model = run / "pipeline"
+    assert main(["--data-dir", str(data), "-q", "segmenter", "train", "--steps", "30", "--held-out", "10",
+                 "--out", str(model)]) == 0
+    return data, model

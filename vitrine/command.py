@@ -17,6 +17,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent  # the checkout: shipped models and reports live here
 SHIPPED_PIPELINE = "models/vitrine-fashion-32"  # the text-to-image model every verb uses by default
 SHIPPED_EVALUATOR = "models/evaluator"          # the judge of generated pictures
+SHIPPED_TRYON = "models/vitrine-tryon"          # the try-on model, its segmenter inside
 
 
 class UsageError(Exception):

@@ -59,7 +59,7 @@ def cmd_demo(args) -> int:
         print("recommender: fitting in the background (the first time encodes 70,000 descriptions: about 13 "
               "minutes on 2 cores); the shop shows recommendations once it is done")
     from vitrine.storefront.cli import serve
-    args.model_dir = args.index = args.config = args.cors_origin = None
+    args.model_dir = args.index = args.config = args.cors_origin = args.tryon_model = None
     args.workers = 1
     return serve(args, store)
 

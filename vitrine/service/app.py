@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 
 from vitrine.catalog import schema
-from vitrine.service import admin, errors, events, items, jobs, metrics, recommend
+from vitrine.service import admin, errors, events, items, jobs, metrics, recommend, tryon
 from vitrine.service.asgi import asgi_middleware
 from vitrine.service.settings import ServiceSettings
 from vitrine.service.state import ServiceState
@@ -68,7 +68,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         from fastapi.middleware.cors import CORSMiddleware
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type"])
-    for router in (items.router, recommend.router, events.router, jobs.router, admin.router):
+    for router in (items.router, recommend.router, events.router, jobs.router, tryon.router, admin.router):
         app.include_router(router)
 
     @app.get("/health", tags=["service"])

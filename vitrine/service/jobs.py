@@ -93,6 +93,10 @@ def job(request: Request, job_id: str):
     result = dict(row.result or {})
     images = [f"/images/{sha}" for sha in result.pop("images", [])]
     designs = [{**d, "image": f"/images/{d['image']}"} for d in result.pop("designs", [])]
-    return {"job": row.id, "kind": row.kind, "status": row.status, "request": row.request, "images": images,
+    shown = row.request
+    if row.kind == "tryon":
+        from vitrine.service.tryon import shown_request
+        shown = shown_request(row.request)
+    return {"job": row.id, "kind": row.kind, "status": row.status, "request": shown, "images": images,
             "designs": designs, "result": result, "error": row.error, "created_at": row.created_at,
             "finished_at": row.finished_at}

@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from vitrine.command import SHIPPED_PIPELINE, default_path
+from vitrine.command import SHIPPED_PIPELINE, SHIPPED_TRYON, default_path
 
 MAX_PAGE = 100     # items per page at most
 MAX_K = 100        # recommendations or neighbours per request at most
@@ -32,6 +32,7 @@ class ServiceSettings:
     recommender: Path | None = None  # default DATA_DIR/models/recommender
     index: str = "exact"
     model: Path = Path(default_path(SHIPPED_PIPELINE))  # the diffusion pipeline generation jobs use
+    tryon_model: Path = Path(default_path(SHIPPED_TRYON))  # the try-on model (and its segmenter) try-on jobs use
     evaluator: Path | None = None  # the attribute reader launch and previews pick pictures with (default: shipped)
     token: str | None = None       # bearer token of the admin routes (made and saved on first start if unset)
     cors_origins: tuple[str, ...] = ()  # origins allowed to call from a browser; none by default
@@ -49,7 +50,7 @@ class ServiceSettings:
 
 # Fields a config file or the environment may set, and how to read each from text.
 _PARSERS = {
-    "db_url": str, "recommender": Path, "index": str, "model": Path, "evaluator": Path, "token": str,
+    "db_url": str, "recommender": Path, "index": str, "model": Path, "tryon_model": Path, "evaluator": Path, "token": str,
     "cors_origins": lambda v: tuple(o.strip() for o in (v.split(",") if isinstance(v, str) else v) if o.strip()),
     "max_queue": int, "max_jobs_per_client": int, "generations_per_minute": int, "max_inflight": int,
     "max_upload_bytes": int, "job_workers": int,

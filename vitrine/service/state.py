@@ -30,6 +30,8 @@ class ServiceState:
         self._pipeline = None
         self._designer = None
         self._evaluator = None
+        self._tryon = None
+        self._people = None
         self._pipeline_lock = threading.Lock()
         if (settings.recommender_dir / "model.json").exists():
             self.load_recommender()
@@ -85,6 +87,25 @@ class ServiceState:
         if recs is not None and item_id in recs.item_pos:
             with self.lock:
                 self.deleted = self.deleted | {recs.item_pos[item_id]}  # a new set: readers hold the old one
+
+    def tryon(self):
+        """The try-on model and its segmenter, loaded on first use."""
+        with self._pipeline_lock:
+            if self._tryon is None:
+                from vitrine.tryon.tryon import TryOn
+                self._tryon = TryOn.load(self.settings.tryon_model)
+                self._tryon.pipeline.set_progress_bar_config(disable=True)
+            return self._tryon
+
+    def people(self):
+        """The drawn people set of DATA_DIR/people (a 404 ServiceError when there is none)."""
+        if self._people is None:
+            from vitrine.service.errors import ServiceError
+            from vitrine.tryon.people_set import FOLDER, load_people
+            if not (self.settings.data_dir / FOLDER / "people.npz").is_file():
+                raise ServiceError(404, "no people set in this shop (`vitrine catalog people` draws one)")
+            self._people = load_people(self.settings.data_dir)
+        return self._people
 
     def pipeline(self):
         """The diffusion pipeline, loaded on first use (a service that never generates never loads it)."""

@@ -3,7 +3,8 @@ and stores its result (or its error) on the job's row. One job's failure never s
 
 Job kinds: generate (pictures from a prompt), design (the studio's designs for a shopper),
 launch (a product not yet made: its picture and audience, optionally added to the catalog),
-previews (pictures for items with none), fit (refit the recommender, then serve the new one).
+previews (pictures for items with none), fit (refit the recommender, then serve the new one),
+tryon (a person wearing a garment).
 Every picture is stored as a generated image (prompt, seed, model, sampler), never as a photo.
 """
 
@@ -30,7 +31,7 @@ class JobWorker(threading.Thread):
         super().__init__(daemon=True, name="vitrine-jobs")
         self.state, self.stop, self.wake = state, stop, wake
         self.runners = {"generate": self.generate, "design": self.design, "launch": self.launch,
-                        "previews": self.previews, "fit": self.fit}
+                        "previews": self.previews, "fit": self.fit, "tryon": self.tryon}
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -66,6 +67,11 @@ class JobWorker(threading.Thread):
                                           "sampler": type(pipe.scheduler).__name__, "use": "job"})
                 shas.append(stored.sha256)
         return {"images": shas}
+
+    def tryon(self, request: dict) -> dict:
+        """A checked try-on (service/tryon.py): the person in the garment, n pictures."""
+        from vitrine.service.tryon import run_job
+        return run_job(self.state, request, str(self.state.settings.tryon_model))
 
     def design(self, request: dict) -> dict:
         """`studio design` for one shopper: each design's picture stored as generated, for that user."""

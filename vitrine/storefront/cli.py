@@ -13,7 +13,7 @@ def settings_from(args, store):
     new admin token is made and saved in the data dir when none is configured."""
     from vitrine.service.settings import SettingsError, load_settings, with_token
     flags = {"db_url": args.db_url, "recommender": args.model_dir, "index": args.index, "model": args.model,
-             "cors_origins": args.cors_origin}
+             "tryon_model": args.tryon_model, "cors_origins": args.cors_origin}
     try:
         settings = load_settings(store.data_dir, flags, args.config)
     except SettingsError as exc:
@@ -47,7 +47,8 @@ def serve(args, store) -> int:
         return 0
     # Several processes: each builds its app from the environment (the API keeps no state of its own).
     os.environ.update({"VITRINE_DATA_DIR": str(settings.data_dir), "VITRINE_INDEX": settings.index,
-                       "VITRINE_MODEL": str(settings.model), "VITRINE_TOKEN": settings.token,
+                       "VITRINE_MODEL": str(settings.model), "VITRINE_TRYON_MODEL": str(settings.tryon_model),
+                       "VITRINE_TOKEN": settings.token,
                        "VITRINE_RECOMMENDER": str(settings.recommender_dir)})
     if settings.db_url:
         os.environ["VITRINE_DB_URL"] = settings.db_url
@@ -70,6 +71,7 @@ def add_serve_options(p) -> None:
     p.add_argument("--recommender", dest="model_dir", help="fitted recommender (default DATA_DIR/models/recommender)")
     p.add_argument("--index", choices=["exact", "hnsw"], help="FAISS index of the recommender (default exact)")
     p.add_argument("--model", help="diffusion pipeline of generation jobs (default: the shipped one)")
+    p.add_argument("--tryon-model", help="try-on model of try-on jobs (default: the shipped one)")
     p.add_argument("--cors-origin", action="append",
                    help="an origin allowed to call the API from a browser (repeatable; default none)")
 

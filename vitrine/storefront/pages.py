@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Form, Query, Request
+from fastapi import FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -201,7 +201,8 @@ def install(app: FastAPI) -> None:
             found = present(state, lambda depth: state.recs.similar(item_id, depth), 12)
             similar = shop.cards([i for i, _, _ in found])
         item = {**rows[0]._asdict(), **picture_fields(state.store.item_pictures([item_id]), item_id)}
-        response = _page(request, "item.html", item=item, similar=similar, bought=request.query_params.get("done"))
+        response = _page(request, "item.html", item=item, similar=similar, bought=request.query_params.get("done"),
+                         models=tryon_people(state, item["category"]))
         if user is None:  # an anonymous visitor's recent items, newest first, for their recommendations
             seen = [item_id] + [i for i in _seen(request) if i != item_id]
             response.set_cookie(SEEN_COOKIE, "|".join(seen[:SEEN_MAX]), httponly=True, samesite="lax")
@@ -267,6 +268,26 @@ def install(app: FastAPI) -> None:
                 "item_id": None}
         return _follow(request, "launch", body)
 
+    @app.post("/shop/tryon", include_in_schema=False)
+    async def tryon_post(request: Request, item_id: str = Form(..., max_length=128), person: str = Form("", max_length=12),
+                         picture: UploadFile | None = File(None)):
+        """The item page's "Try it on": a person of the drawn set, or the visitor's own picture."""
+        from starlette.concurrency import run_in_threadpool
+
+        from vitrine.service.tryon import prepare
+        state = request.app.state.vitrine
+        limit = state.settings.max_upload_bytes
+        data = await picture.read(limit + 1) if picture is not None and picture.filename else None
+        if data is not None and len(data) > limit:
+            return _page(request, "error.html", status=413, title="Too large",
+                         message=f"The picture is larger than {limit:,} bytes.")
+        chosen = int(person) if person.isdigit() and data is None else None
+        try:
+            job = await run_in_threadpool(prepare, state, picture=data, person=chosen, item_id=item_id)
+        except ServiceError as exc:
+            return _page(request, "error.html", status=exc.status, title="Cannot try this on", message=exc.message)
+        return _follow(request, "tryon", job)
+
     @app.get("/shop/job/{job_id}", response_class=HTMLResponse, include_in_schema=False)
     def job_page(request: Request, job_id: str):
         from vitrine.service.jobs import job as job_json
@@ -275,7 +296,25 @@ def install(app: FastAPI) -> None:
         except ServiceError as exc:
             return _not_found(request, exc.message)
         audience = (job["result"] or {}).get("audience", [])[:12]
-        return _page(request, "job.html", job=job, audience=audience)
+        inputs = {}
+        if job["kind"] == "tryon":  # the person and the true render, shown beside the results
+            asked = request.app.state.vitrine.store.job(job_id).request
+            inputs = {k: f"data:image/png;base64,{asked[k]}" for k in ("picture", "truth") if asked.get(k)}
+        return _page(request, "job.html", job=job, audience=audience, inputs=inputs)
+
+
+def tryon_people(state, category: str | None, shown: int = 6) -> list[int]:
+    """The people of the drawn set an item page offers to try a wearable item on (the set's last,
+    never trained on); none when the item is not worn or the shop has no people set or try-on model."""
+    from vitrine.tryon.tryon import slot_of_category
+    if slot_of_category(category) is None or not (state.settings.tryon_model / "model_index.json").is_file():
+        return []
+    try:
+        people = state.people()
+    except ServiceError:
+        return []
+    n = len(people.images)
+    return [i for i in range(max(n - shown, 0), n) if category not in ("trousers",) or people.worn[i][1]]
 
 
 def _follow(request: Request, kind: str, body: dict) -> HTMLResponse | RedirectResponse:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vitrine.command import UsageError, check_output, count, default_path, number, open_store
+from vitrine.command import SHIPPED_TRYON, UsageError, check_output, count, default_path, number, open_store
 
-SHIPPED_TRYON = "models/vitrine-tryon"
 SHIPPED_GARMENT_EVALUATOR = "models/evaluator-garments"  # reads garments off the people set's pictures
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 
@@ -73,7 +72,8 @@ def cmd_eval_tryon(args) -> int:
         tryon = TryOn.load(args.model)
     except (FileNotFoundError, ValueError) as exc:
         raise UsageError(f"--model {args.model}: {exc}") from None
-    evaluator = _garment_evaluator(args, store, people, max(args.n, HELD_OUT))
+    # the evaluator never sees the scored people, nor those the try-on model kept out (data.py)
+    evaluator = _garment_evaluator(args, store, people, max(args.n, min(HELD_OUT, len(people.images) // 4)))
     result = run(store, people, tryon, evaluator, n=args.n, steps=args.steps, guidance=args.guidance, seed=args.seed,
                  progress=not args.quiet)
     command = "vitrine eval tryon " + " ".join(sys.argv[3:]) if sys.argv[1:3] == ["eval", "tryon"] else "vitrine eval tryon"

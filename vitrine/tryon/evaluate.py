@@ -101,8 +101,10 @@ def make_cases(store, people: PeopleSet, n: int, seed: int = 0, progress: bool =
                                     disable=not progress)):
         worn = {slot: str(people.worn[person][s]) for s, slot in enumerate(SLOTS)}
         order = [SLOTS[(k + j) % 3] for j in range(3)]
-        slot = next(s for s in order if worn[s] and (s != "top" or categories.get(worn[s]) != "dress")
-                    and any(pool[c] for c in CASE_CATEGORIES[s]))
+        slot = next((s for s in order if worn[s] and (s != "top" or categories.get(worn[s]) != "dress")
+                     and any(pool[c] for c in CASE_CATEGORIES[s])), None)
+        if slot is None:  # a small catalog may have no test photo to put on this person
+            continue
         choices = [c for c in CASE_CATEGORIES[slot] if pool[c]]
         category = choices[rng.integers(len(choices))]
         item = pool[category][rng.integers(len(pool[category]))]

@@ -57,7 +57,7 @@ class Segmenter(nn.Module):
         self.eval()
         out = []
         for start in range(0, len(pictures), batch):
-            x = torch.from_numpy(np.ascontiguousarray(pictures[start:start + batch])).permute(0, 3, 1, 2).float() / 255
+            x = torch.from_numpy(np.array(pictures[start:start + batch])).permute(0, 3, 1, 2).float() / 255
             h, w = x.shape[2:]
             if (h, w) != (SIZE, SIZE):
                 x = nn.functional.interpolate(x, size=(SIZE, SIZE), mode="area")

@@ -83,16 +83,21 @@ class TryOn:
             raise RuntimeError("this try-on model has no segmenter to find regions; give a mask")
         return region(self.segmenter.labels(picture[None])[0], slot)
 
+    def region_for(self, picture: np.ndarray, description: str, slot: str | None = None) -> np.ndarray:
+        """The mask to repaint: the slot's region, or that of the garment the description names."""
+        slot = slot or slot_of_description(description)
+        if slot is None:
+            raise ValueError(f"the description names no garment to find ({', '.join(REGIONS)}); "
+                             "give a region or a mask")
+        return self.find_region(picture, slot)
+
     def dress(self, picture: np.ndarray, description: str, slot: str | None = None, mask: np.ndarray | None = None,
               n: int = 4, seed: int = 0, steps: int = 20, guidance: float = 3.0) -> TryOnResult:
         if not description or not description.strip():
             raise ValueError("the garment description is empty")
         if mask is None:
             slot = slot or slot_of_description(description)
-            if slot is None:
-                raise ValueError(f"the description names no garment to find ({', '.join(REGIONS)}); "
-                                 "give a region or a mask")
-            mask = self.find_region(picture, slot)
+            mask = self.region_for(picture, description, slot)
         generators = [torch.Generator().manual_seed(seed + k) for k in range(n)]
         pictures = self.pipeline(picture, mask, description, num_images_per_prompt=n, num_inference_steps=steps,
                                  guidance_scale=guidance, generator=generators)
