@@ -62,7 +62,7 @@ def test_demo_verbs_on_a_tiny_catalog(tmp_path, fmnist_dir, capsys, monkeypatch)
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append((app, kw)))
     # the generated-products grid is tested on its own below; here the model is left out
     assert main(common + ["demo", "--fashion-dir", str(fmnist_dir), "--users", "40", "--model", str(tmp_path),
-                          "--port", "8123"]) == 0
+                          "--port", "8123", "--people", "5"]) == 0
     out = capsys.readouterr().out
     assert "catalog: 40 items" in out and "shoppers: 40 users" in out and "fitting in the background" in out
     assert "serving" in out and "http://127.0.0.1:8123/" in out and "admin token (new" in out
@@ -87,7 +87,7 @@ def test_demo_verbs_on_a_tiny_catalog(tmp_path, fmnist_dir, capsys, monkeypatch)
     out = capsys.readouterr().out
     assert "already built" in out and "recommender: already fitted" in out and "--no-serve" in out
     assert main(common + ["demo", "--fashion-dir", str(fmnist_dir), "--users", "40", "--model", str(tmp_path),
-                          "--no-serve", "--rebuild"]) == 0
+                          "--no-serve", "--rebuild", "--people", "5"]) == 0
     assert "recommender: fitting on every event" in capsys.readouterr().out
     assert len(served) == 1
 
@@ -134,9 +134,9 @@ def test_bench_scripts_import_and_show_their_help():
 ALLOWED = {"catalog": set(), "text": set(), "diffusion": {"catalog", "text"},
            "evaluate": {"catalog", "text", "diffusion"}, "recommend": {"catalog", "text"},
            "studio": {"catalog", "text", "diffusion", "evaluate", "recommend"},
-           "service": {"catalog", "text", "diffusion", "evaluate", "recommend", "studio"},
-           "tryon": {"catalog", "text", "diffusion", "evaluate", "recommend"},
-           "storefront": {"catalog", "text", "diffusion", "evaluate", "recommend", "studio", "service"}}
+           "tryon": {"catalog", "text", "diffusion", "evaluate", "recommend", "studio"},
+           "service": {"catalog", "text", "diffusion", "evaluate", "recommend", "studio", "tryon"},
+           "storefront": {"catalog", "text", "diffusion", "evaluate", "recommend", "studio", "tryon", "service"}}
 
 
 def test_imports_point_down_only():

@@ -1,5 +1,6 @@
 """`vitrine demo`: the main job on the embedded default shop — catalog, shoppers, contact sheet,
-stats, a grid of generated products (when a trained model is there), a fitted recommender
+stats, a grid of generated products (when a trained model is there), the drawn people the
+storefront's "Try it on" dresses, a fitted recommender
 (made once, then kept), and then the shop itself: the storefront and API (`--no-serve` stops
 before serving)."""
 
@@ -41,6 +42,14 @@ def cmd_demo(args) -> int:
         print(f"generated products ({model}): {out}")
     else:
         print(f"no diffusion model at {model}; skipping the generated-products grid (train one: `vitrine train`)")
+    from vitrine.tryon.people_set import FOLDER as PEOPLE
+    if rebuilt or not (store.data_dir / PEOPLE / "people.npz").is_file():
+        from vitrine.tryon.people_set import build_people, save_people
+        try:
+            save_people(build_people(store, args.people, progress=not args.quiet), store.data_dir)
+            print(f"{args.people:,} people to try clothes on (drawn, not photographed): {store.data_dir / PEOPLE}")
+        except ValueError as exc:  # a catalog without tops, trousers or shoes has nothing to dress people in
+            print(f"no people drawn: {exc}")
     from vitrine.recommend.cli import DEFAULT_MODEL
     fitted = (store.data_dir / DEFAULT_MODEL / "model.json").exists() and not rebuilt
     if fitted:
@@ -82,6 +91,8 @@ def register(verbs, common) -> None:
     p.add_argument("--rebuild", action="store_true", help="rebuild even if the store already matches")
     p.add_argument("--model", default=default_path(SHIPPED_PIPELINE),
                    help="diffusion pipeline of the generated-products grid and of the shop's generation jobs")
+    p.add_argument("--people", type=count(1, 200_000), default=20_000,
+                   help="drawn people for try-on, made once (default 20,000, about a minute)")
     p.add_argument("--no-serve", action="store_true", help="stop after the batch part (fitting the recommender "
                    "in the foreground if it is missing); do not serve the shop")
     p.add_argument("--host", default="127.0.0.1", help="address the shop listens on (default 127.0.0.1)")

@@ -8,11 +8,11 @@ from vitrine.cli import main
 
 def test_the_report_scores_the_model_and_the_baselines(tryon_shop, tmp_path):
     data, model = tryon_shop
-    assert main(["--data-dir", str(data), "-q", "eval", "tryon", "-n", "12", "--steps", "2", "--model", str(model),
-                 "--evaluator", str(tmp_path / "evaluator"), "--evaluator-epochs", "1", "--out",
-                 str(tmp_path / "report")]) == 0
+    assert main(["--data-dir", str(data), "-q", "eval", "tryon", "-n", "12", "--steps", "2", "--compare-steps", "1",
+                 "--model", str(model), "--evaluator", str(tmp_path / "evaluator"), "--evaluator-epochs", "1",
+                 "--out", str(tmp_path / "report")]) == 0
     report = json.loads((tmp_path / "report" / "tryon.json").read_text())
-    assert 1 <= report["n"] <= 12 and len(report["rows"]) == 3
+    assert 1 <= report["n"] <= 12 and len(report["rows"]) == 4
     assert all(row["changed_outside_mask"] == 0 for row in report["rows"].values())
     assert report["checks"]["no pixel changed outside the mask"]
     assert 0 < report["rows"]["try-on model"]["ssim"] <= 1 and report["speed"]["seconds_per_picture"] > 0

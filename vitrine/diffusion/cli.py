@@ -10,6 +10,9 @@ from vitrine.command import (SHIPPED_PIPELINE, UsageError, add_config_flags, che
                              default_path, given_config, number, open_store)
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+# `vitrine train` trainers of the tasks other packages own, registered by their CLI modules
+# (vitrine.tryon.cli): task → "module:function(config, args, out) → (trainer, data)".
+TASK_TRAINERS: dict[str, str] = {}
 
 
 def cmd_train(args) -> int:
@@ -33,13 +36,10 @@ def cmd_train(args) -> int:
         config.validate()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if config.task == "tryon":
-        from vitrine.tryon.train import TryOnTrainer, tryon_data
-        config.init_from = default_path(config.init_from) if config.init_from else ""
-        if config.init_from and not (Path(config.init_from) / "model_index.json").is_file():
-            raise UsageError(f"--init-from {config.init_from}: not a saved text-to-image pipeline folder")
-        data = tryon_data(open_store(args), limit=args.limit, progress=not args.quiet)
-        trainer = TryOnTrainer(config, data, out)
+    if config.task != "text-to-image":  # a task another package trains (TASK_TRAINERS)
+        import importlib
+        module, function = TASK_TRAINERS[config.task].split(":")
+        trainer, data = getattr(importlib.import_module(module), function)(config, args, out)
     else:
         if config.init_from and not Path(config.init_from).is_file():
             raise UsageError(f"--init-from {config.init_from}: no such checkpoint file")

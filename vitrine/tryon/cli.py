@@ -75,7 +75,7 @@ def cmd_eval_tryon(args) -> int:
     # the evaluator never sees the scored people, nor those the try-on model kept out (data.py)
     evaluator = _garment_evaluator(args, store, people, max(args.n, min(HELD_OUT, len(people.images) // 4)))
     result = run(store, people, tryon, evaluator, n=args.n, steps=args.steps, guidance=args.guidance, seed=args.seed,
-                 progress=not args.quiet)
+                 compare_steps=args.compare_steps, progress=not args.quiet)
     command = "vitrine eval tryon " + " ".join(sys.argv[3:]) if sys.argv[1:3] == ["eval", "tryon"] else "vitrine eval tryon"
     path = write(result, args.out, command.strip())
     print(path.read_text())
@@ -83,6 +83,8 @@ def cmd_eval_tryon(args) -> int:
 
 
 def register(verbs, common) -> None:
+    from vitrine.diffusion.cli import TASK_TRAINERS
+    TASK_TRAINERS["tryon"] = "vitrine.tryon.train:trainer_for"
     evaluation = verbs.group("eval", "measure the models", metavar="WHAT")
     p = evaluation.add("tryon", cmd_eval_tryon, "try-on against the true renders of held-out people, beside a 2D "
                        "overlay → reports/tryon")
@@ -90,6 +92,7 @@ def register(verbs, common) -> None:
     p.add_argument("--steps", type=count(1, 200), default=20, help="sampling steps (default 20)")
     p.add_argument("--guidance", type=number(0, 50), default=3.0, help="guidance scale (default 3)")
     p.add_argument("--seed", type=count(0), default=0, help="seed of the cases and the samples (default 0)")
+    p.add_argument("--compare-steps", type=count(1, 200), help="also score the model at this many steps (a row)")
     p.add_argument("--model", default=default_path(SHIPPED_TRYON), help=f"try-on model (default {SHIPPED_TRYON})")
     p.add_argument("--evaluator", default=default_path(SHIPPED_GARMENT_EVALUATOR),
                    help=f"garment evaluator folder, trained there on the set's other people if missing "

@@ -192,14 +192,18 @@ def _truth_crops(cases: list[Case]) -> torch.Tensor:
 
 
 def speed(tryon, people: PeopleSet, cases: list[Case], steps: int, guidance: float, repeats: int = 5) -> dict:
-    """Median seconds for one person's 4 pictures (what `vitrine tryon` makes), per picture."""
+    """Median seconds for one person's 4 pictures (what `vitrine tryon` makes), per picture, at
+    `steps` and at half as many."""
     case = cases[0]
-    times = []
-    for k in range(repeats + 1):
-        start = time.perf_counter()
-        tryon.pipeline.inpaint([people.images[case.person]] * 4, [case.mask] * 4, [case.description] * 4, steps,
-                               guidance, [torch.Generator().manual_seed(k * 4 + j) for j in range(4)])
-        times.append(time.perf_counter() - start)
-    median = float(np.median(times[1:]))  # the first call warms up
-    return {"seconds_per_picture": median / 4, "seconds_for_4": median, "repeats": repeats,
-            "threads": torch.get_num_threads()}
+    out = {"repeats": repeats, "threads": torch.get_num_threads()}
+    for n_steps in (steps, max(steps // 2, 1)):
+        times = []
+        for k in range(repeats + 1):
+            start = time.perf_counter()
+            tryon.pipeline.inpaint([people.images[case.person]] * 4, [case.mask] * 4, [case.description] * 4,
+                                   n_steps, guidance, [torch.Generator().manual_seed(k * 4 + j) for j in range(4)])
+            times.append(time.perf_counter() - start)
+        median = float(np.median(times[1:]))  # the first call warms up
+        key = "" if n_steps == steps else f"_at_{n_steps}_steps"
+        out.update({f"seconds_per_picture{key}": median / 4, f"seconds_for_4{key}": median})
+    return out

@@ -17,7 +17,7 @@ TARGETS = {"colour": 0.90, "category": 0.80, "seconds_per_picture": 0.5}
 
 
 def run(store, people, tryon, evaluator, n: int = 500, steps: int = 20, guidance: float = 3.0, seed: int = 0,
-        progress: bool = True) -> dict:
+        compare_steps: int | None = None, progress: bool = True) -> dict:
     from vitrine.evaluate.evaluator import accuracy, to_tensor
     from vitrine.evaluate.metrics import fid_kid
     start = time.perf_counter()
@@ -40,6 +40,9 @@ def run(store, people, tryon, evaluator, n: int = 500, steps: int = 20, guidance
     rows = {"try-on model": ev.score(generated, cases, people, evaluator, labels, truth_features),
             OVERLAY: ev.score(overlaid, cases, people, evaluator, labels, truth_features),
             KNOWING: ev.score(knowing, cases, people, evaluator, labels, truth_features)}
+    if compare_steps:
+        fewer = ev.run_model(tryon, people, cases, compare_steps, guidance, seed, progress=progress)
+        rows[f"try-on model, {compare_steps} steps"] = ev.score(fewer, cases, people, evaluator, labels, truth_features)
     speed = ev.speed(tryon, people, cases, steps, guidance)
     slots = {s: sum(c.slot == s for c in cases) for s in ("top", "bottom", "shoes")}
     return {"n": len(cases), "slots": slots, "steps": steps, "guidance": guidance, "seed": seed,
@@ -91,9 +94,11 @@ def markdown(r: dict, picture: str) -> str:
                  f"| {truth['category']:.1%} | {truth['colour']:.1%} | {truth['pattern']:.1%} "
                  f"| {r['fid_floor_real_vs_real']:.1f} | 0 |")
     s = r["speed"]
-    lines += ["", f"Speed: {s['seconds_per_picture']:.3f} s per picture for one person's 4 ({s['seconds_for_4']:.2f} s, "
-              f"median of {s['repeats']}, {s['threads']} threads); {r['batch_seconds_per_picture']:.3f} s per picture "
-              f"in batches of 50.", "",
+    half = next((k for k in s if k.startswith("seconds_per_picture_at_")), None)
+    lines += ["", f"Speed: {s['seconds_per_picture']:.3f} s per picture for one person's 4 at {r['steps']} steps "
+              f"({s['seconds_for_4']:.2f} s, median of {s['repeats']}, {s['threads']} threads)"
+              + (f"; {s[half]:.3f} s at {half.rsplit('_', 2)[1]} steps" if half else "")
+              + f"; {r['batch_seconds_per_picture']:.3f} s per picture in batches of 50 at {r['steps']} steps.", "",
               "## Targets", ""]
     lines += [f"- {'met' if ok else '**not met**'}: {name}" for name, ok in r["checks"].items()]
     c = r["catvton_context"]

@@ -86,3 +86,15 @@ def tryon_data(store, limit: int | None = None, progress: bool = True) -> TryOnD
     # a small set (tests) keeps a quarter back instead of 500
     held_out = min(HELD_OUT, len(people.images) // 4)
     return from_people(store, people, held_out=held_out, limit=limit, progress=progress)
+
+
+def trainer_for(config, args, out):
+    """`vitrine train`'s hook for task tryon (registered by vitrine.tryon.cli): (trainer, data)."""
+    from pathlib import Path
+
+    from vitrine.command import UsageError, default_path, open_store
+    config.init_from = default_path(config.init_from) if config.init_from else ""
+    if config.init_from and not (Path(config.init_from) / "model_index.json").is_file():
+        raise UsageError(f"--init-from {config.init_from}: not a saved text-to-image pipeline folder")
+    data = tryon_data(open_store(args), limit=args.limit, progress=not args.quiet)
+    return TryOnTrainer(config, data, out), data
