@@ -50,7 +50,8 @@ class ServiceSettings:
 
 # Fields a config file or the environment may set, and how to read each from text.
 _PARSERS = {
-    "db_url": str, "recommender": Path, "index": str, "model": Path, "tryon_model": Path, "evaluator": Path, "token": str,
+    "db_url": str, "recommender": Path, "index": str, "model": Path, "tryon_model": Path, "evaluator": Path,
+    "token": str,
     "cors_origins": lambda v: tuple(o.strip() for o in (v.split(",") if isinstance(v, str) else v) if o.strip()),
     "max_queue": int, "max_jobs_per_client": int, "generations_per_minute": int, "max_inflight": int,
     "max_upload_bytes": int, "job_workers": int,

@@ -269,8 +269,8 @@ def install(app: FastAPI) -> None:
         return _follow(request, "launch", body)
 
     @app.post("/shop/tryon", include_in_schema=False)
-    async def tryon_post(request: Request, item_id: str = Form(..., max_length=128), person: str = Form("", max_length=12),
-                         picture: UploadFile | None = File(None)):
+    async def tryon_post(request: Request, item_id: str = Form(..., max_length=128),
+                         person: str = Form("", max_length=12), picture: UploadFile | None = File(None)):
         """The item page's "Try it on": a person of the drawn set, or the visitor's own picture."""
         from starlette.concurrency import run_in_threadpool
 

@@ -33,7 +33,7 @@ def check_picture(picture: np.ndarray, mask: np.ndarray) -> None:
     """A ValueError naming what is wrong with a picture (H, W, 3) uint8 and its mask (H, W)."""
     if picture.ndim != 3 or picture.shape[2] != 3 or picture.dtype != np.uint8:
         raise ValueError(f"the picture must be (H, W, 3) uint8, got {picture.shape} {picture.dtype}")
-    if not 16 <= min(picture.shape[:2]) and max(picture.shape[:2]) <= MAX_SIDE:
+    if not (16 <= min(picture.shape[:2]) and max(picture.shape[:2]) <= MAX_SIDE):
         raise ValueError(f"the picture must be 16 to {MAX_SIDE} pixels a side, got "
                          f"{picture.shape[1]}×{picture.shape[0]}")
     if mask.shape != picture.shape[:2]:
