@@ -11,7 +11,7 @@ import sys
 from vitrine.command import UsageError, Verbs
 
 REGISTRARS = ("vitrine.catalog.cli", "vitrine.diffusion.cli", "vitrine.evaluate.cli", "vitrine.recommend.cli",
-              "vitrine.studio.cli", "vitrine.tryon.cli", "vitrine.storefront.cli", "vitrine.demo")
+              "vitrine.studio.cli", "vitrine.tryon.cli", "vitrine.service.cli", "vitrine.storefront.cli", "vitrine.demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -41,13 +41,35 @@ def test_the_queue_is_bounded_in_all_and_per_client(shop_copy, tiny_pipeline_dir
     assert client.get("/health").json()["open_jobs"] == 2
 
 
-def test_jobs_left_running_go_back_to_the_queue_on_start(shop_copy, tiny_pipeline_dir):
+def test_a_restart_requeues_lapsed_jobs_and_leaves_held_ones(shop_copy, tiny_pipeline_dir):
     client = _client(shop_copy.data, tiny_pipeline_dir, shop_copy.url)
-    job = client.post("/generate", json={"prompt": "a hat", "n": 1}).json()["job"]
+    lapsed = client.post("/generate", json={"prompt": "a hat", "n": 1}).json()["job"]
+    held = client.post("/generate", json={"prompt": "a cap", "n": 1}).json()["job"]
     store = shop_copy.store()
-    assert store.claim_job().id == job and store.job(job).status == "running"
+    now = int(time.time() * 1000)
+    # two minutes ago: one worker took a job for a minute (and died), another for four minutes
+    assert store.claim_job("dead", now - 120_000, 60_000).id == lapsed
+    assert store.claim_job("alive", now - 120_000, 240_000).id == held
     _client(shop_copy.data, tiny_pipeline_dir, shop_copy.url)  # a restart
-    assert store.job(job).status == "queued"
+    assert store.job(lapsed).status == "queued" and store.job(held).status == "running"
+
+
+def test_a_lapsed_lease_lets_another_worker_take_the_job_and_only_it_finishes(shop_copy):
+    store = shop_copy.store()
+    store.add_job("j", "generate", {"prompt": "x"}, "test", 0)
+    assert store.claim_job("a", 1_000, 500).worker == "a"
+    assert store.claim_job("b", 1_400, 500) is None           # a's lease holds until 1,500
+    assert store.renew_lease("j", "a", 1_400, 500)            # … and a renews it to 1,900
+    assert store.claim_job("b", 1_800, 500) is None
+    assert not store.renew_lease("j", "b", 1_800, 500)        # b holds nothing to renew
+    assert store.claim_job("b", 2_000, 500).worker == "b"     # a stopped renewing: b takes it
+    assert not store.renew_lease("j", "a", 2_100, 500)        # a learns it lost the job
+    assert not store.finish_job("j", 2_200, result={"images": []}, worker="a")
+    assert store.job("j").status == "running"
+    assert store.finish_job("j", 2_300, result={"images": ["x"]}, worker="b")
+    row = store.job("j")
+    assert row.status == "done" and row.result == {"images": ["x"]} and row.lease_until is None
+    assert store.claim_job("c", 10_000, 500) is None          # done jobs are never taken again
 
 
 @pytest.mark.parametrize("body,needle", [({"prompt": ""}, "prompt"), ({"prompt": "x", "n": 9}, "n"),

@@ -104,7 +104,9 @@ class GeneratedImage(Base):
 
 
 class Job(Base):
-    """Work the service does in the background (a generation), kept here so it survives a restart."""
+    """Work the service does in the background (a generation), kept here so it survives a restart.
+    A worker holds a running job by a lease it renews; a job whose lease lapsed (its worker died)
+    is taken again, and only the job's current holder can finish it."""
     __tablename__ = "jobs"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -116,6 +118,8 @@ class Job(Base):
     client: Mapped[str | None] = mapped_column(String(64))       # who asked, for per-client limits
     created_at: Mapped[int] = mapped_column(BigInteger)          # epoch ms
     finished_at: Mapped[int | None] = mapped_column(BigInteger)
+    worker: Mapped[str | None] = mapped_column(String(96))       # host:pid:thread of the worker running it
+    lease_until: Mapped[int | None] = mapped_column(BigInteger)  # epoch ms; a running job past it is taken again
 
 
 class Meta(Base):

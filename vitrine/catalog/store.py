@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Connection, case, create_engine, delete, event, func, insert, inspect, select, update
+from sqlalchemy import (Connection, and_, case, create_engine, delete, event, func, insert, inspect, or_, select,
+                        update)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
@@ -29,6 +31,11 @@ from vitrine.catalog.images import ImageBatch, ImageStore, StoredImage
 INSERT_CHUNK = 20_000
 IN_CHUNK = 900  # IDs per IN (…) clause: under SQLite's bound-parameter limit
 BUSY_SECONDS = float(os.environ.get("VITRINE_BUSY_TIMEOUT", "30"))  # how long a writer waits for another
+DEFAULT_LEASE_MS = 60_000  # how long a worker holds a job between renewals before others may take it
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 class StoreError(Exception):
@@ -240,9 +247,20 @@ class Store:
         """Create what the service needs in a store made before it existed: the jobs table, and
         the indexes its pages and routes filter and look pictures up by."""
         schema.Job.__table__.create(self.engine, checkfirst=True)
+        self._add_job_lease_columns()
         for table in (schema.Item.__table__, schema.GeneratedImage.__table__):
             for index in table.indexes:
                 index.create(self.engine, checkfirst=True)
+
+    def _add_job_lease_columns(self) -> None:
+        """The lease columns, for a jobs table made before they existed."""
+        from sqlalchemy import text
+        have = {c["name"] for c in inspect(self.engine).get_columns("jobs")}
+        if_absent = "IF NOT EXISTS " if self.engine.dialect.name == "postgresql" else ""
+        with self.engine.begin() as conn:
+            for name, kind in (("worker", "VARCHAR(96)"), ("lease_until", "BIGINT")):
+                if name not in have:
+                    conn.execute(text(f"ALTER TABLE jobs ADD COLUMN {if_absent}{name} {kind}"))
 
     def add_job(self, job_id: str, kind: str, request: dict, client: str | None, now_ms: int) -> None:
         with self.engine.begin() as conn:
@@ -270,29 +288,53 @@ class Store:
             return conn.execute(select(table).where(table.c.status.in_(("queued", "running")))
                                 .order_by(table.c.created_at)).all()
 
-    def claim_job(self):
-        """The oldest queued job, marked running — or None. One UPDATE … RETURNING does it, so
-        workers in several threads or processes never take the same job: on PostgreSQL the pick
-        skips rows another transaction has locked (FOR UPDATE SKIP LOCKED); on SQLite the statement
-        takes the write lock first (a SELECT then an UPDATE could not upgrade its lock under contention)."""
+    def claim_job(self, worker: str = "", now_ms: int | None = None, lease_ms: int = DEFAULT_LEASE_MS):
+        """The oldest job that is queued, or running on a lease that lapsed (its worker died),
+        marked running for `worker` until now + lease_ms — or None. One UPDATE … RETURNING does
+        it, so workers in several threads or processes never take the same job: on PostgreSQL the
+        pick skips rows another transaction has locked (FOR UPDATE SKIP LOCKED); on SQLite the
+        statement takes the write lock first (a SELECT then an UPDATE could not upgrade its lock
+        under contention)."""
         table = schema.Job.__table__
-        oldest = (select(table.c.id).where(table.c.status == "queued").order_by(table.c.created_at, table.c.id)
+        now = _now_ms() if now_ms is None else now_ms
+        takeable = or_(table.c.status == "queued",
+                       and_(table.c.status == "running", or_(table.c.lease_until.is_(None), table.c.lease_until < now)))
+        oldest = (select(table.c.id).where(takeable).order_by(table.c.created_at, table.c.id)
                   .limit(1).with_for_update(skip_locked=True).scalar_subquery())
         with self.engine.begin() as conn:
-            return conn.execute(update(table).where(table.c.id == oldest, table.c.status == "queued")
-                                .values(status="running").returning(*table.c)).first()
+            return conn.execute(update(table).where(table.c.id == oldest, takeable)
+                                .values(status="running", worker=worker, lease_until=now + lease_ms)
+                                .returning(*table.c)).first()
 
-    def finish_job(self, job_id: str, now_ms: int, result: dict | None = None, error: str | None = None) -> None:
+    def renew_lease(self, job_id: str, worker: str, now_ms: int, lease_ms: int = DEFAULT_LEASE_MS) -> bool:
+        """Extend `worker`'s lease on a running job; False when the job is no longer its own."""
         table = schema.Job.__table__
         with self.engine.begin() as conn:
-            conn.execute(update(table).where(table.c.id == job_id).values(
-                status="failed" if error else "done", result=result, error=error, finished_at=now_ms))
+            return conn.execute(update(table).where(table.c.id == job_id, table.c.worker == worker,
+                                                    table.c.status == "running")
+                                .values(lease_until=now_ms + lease_ms)).rowcount == 1
 
-    def requeue_running_jobs(self) -> int:
-        """Jobs a stopped service left running go back to the queue."""
+    def finish_job(self, job_id: str, now_ms: int, result: dict | None = None, error: str | None = None,
+                   worker: str | None = None) -> bool:
+        """Store a job's result (or error). With `worker`, only while that worker holds the job: a
+        worker whose lease lapsed and whose job another took cannot finish it too. True if stored."""
         table = schema.Job.__table__
+        query = update(table).where(table.c.id == job_id)
+        if worker is not None:
+            query = query.where(table.c.worker == worker, table.c.status == "running")
         with self.engine.begin() as conn:
-            return conn.execute(update(table).where(table.c.status == "running").values(status="queued")).rowcount
+            return conn.execute(query.values(status="failed" if error else "done", result=result, error=error,
+                                             finished_at=now_ms, lease_until=None)).rowcount == 1
+
+    def requeue_lapsed_jobs(self, now_ms: int | None = None) -> int:
+        """Running jobs whose lease lapsed (a stopped worker's) show as queued again; jobs other
+        live workers hold keep running."""
+        table = schema.Job.__table__
+        now = _now_ms() if now_ms is None else now_ms
+        lapsed = and_(table.c.status == "running", or_(table.c.lease_until.is_(None), table.c.lease_until < now))
+        with self.engine.begin() as conn:
+            return conn.execute(update(table).where(lapsed).values(status="queued", worker=None,
+                                                                   lease_until=None)).rowcount
 
     # ---- reading: items, users, events --------------------------------------------------------
     def item_rows(self, columns: tuple[str, ...], source: str | None = None, ids: list[str] | None = None) -> list:

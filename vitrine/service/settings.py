@@ -41,7 +41,8 @@ class ServiceSettings:
     generations_per_minute: int = 30  # generation requests one client may post per minute
     max_inflight: int = 256        # requests handled at once; beyond, 503 with Retry-After
     max_upload_bytes: int = 2 * 1024 * 1024  # an uploaded picture at most
-    job_workers: int = 1           # threads working the queue while the server runs
+    job_workers: int = 1           # threads working the queue while the server runs (0: `vitrine worker`s do)
+    job_lease_s: float = 60.0      # a worker renews its hold on a job this often ×3; lapsed, others take it
 
     @property
     def recommender_dir(self) -> Path:
@@ -54,10 +55,11 @@ _PARSERS = {
     "token": str,
     "cors_origins": lambda v: tuple(o.strip() for o in (v.split(",") if isinstance(v, str) else v) if o.strip()),
     "max_queue": int, "max_jobs_per_client": int, "generations_per_minute": int, "max_inflight": int,
-    "max_upload_bytes": int, "job_workers": int,
+    "max_upload_bytes": int, "job_workers": int, "job_lease_s": float,
 }
 _POSITIVE = ("max_queue", "max_jobs_per_client", "generations_per_minute", "max_inflight", "max_upload_bytes",
-             "job_workers")
+             "job_lease_s")
+_NOT_NEGATIVE = ("job_workers",)
 
 
 def _parse(name: str, value, where: str):
@@ -67,6 +69,8 @@ def _parse(name: str, value, where: str):
         raise SettingsError(f"{where}: {name} = {value!r} is not a valid value") from None
     if name in _POSITIVE and parsed < 1:
         raise SettingsError(f"{where}: {name} must be at least 1, got {parsed}")
+    if name in _NOT_NEGATIVE and parsed < 0:
+        raise SettingsError(f"{where}: {name} must be 0 or more, got {parsed}")
     if name == "index" and parsed not in ("exact", "hnsw"):
         raise SettingsError(f"{where}: index must be exact or hnsw, got {parsed!r}")
     if name == "token" and len(parsed) < 16:

@@ -37,12 +37,16 @@ class ServiceState:
             self.load_recommender()
         self.stop, self.wake = threading.Event(), threading.Event()
         self.store.prepare_for_service()
-        self.store.requeue_running_jobs()  # what a stopped service left running
+        self.store.requeue_lapsed_jobs()  # what a stopped worker left running shows as queued again
 
-    def start_workers(self) -> None:
+    def start_workers(self, count: int | None = None) -> list:
+        """Start `count` (default: the job_workers setting) job-worker threads; they stop with self.stop."""
         from vitrine.service.worker import JobWorker
-        for _ in range(self.settings.job_workers):
-            JobWorker(self, self.stop, self.wake).start()
+        workers = [JobWorker(self, self.stop, self.wake) for _ in range(self.settings.job_workers if count is None
+                                                                          else count)]
+        for worker in workers:
+            worker.start()
+        return workers
 
     def designer(self):
         """The studio's Designer (the 520 prompts' vectors), made on first use."""

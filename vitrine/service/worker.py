@@ -11,7 +11,9 @@ Every picture is stored as a generated image (prompt, seed, model, sampler), nev
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import socket
 import threading
 import time
 
@@ -27,25 +29,44 @@ def _png(image) -> bytes:
 
 
 class JobWorker(threading.Thread):
+    """Claims a job with a lease, renews the lease every third of it while the job runs, and
+    stores the result only if it still holds the job (the store refuses a holder whose lease
+    lapsed and whose job another worker took)."""
+
     def __init__(self, state, stop: threading.Event, wake: threading.Event):
         super().__init__(daemon=True, name="vitrine-jobs")
         self.state, self.stop, self.wake = state, stop, wake
+        self.lease_ms = int(state.settings.job_lease_s * 1000)
+        self.worker_id = ""  # host:pid:thread, set when the thread starts
         self.runners = {"generate": self.generate, "design": self.design, "launch": self.launch,
                         "previews": self.previews, "fit": self.fit, "tryon": self.tryon}
 
     def run(self) -> None:
+        store = self.state.store
+        self.worker_id = f"{socket.gethostname()[:60]}:{os.getpid()}:{threading.get_ident() % 10**8}"
         while not self.stop.is_set():
-            job = self.state.store.claim_job()
+            job = store.claim_job(self.worker_id, now_ms(), self.lease_ms)
             if job is None:
                 self.wake.wait(0.5)
                 self.wake.clear()
                 continue
+            done = threading.Event()
+            keeper = threading.Thread(target=self._keep_lease, args=(job.id, done), daemon=True)
+            keeper.start()
             try:
-                result = self.runners[job.kind](job.request)
+                result, error = self.runners[job.kind](job.request), None
             except Exception as exc:  # a job's failure is its own, reported on the job; the worker goes on
-                self.state.store.finish_job(job.id, now_ms(), error=f"{type(exc).__name__}: {exc}"[:500])
-            else:
-                self.state.store.finish_job(job.id, now_ms(), result=result)
+                result, error = None, f"{type(exc).__name__}: {exc}"[:500]
+            finally:
+                done.set()
+                keeper.join()
+            store.finish_job(job.id, now_ms(), result=result, error=error, worker=self.worker_id)
+
+    def _keep_lease(self, job_id: str, done: threading.Event) -> None:
+        """Renew the lease every third of its length until the job is done (or no longer ours)."""
+        while not done.wait(self.lease_ms / 3000):
+            if not self.state.store.renew_lease(job_id, self.worker_id, now_ms(), self.lease_ms):
+                return
 
     @property
     def model_id(self) -> str:
