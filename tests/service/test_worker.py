@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from vitrine.catalog.store import Store
 
 
@@ -16,6 +18,17 @@ def _worker(shop_copy, tiny_pipeline_dir, *extra) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "vitrine", "--data-dir", str(shop_copy.data), *db, "-q", "worker",
                              "--model", str(tiny_pipeline_dir), "--recommender", str(shop_copy.data / "none"),
                              *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture
+def started():
+    """Worker processes a test starts; any still running at its end (a failed test) are killed."""
+    processes: list[subprocess.Popen] = []
+    yield processes
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
 
 
 def _wait(condition, seconds: float) -> bool:
@@ -27,13 +40,14 @@ def _wait(condition, seconds: float) -> bool:
     return False
 
 
-def test_two_workers_drain_the_queue_each_job_once(shop_copy, tiny_pipeline_dir):
+def test_two_workers_drain_the_queue_each_job_once(shop_copy, tiny_pipeline_dir, started):
     store = shop_copy.store()
     store.prepare_for_service()
     for k in range(40):
         store.add_job(f"job-{k:02d}", "generate", {"prompt": f"a hat {k}", "n": 1, "steps": 1, "guidance": 3.0,
                                                     "seed": k}, "test", k)
     workers = [_worker(shop_copy, tiny_pipeline_dir, "--exit-when-idle") for _ in range(2)]
+    started += workers
     for w in workers:
         out, err = w.communicate(timeout=240)
         assert w.returncode == 0, err[-2000:]
@@ -43,18 +57,20 @@ def test_two_workers_drain_the_queue_each_job_once(shop_copy, tiny_pipeline_dir)
     assert len({r.worker.rsplit(":", 1)[0] for r in rows}) == 2  # both processes took jobs
 
 
-def test_a_killed_worker_leaves_its_job_to_another_after_the_lease(shop_copy, tiny_pipeline_dir):
+def test_a_killed_worker_leaves_its_job_to_another_after_the_lease(shop_copy, tiny_pipeline_dir, started):
     store = shop_copy.store()
     store.prepare_for_service()
     store.add_job("slow", "generate", {"prompt": "a long coat", "n": 2, "steps": 100, "guidance": 3.0, "seed": 0},
                   "test", 0)
     first = _worker(shop_copy, tiny_pipeline_dir, "--lease", "1")
+    started.append(first)
     assert _wait(lambda: store.job("slow").status == "running", 120), first.communicate(timeout=5)[1][-2000:]
     holder = store.job("slow").worker
     assert f":{first.pid}:" in holder
     os.kill(first.pid, signal.SIGKILL)
     first.wait(10)
     second = _worker(shop_copy, tiny_pipeline_dir, "--lease", "1", "--exit-when-idle")
+    started.append(second)
     out, err = second.communicate(timeout=240)
     assert second.returncode == 0, err[-2000:]
     row = store.job("slow")
