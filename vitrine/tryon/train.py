@@ -29,9 +29,10 @@ class TryOnTrainer(Trainer):
     data: TryOnData
 
     def build_model(self, initialise: bool = False):
+        from vitrine.command import default_path
         unet = build_inpaint_unet(self.config.preset, MODEL_SIZE)
-        if initialise and self.config.init_from:
-            init_from_text_to_image(unet, self.config.init_from)
+        if initialise and self.config.init_from:  # a path in the checkout (the recipe's) works from anywhere
+            init_from_text_to_image(unet, default_path(self.config.init_from))
         return unet
 
     def pipeline_class(self):
@@ -93,8 +94,7 @@ def trainer_for(config, args, out):
     from pathlib import Path
 
     from vitrine.command import UsageError, default_path, open_store
-    config.init_from = default_path(config.init_from) if config.init_from else ""
-    if config.init_from and not (Path(config.init_from) / "model_index.json").is_file():
+    if config.init_from and not (Path(default_path(config.init_from)) / "model_index.json").is_file():
         raise UsageError(f"--init-from {config.init_from}: not a saved text-to-image pipeline folder")
     data = tryon_data(open_store(args), limit=args.limit, progress=not args.quiet)
     return TryOnTrainer(config, data, out), data
