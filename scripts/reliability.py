@@ -274,7 +274,12 @@ def fixed_cases(root: Path) -> dict[str, list[tuple[str, list[str], bool]]]:
                                (["import", "generic", str(root)], "--test-days"),
                                (["studio", "launch", "a hat"], "-n"), (["studio", "launch", "a hat"], "--audience"),
                                (["studio", "launch", "a hat"], "--price"), (["studio", "design", "u0"], "-n"),
-                               (["studio", "design", "u0"], "--per-prompt"), (["studio", "previews"], "--limit"))
+                               (["studio", "design", "u0"], "--per-prompt"), (["studio", "previews"], "--limit"),
+                               (["tryon", "--person", "0", "--item", "k0"], "-n"),
+                               (["tryon", "--person", "0", "--item", "k0"], "--steps"),
+                               (["tryon", "--person", "0", "--item", "k0"], "--guidance"),
+                               (["segmenter", "train"], "--steps"), (["eval", "tryon"], "-n"),
+                               (["worker"], "--lease"), (["worker"], "--concurrency"))
             for value in ("0", "-3", "abc", "1e999", "nan")],
         "paths": [
             ("--data-dir is a file", ["--data-dir", str(a_file), "stats"], False),
@@ -294,6 +299,10 @@ def fixed_cases(root: Path) -> dict[str, list[tuple[str, list[str], bool]]]:
             ("forward --t garbage", ["diffusion", "forward", "k0", "--t", "1,x"], False),
             ("fit --out under a file", ["fit", "--out", str(a_file / "m")], False),
             ("eval recommend --out under a file", ["eval", "recommend", "--out", str(a_file / "r")], False),
+            ("tryon PERSON missing", ["tryon", str(root / "nobody.png"), "a red t-shirt"], False),
+            ("tryon PERSON is not a picture", ["tryon", str(a_file), "a red t-shirt"], False),
+            ("tryon --mask missing", ["tryon", str(a_file), "a red t-shirt", "--mask", str(root / "nope.png")], False),
+            ("tryon -o out.txt", ["tryon", "--person", "0", "--item", "k0", "-o", str(root / "out.txt")], False),
         ],
         "model folders": [
             ("generate --model missing", ["generate", "a hat", "--model", str(root / "nope"), "-o",
@@ -304,6 +313,10 @@ def fixed_cases(root: Path) -> dict[str, list[tuple[str, list[str], bool]]]:
              ["generate", "a hat", "--model", str(bad_json_model), "-o", str(root / "g.png")], False),
             ("recommend --model garbage", ["recommend", "keeper0", "--model", str(rec)], False),
             ("similar --model missing", ["similar", "k0", "--model", str(root / "nope")], False),
+            ("tryon --model missing", ["tryon", "--person", "0", "--item", "k0", "--model", str(root / "nope")],
+             False),
+            ("tryon --model is a text-to-image model with garbage weights",
+             ["tryon", "--person", "0", "--item", "k0", "--model", str(model)], False),
             ("eval generation --evaluator missing", ["eval", "generation", "--evaluator", str(root / "nope"),
                                                      "--out", str(root / "eg")], False),
         ],
@@ -318,6 +331,11 @@ def fixed_cases(root: Path) -> dict[str, list[tuple[str, list[str], bool]]]:
             ("evaluator train without a Fashion-MNIST catalog", ["evaluator", "train", "--out", str(root / "ev")], False),
             ("train without a Fashion-MNIST catalog", ["train", "--preset", "tiny", "--out", str(root / "run")], False),
             ("train --resume without a checkpoint", ["train", "--resume", "--out", str(root / "run2")], False),
+            ("train --preset tryon-quick without a people set", ["train", "--preset", "tryon-quick", "--out",
+                                                                 str(root / "run3")], False),
+            ("tryon --person without a people set", ["tryon", "--person", "0", "--item", "k0"], False),
+            ("segmenter train without a people set", ["segmenter", "train", "--out", str(root / "seg")], False),
+            ("eval tryon without a people set", ["eval", "tryon", "--out", str(root / "et")], False),
         ],
     }
 
