@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_:  # argparse has printed usage and one error line (or the help)
         return int(exit_.code or 0)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for a verb that starts itself again (train --processes)
     try:
         return args.func(args)
     except UsageError as exc:

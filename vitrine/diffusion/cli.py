@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -36,6 +37,10 @@ def cmd_train(args) -> int:
         config.validate()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if args.processes > 1 and "WORLD_SIZE" not in os.environ:
+        if config.batch_size % args.processes:
+            raise UsageError(f"--batch-size {config.batch_size} must divide evenly over --processes {args.processes}")
+        return launch_processes(args.argv, args.processes)
     if config.task != "text-to-image":  # a task another package trains (TASK_TRAINERS)
         import importlib
         module, function = TASK_TRAINERS[config.task].split(":")
@@ -45,18 +50,65 @@ def cmd_train(args) -> int:
             raise UsageError(f"--init-from {config.init_from}: no such checkpoint file")
         data = from_store(open_store(args), limit=args.limit, progress=not args.quiet)
         trainer = Trainer(config, data, out)
+    say = print if trainer.accelerator.is_main_process else (lambda *_: None)
     if args.resume:
         trainer.resume()
-        print(f"resumed {out} at step {trainer.step:,}")
+        say(f"resumed {out} at step {trainer.step:,}")
     what = "garments on people" if config.task == "tryon" else "photos"
-    print(f"training {config.preset} on {len(data):,} {what}: {json.dumps(asdict(config))}")
+    processes = f" in {trainer.world} processes" if trainer.world > 1 else ""
+    say(f"training {config.preset} on {len(data):,} {what}{processes}: {json.dumps(asdict(config))}")
     result = trainer.run(until=args.until, progress=not args.quiet)
-    print(f"trained to step {result.step:,} in {result.seconds:.0f} s ({result.images_per_second:.1f} img/s); "
-          f"checkpoint {trainer.checkpoint_path}, loss curve {out / 'loss.png'}")
-    if trainer.step >= config.steps or args.export:
+    say(f"trained to step {result.step:,} in {result.seconds:.0f} s ({result.images_per_second:.1f} img/s); "
+        f"checkpoint {trainer.checkpoint_path}, loss curve {out / 'loss.png'}")
+    if (trainer.step >= config.steps or args.export) and trainer.accelerator.is_main_process:
         folder = trainer.export(args.export or out / "pipeline")
-        print(f"pipeline (EMA weights): {folder}")
+        say(f"pipeline (EMA weights): {folder}")
     return 0
+
+
+def launch_processes(argv: list[str], n: int) -> int:
+    """`vitrine train --processes N`: this command started again N times as one torch.distributed
+    job on this machine (the environment torchrun sets: rank, world size, a loopback rendezvous;
+    accelerate picks gloo on CPUs, nccl on GPUs). Process 0 shows its output; the others show
+    theirs only if they fail. If one fails, the rest are stopped. Returns the first failure's
+    exit status, else 0."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    rest, skip = [], False
+    for token in argv:  # the same command without --processes
+        if skip:
+            skip = False
+        elif token == "--processes":
+            skip = True
+        elif not token.startswith("--processes="):
+            rest.append(token)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    threads = max((os.cpu_count() or 1) // n, 1)
+    procs = []
+    for rank in range(n):
+        env = {**os.environ, "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "RANK": str(rank),
+               "LOCAL_RANK": str(rank), "WORLD_SIZE": str(n), "LOCAL_WORLD_SIZE": str(n),
+               "OMP_NUM_THREADS": str(threads)}
+        quiet = {} if rank == 0 else {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE}
+        procs.append(subprocess.Popen([sys.executable, "-m", "vitrine", *rest], env=env, text=True, **quiet))
+    while any(p.poll() is None for p in procs):
+        failed = [p for p in procs if p.poll() not in (None, 0)]
+        if failed:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+            break
+        time.sleep(0.2)
+    for rank, p in enumerate(procs):
+        p.wait()
+        if rank and p.returncode and p.stderr is not None:
+            last = [line for line in p.stderr.read().splitlines() if line.strip()][-1:]
+            print(f"process {rank}: {last[0] if last else f'exit status {p.returncode}'}", file=sys.stderr)
+    return next((p.returncode for p in procs if p.returncode), 0)
 
 
 def cmd_generate(args) -> int:
@@ -125,6 +177,9 @@ def register(verbs, common) -> None:
                         "people set of `vitrine catalog people`); any flag below overrides the recipe's value")
     add_config_flags(p, TrainConfig, FIELD_HELP, FIELD_CHOICES, rename={"preset": "unet"},
                      shown_defaults=TRAIN_PRESETS["default"], default_label="default recipe:")
+    p.add_argument("--processes", type=count(1, 256), default=1,
+                   help="train in N processes on this machine (torch.distributed: each takes 1/N of every batch; "
+                        "docs/scale.md for several machines); default 1")
     p.add_argument("--until", type=count(1), help="stop at this step (resume later with --resume)")
     p.add_argument("--limit", type=count(1), help="train on the first N photos (try-on: garments) only")
     p.add_argument("--out", help="run folder (default runs/PRESET)")

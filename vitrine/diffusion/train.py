@@ -87,7 +87,9 @@ class Trainer:
                                       fused=True)
         lr_scheduler = get_scheduler(config.lr_schedule, optimizer, num_warmup_steps=config.warmup_steps,
                                      num_training_steps=config.steps)
-        self.model, self.optimizer, self.lr_scheduler = self.accelerator.prepare(model, optimizer, lr_scheduler)
+        # the LR schedule stays outside accelerate: prepared, it would step once per process per step
+        self.model, self.optimizer = self.accelerator.prepare(model, optimizer)
+        self.lr_scheduler = lr_scheduler
         self.forward = torch.compile(self.model) if config.compile else self.model
         self.noise = make_noise_scheduler(config)
         snr = self.noise.alphas_cumprod / (1 - self.noise.alphas_cumprod)
@@ -95,6 +97,13 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(config.seed)
         self.step = 0
         self.losses: list[float] = []
+        # Several processes (torch.distributed: `vitrine train --processes N`, torchrun or accelerate
+        # launch): every process draws the same global batch from the same generator and trains on its
+        # own slice; the gradients are averaged across processes, so a step equals one process's step
+        # on the whole batch (tests/diffusion/test_processes.py).
+        self.rank, self.world = self.accelerator.process_index, self.accelerator.num_processes
+        if config.batch_size % self.world:
+            raise ValueError(f"--batch-size {config.batch_size} must divide evenly over {self.world} processes")
 
     def build_model(self, initialise: bool = False):
         """The network this run trains; `initialise` loads config.init_from's EMA weights into it."""
@@ -115,7 +124,15 @@ class Trainer:
                 "lr_scheduler": getattr(self.lr_scheduler, "scheduler", self.lr_scheduler),
                 "generator": self.generator}
 
+    def own_share(self, *tensors: torch.Tensor) -> list[torch.Tensor]:
+        """This process's slice of each global-batch tensor."""
+        share = self.config.batch_size // self.world
+        return [x[self.rank * share:(self.rank + 1) * share] for x in tensors]
+
     def save(self) -> None:
+        """Write the checkpoint (on the main process only: one file, whatever the process count)."""
+        if not self.accelerator.is_main_process:
+            return
         save_training_state(self.checkpoint_path, **self._state_parts(), step=self.step,
                             info={"config": asdict(self.config), "losses": self.losses})
         (self.out_dir / "config.json").write_text(json.dumps(asdict(self.config), indent=2) + "\n")
@@ -142,7 +159,7 @@ class Trainer:
         target = eps if cfg.prediction == "epsilon" else self.noise.get_velocity(x0, eps, t)
         if cfg.channels_last:
             xt = xt.contiguous(memory_format=torch.channels_last)
-        return xt, t, states, masks, target
+        return self.own_share(xt, t, states, masks, target)
 
     def train_step(self) -> float:
         xt, t, states, masks, target = self.batch()  # xt: the U-Net's whole input
@@ -157,14 +174,15 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         self.ema.step(self.accelerator.unwrap_model(self.model).parameters())
         self.step += 1
-        return float(loss.detach())
+        return float(self.accelerator.reduce(loss.detach(), "mean"))  # the whole batch's loss
 
     def run(self, until: int | None = None, progress: bool = True) -> TrainResult:
         """Train from self.step to `until` (default config.steps), checkpointing on the way."""
         until = min(until or self.config.steps, self.config.steps)
         self.model.train()
         start, start_step = time.perf_counter(), self.step
-        bar = tqdm(total=until, initial=self.step, desc="train", unit="step", disable=not progress)
+        main = self.accelerator.is_main_process
+        bar = tqdm(total=until, initial=self.step, desc="train", unit="step", disable=not progress or not main)
         while self.step < until:
             loss = self.train_step()
             self.losses.append(loss)
@@ -177,7 +195,8 @@ class Trainer:
                                 lr=f"{self.lr_scheduler.get_last_lr()[0]:.1e}")
             if self.step % self.config.checkpoint_every == 0 or self.step == until:
                 self.save()
-                write_loss_curve(self.losses, self.out_dir / "loss.png")
+                if main:
+                    write_loss_curve(self.losses, self.out_dir / "loss.png")
         bar.close()
         seconds = time.perf_counter() - start
         done = self.step - start_step

@@ -74,7 +74,7 @@ class TryOnTrainer(Trainer):
         model_in = unet_input(xt, mask, x0)
         if cfg.channels_last:
             model_in = model_in.contiguous(memory_format=torch.channels_last)
-        return model_in, t, states, masks, target
+        return self.own_share(model_in, t, states, masks, target)
 
 
 def tryon_data(store, limit: int | None = None, progress: bool = True) -> TryOnData:
