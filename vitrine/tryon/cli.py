@@ -122,7 +122,8 @@ def register(verbs, common) -> None:
     p = segmenter.add("train", cmd_segmenter_train, "train it on the people set's label maps")
     p.add_argument("--out", default="models/vitrine-tryon", help="model folder; writes OUT/segmenter (default "
                                                                  "models/vitrine-tryon)")
-    p.add_argument("--steps", type=count(1, 100_000), default=400, help="optimizer steps of 32 pictures (default 400)")
+    p.add_argument("--steps", type=count(1, 100_000), default=1000,
+                   help="optimizer steps of 32 pictures (default 1000)")
     p.add_argument("--held-out", type=count(0), default=500, help="last N people kept out to score it (default 500)")
     p.add_argument("--seed", type=count(0), default=0, help="seed (default 0)")
 

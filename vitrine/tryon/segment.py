@@ -89,10 +89,12 @@ def region(labels: np.ndarray, slot: str, grow: int = 1) -> np.ndarray:
     return mask
 
 
-def train_segmenter(images: np.ndarray, labels: np.ndarray, steps: int = 400, batch_size: int = 32,
+def train_segmenter(images: np.ndarray, labels: np.ndarray, steps: int = 1000, batch_size: int = 32,
                     lr: float = 3e-3, seed: int = 0, progress: bool = True) -> tuple[Segmenter, dict]:
-    """Fit on (N, 64, 64, 3) pictures and (N, 64, 64) labels: cross-entropy, AdamW, one-cycle LR;
-    pictures are mirrored at random (a mirrored person keeps their labels, mirrored too)."""
+    """Fit on (N, 64, 64, 3) pictures and (N, 64, 64) labels: cross-entropy weighted by
+    1/√(class frequency) — shoes are ~2 % of the pixels and unweighted they were never predicted
+    (IoU 0.0002 after 400 steps) — AdamW, one-cycle LR; pictures are mirrored at random (a
+    mirrored person keeps their labels, mirrored too)."""
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
     model = Segmenter()
@@ -100,6 +102,9 @@ def train_segmenter(images: np.ndarray, labels: np.ndarray, steps: int = 400, ba
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps)
     x_all = torch.from_numpy(images).permute(0, 3, 1, 2)
     y_all = torch.from_numpy(labels.astype(np.int64))
+    frequency = np.bincount(labels.ravel(), minlength=len(LABELS)) / labels.size
+    weight = torch.tensor(1 / np.sqrt(np.maximum(frequency, 1e-6)), dtype=torch.float32)
+    weight = weight / weight.mean()
     start = time.perf_counter()
     model.train()
     for _ in tqdm(range(steps), desc="train segmenter", unit="step", disable=not progress):
@@ -108,13 +113,14 @@ def train_segmenter(images: np.ndarray, labels: np.ndarray, steps: int = 400, ba
         mirror = torch.rand(batch_size, generator=g) < 0.5
         x = torch.where(mirror[:, None, None, None], x.flip(-1), x)
         y = torch.where(mirror[:, None, None], y.flip(-1), y)
-        loss = nn.functional.cross_entropy(model(x), y)
+        loss = nn.functional.cross_entropy(model(x), y, weight=weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         sched.step()
     return model.eval(), {"train_seconds": round(time.perf_counter() - start, 1), "steps": steps,
-                          "batch_size": batch_size, "lr": lr, "seed": seed}
+                          "batch_size": batch_size, "lr": lr, "seed": seed,
+                          "class_weights": [round(float(w), 3) for w in weight]}
 
 
 def pixel_accuracy(model: Segmenter, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
