@@ -66,4 +66,18 @@ def test_default_recipe_is_the_shipped_models():
 
     from vitrine.diffusion.config import TRAIN_PRESETS, TrainConfig
     shipped = json.loads(Path("models/vitrine-fashion-32/training_config.json").read_text())
-    assert asdict(TrainConfig.from_dict(TRAIN_PRESETS["default"])) == {**shipped, "threads": 0}
+    # fields added since the model was trained take their defaults (task: text-to-image)
+    assert asdict(TrainConfig.from_dict(TRAIN_PRESETS["default"])) == asdict(TrainConfig.from_dict(
+        {**shipped, "threads": 0}))
+    assert set(shipped) <= set(asdict(TrainConfig()))
+
+
+def test_tryon_recipe_is_the_shipped_tryon_models():
+    import json
+    from dataclasses import asdict
+    from pathlib import Path
+
+    from vitrine.diffusion.config import TRAIN_PRESETS, TrainConfig
+    shipped = json.loads(Path("models/vitrine-tryon/training_config.json").read_text())
+    shipped["init_from"] = "models/vitrine-fashion-32"  # recorded as the checkout's absolute path
+    assert asdict(TrainConfig.from_dict(TRAIN_PRESETS["tryon"])) == {**shipped, "threads": 0}
