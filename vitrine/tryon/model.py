@@ -76,14 +76,19 @@ def training_mask(labels: np.ndarray, label: int, rng: np.random.Generator, box_
         box[max(ys.min() - box_margin, 0):min(ys.max() + box_margin + 1, h),
             max(xs.min() - box_margin, 0):min(xs.max() + box_margin + 1, w)] = True
         return box
-    grown = region.copy()
-    for _ in range(dilate):  # 8-neighbourhood dilation
-        padded = np.pad(grown, 1)
-        grown = np.zeros_like(grown)
+    return grow(region, dilate)
+
+
+def grow(mask: np.ndarray, pixels: int = 1) -> np.ndarray:
+    """The mask grown by `pixels` (8-neighbourhood dilation)."""
+    h, w = mask.shape
+    for _ in range(pixels):
+        padded = np.pad(mask, 1)
+        mask = np.zeros_like(mask)
         for dy in (0, 1, 2):
             for dx in (0, 1, 2):
-                grown |= padded[dy:dy + region.shape[0], dx:dx + region.shape[1]]
-    return grown
+                mask |= padded[dy:dy + h, dx:dx + w]
+    return mask
 
 
 def put_back(original: np.ndarray, generated: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -21,6 +21,7 @@ from torch import nn
 from tqdm import tqdm
 
 from vitrine.atomic import save_safetensors, write_text
+from vitrine.tryon.model import grow as grow_mask
 from vitrine.tryon.people import LABELS, SIZE
 
 REGIONS = {"top": LABELS.index("top"), "bottom": LABELS.index("bottom"), "shoes": LABELS.index("shoes")}
@@ -79,14 +80,7 @@ def region(labels: np.ndarray, slot: str, grow: int = 1) -> np.ndarray:
     mask = labels == REGIONS[slot]
     if not mask.any():
         raise LookupError(f"no {slot} found on the person in the picture; give a --mask instead")
-    for _ in range(grow):
-        padded = np.pad(mask, 1)
-        h, w = mask.shape
-        mask = np.zeros_like(mask)
-        for dy in (0, 1, 2):
-            for dx in (0, 1, 2):
-                mask |= padded[dy:dy + h, dx:dx + w]
-    return mask
+    return grow_mask(mask, grow)
 
 
 def train_segmenter(images: np.ndarray, labels: np.ndarray, steps: int = 1000, batch_size: int = 32,

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vitrine.tryon.model import grow  # noqa: F401  (tryon.grow: part of this module's API)
 from vitrine.tryon.people import BOTTOMS, FOOTWEAR, TOPS, body_of, garment_region
 from vitrine.tryon.people_set import SLOTS, PeopleSet, person_of, redraw
 from vitrine.tryon.segment import REGIONS, load_segmenter, region
@@ -44,18 +45,6 @@ def slot_of_description(description: str) -> str | None:
     from vitrine.studio.read import read_attributes
     category = read_attributes(description).category
     return slot_of_category(CATEGORY_NAMES[category]) if category is not None else None
-
-
-def grow(mask: np.ndarray, pixels: int = 1) -> np.ndarray:
-    """The mask grown by `pixels` (8-neighbourhood dilation)."""
-    h, w = mask.shape
-    for _ in range(pixels):
-        padded = np.pad(mask, 1)
-        mask = np.zeros_like(mask)
-        for dy in (0, 1, 2):
-            for dx in (0, 1, 2):
-                mask |= padded[dy:dy + h, dx:dx + w]
-    return mask
 
 
 @dataclass
