@@ -79,3 +79,23 @@ def test_image_store_refuses_garbage_and_escapes(tmp_path):
         batch.put(b"not an image")
     with pytest.raises(ValueError, match="outside"):
         images.resolve("../../etc/passwd")
+
+
+def test_log_written_and_read_in_chunks_is_the_whole_log(tmp_path, tiny_fm, monkeypatch):
+    import vitrine.catalog.save as save
+    monkeypatch.setattr(save, "EVENT_CHUNK", 97)  # several chunks, the last one short
+    store = Store(tmp_path / "data")
+    catalog = build_catalog(tiny_fm, seed=0, progress=False)
+    save_catalog(store, catalog, seed=0, progress=False)
+    log = simulate(catalog.category, catalog.colour, catalog.pattern, catalog.price,
+                   ShopperConfig(n_users=60, seed=0), progress=False)
+    save_shopper_log(store, log, catalog.item_ids, progress=False)
+    batches = list(store.interaction_batches(size=50))
+    assert len(batches) == -(-len(log.ts) // 50) and all(len(b[3]) <= 50 for b in batches)
+    ts = np.concatenate([b[3] for b in batches])
+    assert np.array_equal(ts, np.sort(log.ts)) and np.array_equal(ts, store.interactions()["ts"])
+    stored = sorted(zip(*(np.concatenate([np.array(b[k], dtype=object) for b in batches]) for k in range(3))))
+    expected = sorted(zip((f"u-{u:05d}" for u in log.user), (catalog.item_ids[i] for i in log.item),
+                          np.array(log.EVENT_NAMES)[log.event].tolist()))
+    assert stored == expected
+    assert store.get_meta("shoppers")["events"] == len(log.ts)

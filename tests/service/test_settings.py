@@ -19,7 +19,7 @@ def test_flags_win_over_the_environment_over_the_config_file(tmp_path):
 
 
 @pytest.mark.parametrize("text,needle", [("max_queue = 0", "at least 1"), ("colour = 1", "unknown setting 'colour'"),
-                                         ("index = 'ivf'", "exact or hnsw"), ("token = 'short'", "16 characters"),
+                                         ("index = 'annoy'", "one of exact, ivf, hnsw"), ("token = 'short'", "16 characters"),
                                          ("max_queue = 'many'", "not a valid value"), ("[[", "not valid TOML")])
 def test_a_bad_config_names_the_file_and_setting(tmp_path, text, needle):
     config = tmp_path / "serve.toml"

@@ -41,7 +41,16 @@ class Catalog:
         return len(self.item_ids)
 
 
-def _draw_prices(category: np.ndarray, brand: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def draw_attributes(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(colour, pattern, brand) indices of n items, by the shop's attribute weights."""
+    colour = rng.choice(len(COLOURS), size=n, p=np.array(COLOUR_WEIGHTS) / sum(COLOUR_WEIGHTS))
+    pattern = rng.choice(4, size=n, p=np.array(PATTERN_WEIGHTS) / sum(PATTERN_WEIGHTS))
+    brand_w = np.array([TIER_WEIGHT[b.tier] for b in BRANDS])
+    brand = rng.choice(len(BRANDS), size=n, p=brand_w / brand_w.sum())
+    return colour, pattern, brand
+
+
+def draw_prices(category: np.ndarray, brand: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """price = category median × brand tier × lognormal(0, 0.25), ending in .99 (or .49 under 20 €)."""
     median = np.array([c.median_price for c in CATEGORIES])[category]
     tier = np.array([TIER_PRICE[b.tier] for b in BRANDS])[brand]
@@ -55,14 +64,11 @@ def build_catalog(fm: FashionMNIST, seed: int = 0, limit: int | None = None,
     """Turn the (first `limit`) Fashion-MNIST photos into products, deterministically from `seed`."""
     n = len(fm) if limit is None else min(limit, len(fm))
     rng = np.random.default_rng(seed)
-    colour = rng.choice(len(COLOURS), size=n, p=np.array(COLOUR_WEIGHTS) / sum(COLOUR_WEIGHTS))
-    pattern = rng.choice(4, size=n, p=np.array(PATTERN_WEIGHTS) / sum(PATTERN_WEIGHTS))
-    brand_w = np.array([TIER_WEIGHT[b.tier] for b in BRANDS])
-    brand = rng.choice(len(BRANDS), size=n, p=brand_w / brand_w.sum())
+    colour, pattern, brand = draw_attributes(n, rng)
     period = rng.integers(4, 7, size=n)          # pattern repeat in pixels: 4, 5 or 6
     phase = rng.integers(0, 6, size=(n, 2))      # pattern offset, so no two prints line up
     category = fm.labels[:n].astype(np.int64)    # Fashion-MNIST labels are the category order
-    price = _draw_prices(category, brand, rng)
+    price = draw_prices(category, brand, rng)
 
     rgb = np.array([c.rgb for c in COLOURS], dtype=np.float32)[colour]
     images = np.empty((n, render.SIZE, render.SIZE, 3), dtype=np.uint8)

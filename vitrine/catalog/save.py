@@ -14,6 +14,7 @@ from vitrine.catalog.shoppers import ShopperLog
 from vitrine.catalog.store import Store
 
 ARRAYS_FILE = "catalog/fashion-32.npz"  # under the data dir: the pixels and labels, for training
+EVENT_CHUNK = 200_000  # events turned into rows at a time
 
 
 def save_catalog(store: Store, catalog: Catalog, seed: int, progress: bool = True) -> None:
@@ -67,12 +68,14 @@ def save_shopper_log(store: Store, log: ShopperLog, item_ids: list[str], progres
         load.mark_new_items(dict.fromkeys(new_ids, cfg.valid_end_ms), clear_launch_times=True)
         load.insert(schema.User, [{"id": uid, "attributes": {"simulated": True},
                                    "true_preferences": log.true_preferences(u)} for u, uid in enumerate(user_ids)])
-        user_col = np.array(user_ids, dtype=object)[log.user]
-        item_col = ids[log.item]
-        rows = [{"user_id": u, "item_id": i, "event": e, "ts": int(t), "session_id": f"s{s}", "value": None}
-                for u, i, e, t, s in zip(user_col, item_col, events, log.ts.tolist(), log.session.tolist())]
-        with tqdm(total=len(rows), desc="store events", unit="event", disable=not progress, mininterval=0.5) as bar:
-            load.insert(schema.Interaction, rows, progress=bar)
+        user_col = np.array(user_ids, dtype=object)
+        with tqdm(total=len(log.ts), desc="store events", unit="event", disable=not progress, mininterval=0.5) as bar:
+            for start in range(0, len(log.ts), EVENT_CHUNK):  # rows built per chunk: 17 M dicts would not fit
+                sl = slice(start, start + EVENT_CHUNK)
+                rows = [{"user_id": u, "item_id": i, "event": e, "ts": t, "session_id": f"s{s}", "value": None}
+                        for u, i, e, t, s in zip(user_col[log.user[sl]], ids[log.item[sl]], events[sl],
+                                                 log.ts[sl].tolist(), log.session[sl].tolist())]
+                load.insert(schema.Interaction, rows, progress=bar)
         load.set_meta("split", log.split_meta())
-        load.set_meta("shoppers", {"users": len(user_ids), "events": len(rows),
+        load.set_meta("shoppers", {"users": len(user_ids), "events": len(log.ts),
                                    "new_items": len(new_ids), "seed": cfg.seed})

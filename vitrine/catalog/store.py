@@ -29,6 +29,7 @@ from vitrine.catalog import schema
 from vitrine.catalog.images import ImageBatch, ImageStore, StoredImage
 
 INSERT_CHUNK = 20_000
+READ_CHUNK = 200_000  # rows per fetch when the whole log is read
 IN_CHUNK = 900  # IDs per IN (…) clause: under SQLite's bound-parameter limit
 BUSY_SECONDS = float(os.environ.get("VITRINE_BUSY_TIMEOUT", "30"))  # how long a writer waits for another
 DEFAULT_LEASE_MS = 60_000  # how long a worker holds a job between renewals before others may take it
@@ -478,18 +479,26 @@ class Store:
             rows = [r for chunk in _chunks(list(item_ids)) for r in conn.execute(query.where(items.c.id.in_(chunk)))]
         return sorted(rows, key=lambda r: r.id)
 
-    def interactions(self) -> dict[str, np.ndarray]:
-        """The whole log as arrays (user_id, item_id, event, ts), ordered by time."""
+    def interaction_batches(self, size: int = READ_CHUNK):
+        """The whole log, ordered by time, as successive (user_ids, item_ids, events, ts) tuples of at
+        most `size` rows: a reader that turns each batch into indices never holds the whole log as
+        Python strings (17 M events are about 3 GB of them)."""
         table = schema.Interaction.__table__
         query = select(table.c.user_id, table.c.item_id, table.c.event, table.c.ts).order_by(table.c.ts, table.c.id)
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        if not rows:
-            return {"user_id": np.array([], dtype=object), "item_id": np.array([], dtype=object),
-                    "event": np.array([], dtype=object), "ts": np.array([], dtype=np.int64)}
-        users, items, events, ts = zip(*rows)
-        return {"user_id": np.array(users, dtype=object), "item_id": np.array(items, dtype=object),
-                "event": np.array(events, dtype=object), "ts": np.array(ts, dtype=np.int64)}
+        with self.engine.connect().execution_options(stream_results=True, max_row_buffer=size) as conn:
+            result = conn.execute(query)
+            while rows := result.fetchmany(size):
+                users, items, events, ts = zip(*rows)
+                yield users, items, events, np.array(ts, dtype=np.int64)
+
+    def interactions(self) -> dict[str, np.ndarray]:
+        """The whole log as arrays (user_id, item_id, event, ts), ordered by time."""
+        columns = {"user_id": [], "item_id": [], "event": [], "ts": []}
+        for batch in self.interaction_batches():
+            for name, values in zip(columns, batch):
+                columns[name].append(np.array(values, dtype=object if name != "ts" else np.int64))
+        return {name: (np.concatenate(parts) if parts else np.array([], dtype=object if name != "ts" else np.int64))
+                for name, parts in columns.items()}
 
     def purchases_with_category(self) -> list[tuple[str, str | None]]:
         """(user_id, category of the item bought) for every purchase."""

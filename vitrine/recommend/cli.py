@@ -112,7 +112,7 @@ def cmd_eval_movielens(args) -> int:
 
 
 def register(verbs, common) -> None:
-    from vitrine.recommend.config import FIELD_HELP, MultimodalConfig
+    from vitrine.recommend.config import FIELD_HELP, INDEX_HELP, INDEX_KINDS, MultimodalConfig
     p = verbs.add("fit", cmd_fit, "train the multimodal recommender and save it (safetensors + ID maps); "
                   "the defaults are the configuration `vitrine eval recommend` chose")
     p.add_argument("--fold", default="all", choices=["all", "test", "valid"],
@@ -130,8 +130,7 @@ def register(verbs, common) -> None:
         default_k = 20 if name == "recommend" else 10
         p.add_argument("-k", type=count(1, 1000), default=default_k, help=f"how many, 1–1000 (default {default_k})")
         p.add_argument("--model", help=f"fitted recommender (default DATA_DIR/{DEFAULT_MODEL}, where `vitrine fit` saves)")
-        p.add_argument("--index", default="exact", choices=["exact", "hnsw"],
-                       help="FAISS index: exact inner product, or HNSW (approximate, faster on big catalogs)")
+        p.add_argument("--index", default="exact", choices=INDEX_KINDS, help=INDEX_HELP)
         if name == "recommend":
             p.add_argument("--per-category", type=count(1, 1000), help="at most this many items of one category")
 

@@ -8,6 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+# FAISS indexes a fitted recommender can serve from (vitrine/recommend/index.py): exact inner
+# product, or IVF / HNSW, approximate and faster on large catalogs (bench/scale.py).
+INDEX_KINDS = ("exact", "ivf", "hnsw")
+INDEX_HELP = "FAISS index: exact inner product, or IVF / HNSW (approximate, faster on big catalogs)"
+
+
 @dataclass
 class MultimodalConfig:
     """Defaults are the configuration `vitrine eval recommend` chose on the valid fold

@@ -57,16 +57,19 @@ def load_log(store: Store) -> Log:
         raise LookupError(f"{store.data_dir}: no items; build or import a catalog first")
     item_ids = np.array([r.id for r in item_rows], dtype=object)
     is_new = np.array([bool(r.is_new) for r in item_rows])
-    events = store.interactions()
-    if len(events["ts"]) == 0:
-        raise LookupError(f"{store.data_dir}: no interactions; simulate shoppers or import a log first")
     user_pos = {u: k for k, u in enumerate(user_ids)}
     item_pos = {i: k for k, i in enumerate(item_ids)}
-    return Log(user_ids=user_ids, item_ids=item_ids,
-               user=np.fromiter((user_pos[u] for u in events["user_id"]), np.int32, len(events["ts"])),
-               item=np.fromiter((item_pos[i] for i in events["item_id"]), np.int32, len(events["ts"])),
-               weight=np.array([EVENT_WEIGHT.get(e, 1.0) for e in events["event"]], dtype=np.float32),
-               bought=events["event"] == "purchase", ts=events["ts"], is_new=is_new,
+    user, item, weight, bought, ts = [], [], [], [], []
+    for users, items, events, times in store.interaction_batches():  # indices per batch: no 17 M strings at once
+        user.append(np.fromiter((user_pos[u] for u in users), np.int32, len(users)))
+        item.append(np.fromiter((item_pos[i] for i in items), np.int32, len(items)))
+        weight.append(np.fromiter((EVENT_WEIGHT.get(e, 1.0) for e in events), np.float32, len(events)))
+        bought.append(np.fromiter((e == "purchase" for e in events), bool, len(events)))
+        ts.append(times)
+    if not ts:
+        raise LookupError(f"{store.data_dir}: no interactions; simulate shoppers or import a log first")
+    return Log(user_ids=user_ids, item_ids=item_ids, user=np.concatenate(user), item=np.concatenate(item),
+               weight=np.concatenate(weight), bought=np.concatenate(bought), ts=np.concatenate(ts), is_new=is_new,
                train_end_ms=split.train_end_ms, valid_end_ms=split.valid_end_ms)
 
 

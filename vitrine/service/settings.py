@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from vitrine.command import SHIPPED_PIPELINE, SHIPPED_TRYON, default_path
+from vitrine.recommend.config import INDEX_KINDS
 
 MAX_PAGE = 100     # items per page at most
 MAX_K = 100        # recommendations or neighbours per request at most
@@ -71,8 +72,8 @@ def _parse(name: str, value, where: str):
         raise SettingsError(f"{where}: {name} must be at least 1, got {parsed}")
     if name in _NOT_NEGATIVE and parsed < 0:
         raise SettingsError(f"{where}: {name} must be 0 or more, got {parsed}")
-    if name == "index" and parsed not in ("exact", "hnsw"):
-        raise SettingsError(f"{where}: index must be exact or hnsw, got {parsed!r}")
+    if name == "index" and parsed not in INDEX_KINDS:
+        raise SettingsError(f"{where}: index must be one of {', '.join(INDEX_KINDS)}, got {parsed!r}")
     if name == "token" and len(parsed) < 16:
         raise SettingsError(f"{where}: the admin token must have at least 16 characters")
     return parsed

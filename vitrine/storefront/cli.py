@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from vitrine.command import UsageError, count, open_store
+from vitrine.recommend.config import INDEX_HELP, INDEX_KINDS
 
 
 def settings_from(args, store):
@@ -69,7 +70,7 @@ def add_serve_options(p) -> None:
     p.add_argument("--workers", type=count(1, 64), default=1, help="server processes (default 1)")
     p.add_argument("--config", help="TOML file of service settings (see docs/service.md; default $VITRINE_CONFIG)")
     p.add_argument("--recommender", dest="model_dir", help="fitted recommender (default DATA_DIR/models/recommender)")
-    p.add_argument("--index", choices=["exact", "hnsw"], help="FAISS index of the recommender (default exact)")
+    p.add_argument("--index", choices=INDEX_KINDS, help=INDEX_HELP + " (default exact)")
     p.add_argument("--model", help="diffusion pipeline of generation jobs (default: the shipped one)")
     p.add_argument("--tryon-model", help="try-on model of try-on jobs (default: the shipped one)")
     p.add_argument("--cors-origin", action="append",

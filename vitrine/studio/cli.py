@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from vitrine.command import (SHIPPED_EVALUATOR, SHIPPED_PIPELINE, UsageError, check_output, check_output_dir, count,
                              default_path, number, open_store)
+from vitrine.recommend.config import INDEX_HELP, INDEX_KINDS
 
 
 def cmd_launch(args) -> int:
@@ -186,7 +187,7 @@ def register(verbs, common) -> None:
     p.add_argument("--evaluator", default=default_path(SHIPPED_EVALUATOR),
                    help=f"evaluator that picks the candidate (default {SHIPPED_EVALUATOR})")
     p.add_argument("--recommender", dest="model_dir", help="fitted recommender (default DATA_DIR/models/recommender)")
-    p.add_argument("--index", default="exact", choices=["exact", "hnsw"], help="FAISS index of the recommender")
+    p.add_argument("--index", default="exact", choices=INDEX_KINDS, help=INDEX_HELP)
     p.add_argument("-o", "--output", default="launch.png", help="PNG of the candidates (default launch.png)")
 
     p = studio.add("design", cmd_design, "products one shopper would want, which need not exist yet, each "
@@ -202,7 +203,7 @@ def register(verbs, common) -> None:
     p.add_argument("--seed", type=count(0), default=0, help="seed of each prompt's first picture (default 0)")
     p.add_argument("--model", default=default_path(SHIPPED_PIPELINE), help=f"diffusion pipeline (default {SHIPPED_PIPELINE})")
     p.add_argument("--recommender", dest="model_dir", help="fitted recommender (default DATA_DIR/models/recommender)")
-    p.add_argument("--index", default="exact", choices=["exact", "hnsw"], help="FAISS index of the recommender")
+    p.add_argument("--index", default="exact", choices=INDEX_KINDS, help=INDEX_HELP)
     p.add_argument("-o", "--output", default="designs.png", help="PNG of the designs and what is closest in stock "
                    "(default designs.png)")
 
