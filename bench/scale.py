@@ -276,6 +276,7 @@ def plot(results: list[dict], path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
     events = [r["events"] for r in results]
     items = [r["items"] for r in results]
     fig, (costs, latency, memory) = plt.subplots(1, 3, figsize=(15, 4.5))
@@ -302,6 +303,8 @@ def plot(results: list[dict], path: Path) -> None:
     memory.axhline(24, color="red", ls="--", lw=1, label="this machine (24 GB)")
     memory.set(xlabel="items", ylabel="GB", title="Memory")
     memory.legend(fontsize=8)
+    for axes in (costs, latency, memory):
+        axes.xaxis.set_minor_formatter(NullFormatter())  # log axes over one decade crowd their minor labels
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -319,11 +322,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="bench/results/scale.json")
     parser.add_argument("--plot", default="docs/scale-growth.png")
+    parser.add_argument("--replot", action="store_true", help="only draw --plot again from the --out results")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a single size, in this process
     parser.add_argument("--compare", action="store_true", help=argparse.SUPPRESS)  # with --one
     args = parser.parse_args()
     if args.one:
         print(json.dumps(run_size(args.one, args.epochs, args.queries, args.seed, args.compare)))
+        return
+    if args.replot:
+        plot(json.loads(Path(args.out).read_text())["sizes"], Path(args.plot))
+        print(f"wrote {args.plot}")
         return
     results = []
     for n in args.sizes:

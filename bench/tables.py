@@ -91,12 +91,77 @@ def service_table(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _exponent(xs: list[float], ys: list[float]) -> float:
+    """b of y ∝ x^b, least squares on log-log."""
+    import numpy as np
+    return float(np.polyfit(np.log(xs), np.log(ys), 1)[0])
+
+
+def scale_table(data: dict) -> str:
+    sizes = data["sizes"]
+    lines = ["# Growth curve: 70k to 1M items", "",
+             f"`python bench/scale.py` — synthetic shops (the default shop's attribute draws and shopper simulator, "
+             f"25,000 users per 70,000 items), one process per size, {data['threads']} cores. The network is timed "
+             f"for {data['epochs_timed']} epochs and projected to 24 (its cost per epoch is fixed; the ALS block runs "
+             "once); peak = the process's resident memory at the stage's peak. "
+             "Plot: [scale-growth.png](scale-growth.png).", "",
+             "| items | users | events | store write s | store read + matrix s | store MB | fit s, "
+             f"{data['epochs_timed']} epochs | ALS s | fit s, projected | fit peak GB | texts, MiniLM s (extrapolated) |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in sizes:
+        f = r["fit"]
+        lines.append(f"| {r['items']:,} | {r['users']:,} | {r['events']:,} | {r['store_write']['seconds']:.0f} | "
+                     f"{r['store_read']['seconds']:.0f} | {r['store_mb']:,.0f} | {f['seconds']:.0f} | "
+                     f"{f['als_seconds']:.0f} | {f['projected_seconds']:.0f} | {f['peak_gb']:.1f} | "
+                     f"{r['description_encoding_s_per_1k'] * r['items'] / 1000:,.0f} |")
+    lines += ["", f"Approximate indexes at the smallest effort that keeps ≥ {data['target_recall']} of the exact "
+              f"top {data['k']} on {data['queries']:,} tuning users, measured on {data['queries']:,} others. "
+              "One recommendation = the user vector from the history, the search and the bought-item filter, one "
+              f"user at a time; search = the FAISS call alone; batch = {data['queries']:,} users per call.", "",
+              "| items | index | build s | size MB | effort | Recall@20 | search p50 / p99 ms | "
+              "recommendation p50 / p99 ms | batch users/s |", "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in sizes:
+        for kind, x in r["indexes"].items():
+            effort = {"exact": "", "ivf": f"nprobe {x.get('effort')}", "hnsw": f"efSearch {x.get('effort')}"}[kind]
+            lines.append(f"| {r['items']:,} | {kind} | {x['build']['seconds']:.1f} | {x['size_mb']:,.0f} | {effort} | "
+                         f"{x.get('recall_at_20', 1.0):.3f} | {x['search_ms']['p50']:.2f} / {x['search_ms']['p99']:.2f} | "
+                         f"{x['recommendation_ms']['p50']:.2f} / {x['recommendation_ms']['p99']:.2f} | "
+                         f"{x['batch_users_per_s']:,.0f} |")
+    events, items = [r["events"] for r in sizes], [r["items"] for r in sizes]
+    growth = {"store write": (events, [r["store_write"]["seconds"] for r in sizes]),
+              "store read + matrix": (events, [r["store_read"]["seconds"] for r in sizes]),
+              "fit (projected)": (events, [r["fit"]["projected_seconds"] for r in sizes]),
+              "HNSW build": (items, [r["indexes"]["hnsw"]["build"]["seconds"] for r in sizes]),
+              "IVF build": (items, [r["indexes"]["ivf"]["build"]["seconds"] for r in sizes])}
+    lines += ["", "Growth: b of cost ∝ size^b (least squares on log-log; size = events for the store and the fit, "
+              "items for the indexes) and, on paper, the cost at 10× the largest size.", "",
+              "| cost | b | at the largest size | ×10 (extrapolated) |", "|---|---:|---:|---:|"]
+    for name, (xs, ys) in growth.items():
+        b = _exponent(xs, ys)
+        lines.append(f"| {name} | {b:.2f} | {ys[-1]:,.1f} s | {ys[-1] * 10 ** b:,.0f} s |")
+    peak = [r["fit"]["peak_gb"] for r in sizes]
+    per_item = (peak[-1] - peak[-2]) / (items[-1] - items[-2])  # GB per item between the two largest sizes
+    lines += ["", f"Memory: the fit's peak grows by {per_item * 1e6:.1f} GB per million items between the two largest "
+              f"sizes (a fixed {peak[-1] - per_item * items[-1]:.1f} GB besides: Python, torch, MiniLM); at that rate "
+              f"24 GB holds the fit of about {(24 - peak[-1]) / per_item + items[-1]:,.0f} items on one machine."]
+    comparison = sizes[0].get("inner_product_comparison")
+    if comparison:
+        lines += ["", f"Why the indexes search by Euclidean distance: Recall@{data['k']} against exact search at "
+                  f"{sizes[0]['items']:,} items ({data['queries']:,} users, nothing excluded), the same index built on "
+                  "inner product directly vs on the reduction of Bachrach et al. (2014).", "",
+                  "| index | effort | inner product | Euclidean reduction |", "|---|---:|---:|---:|"]
+        for kind, rows in comparison.items():
+            lines += [f"| {kind} | {effort} | {v['inner_product']:.3f} | {v['euclidean_reduction']:.3f} |"
+                      for effort, v in rows.items()]
+    return "\n".join(lines) + "\n"
+
+
 # results file → (table, docs page); sample_speed_quick is the same bench on the quick preset's model
 PAGES = {"train_step": (train_table, "bench-train.md"), "train_step_amd": (train_table, "bench-train-amd.md"),
          "sample_speed": (sample_table, "bench-sample.md"),
          "sample_speed_quick": (sample_table, "bench-sample-quick.md"),
          "recommend_speed": (recommend_table, "bench-recommend.md"),
-         "service_speed": (service_table, "bench-service.md")}
+         "service_speed": (service_table, "bench-service.md"), "scale": (scale_table, "bench-scale.md")}
 
 
 def main() -> None:

@@ -13,6 +13,8 @@ def test_fit_recommend_similar_and_clear_errors(shop, features, tmp_path, capsys
     assert main(data + ["recommend", "u-00003", "-k", "5", "--model", model, "--per-category", "2"]) == 0
     out = capsys.readouterr().out
     assert "top 5 for u-00003" in out and out.count("because") >= 1
+    assert main(data + ["recommend", "u-00003", "-k", "5", "--model", model, "--index", "ivf"]) == 0
+    assert "top 5 for u-00003" in capsys.readouterr().out
     assert main(data + ["similar", "fm-00001", "-k", "3", "--model", model, "--index", "hnsw"]) == 0
     assert "items like fm-00001" in capsys.readouterr().out
     assert main(data + ["recommend", "nobody", "--model", model]) == 2

@@ -70,7 +70,7 @@ def save_shopper_log(store: Store, log: ShopperLog, item_ids: list[str], progres
                                    "true_preferences": log.true_preferences(u)} for u, uid in enumerate(user_ids)])
         user_col = np.array(user_ids, dtype=object)
         with tqdm(total=len(log.ts), desc="store events", unit="event", disable=not progress, mininterval=0.5) as bar:
-            for start in range(0, len(log.ts), EVENT_CHUNK):  # rows built per chunk: 17 M dicts would not fit
+            for start in range(0, len(log.ts), EVENT_CHUNK):  # rows built per chunk: memory bounded however long the log
                 sl = slice(start, start + EVENT_CHUNK)
                 rows = [{"user_id": u, "item_id": i, "event": e, "ts": t, "session_id": f"s{s}", "value": None}
                         for u, i, e, t, s in zip(user_col[log.user[sl]], ids[log.item[sl]], events[sl],

@@ -482,7 +482,7 @@ class Store:
     def interaction_batches(self, size: int = READ_CHUNK):
         """The whole log, ordered by time, as successive (user_ids, item_ids, events, ts) tuples of at
         most `size` rows: a reader that turns each batch into indices never holds the whole log as
-        Python strings (17 M events are about 3 GB of them)."""
+        Python strings (three per event)."""
         table = schema.Interaction.__table__
         query = select(table.c.user_id, table.c.item_id, table.c.event, table.c.ts).order_by(table.c.ts, table.c.id)
         with self.engine.connect().execution_options(stream_results=True, max_row_buffer=size) as conn:
