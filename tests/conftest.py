@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -23,18 +25,20 @@ def tiny_photos(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
+def tiny_fashion_dir(folder: Path, train: int, test: int) -> Path:
+    """A folder laid out like the Debian package: the four IDX files of `train` + `test` tiny_photos."""
+    folder.mkdir(parents=True)
+    for split, n, seed in (("train", train, 1), ("t10k", test, 2)):
+        images, labels = tiny_photos(n, seed=seed)
+        write_idx(folder / f"{split}-images-idx3-ubyte.gz", images)
+        write_idx(folder / f"{split}-labels-idx1-ubyte.gz", labels)
+    return folder
+
+
 @pytest.fixture
 def fmnist_dir(tmp_path):
-    """A folder laid out like the Debian package, with 30 train and 10 test images."""
-    folder = tmp_path / "fmnist"
-    folder.mkdir()
-    train_x, train_y = tiny_photos(30, seed=1)
-    test_x, test_y = tiny_photos(10, seed=2)
-    write_idx(folder / "train-images-idx3-ubyte.gz", train_x)
-    write_idx(folder / "train-labels-idx1-ubyte.gz", train_y)
-    write_idx(folder / "t10k-images-idx3-ubyte.gz", test_x)
-    write_idx(folder / "t10k-labels-idx1-ubyte.gz", test_y)
-    return folder
+    """A Fashion-MNIST folder with 30 train and 10 test images."""
+    return tiny_fashion_dir(tmp_path / "fmnist", train=30, test=10)
 
 
 @pytest.fixture
@@ -73,13 +77,8 @@ def shop(tmp_path_factory):
     from vitrine.catalog.store import Store
     from vitrine.cli import main
     root = tmp_path_factory.mktemp("shop")
-    fm = root / "fmnist"
-    fm.mkdir()
-    for split, n, seed in (("train", 320, 1), ("t10k", 80, 2)):
-        images, labels = tiny_photos(n, seed=seed)
-        write_idx(fm / f"{split}-images-idx3-ubyte.gz", images)
-        write_idx(fm / f"{split}-labels-idx1-ubyte.gz", labels)
     data = root / "data"
+    fm = tiny_fashion_dir(root / "fmnist", train=320, test=80)
     assert main(["--data-dir", str(data), "-q", "catalog", "build", "--fashion-dir", str(fm)]) == 0
     assert main(["--data-dir", str(data), "-q", "shoppers", "simulate", "--users", "300"]) == 0
     return Store(data)

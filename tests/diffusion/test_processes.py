@@ -18,15 +18,9 @@ def _losses(run):
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory):
     """A 48-item catalog of the test suite's tiny photos, built once for the module."""
-    from tests.conftest import tiny_photos
-    from vitrine.catalog.idx import write_idx
+    from tests.conftest import tiny_fashion_dir
     root = tmp_path_factory.mktemp("processes")
-    fm = root / "fm"
-    fm.mkdir()
-    for split, n, seed in (("train", 40, 1), ("t10k", 8, 2)):
-        images, labels = tiny_photos(n, seed=seed)
-        write_idx(fm / f"{split}-images-idx3-ubyte.gz", images)
-        write_idx(fm / f"{split}-labels-idx1-ubyte.gz", labels)
+    fm = tiny_fashion_dir(root / "fm", train=40, test=8)
     assert main(["--data-dir", str(root / "data"), "-q", "catalog", "build", "--fashion-dir", str(fm)]) == 0
     return ["--data-dir", str(root / "data"), "-q"]
 

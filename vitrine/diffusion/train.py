@@ -149,17 +149,24 @@ class Trainer:
         cfg, data, g = self.config, self.data, self.generator
         index = torch.randint(len(data), (cfg.batch_size,), generator=g)
         x0 = data.images[index].float() / 127.5 - 1.0
-        states, masks = data.states[index].float(), data.masks[index]
+        xt, t, states, masks, target = self.noised(x0, data.states[index].float(), data.masks[index])
+        if cfg.channels_last:
+            xt = xt.contiguous(memory_format=torch.channels_last)
+        return self.own_share(xt, t, states, masks, target)
+
+    def noised(self, x0: torch.Tensor, states: torch.Tensor, masks: torch.Tensor):
+        """Steps 2–3 for clean images x0 and their text states: the condition dropped for a share
+        cond_dropout of the rows (classifier-free guidance), t ~ U{0..T−1}, ε ~ N(0, I),
+        x_t = √ᾱ_t·x0 + √(1−ᾱ_t)·ε, and the target (ε, or v = √ᾱ_t·ε − √(1−ᾱ_t)·x0)."""
+        cfg, g = self.config, self.generator
         drop = torch.rand(cfg.batch_size, generator=g) < cfg.cond_dropout
-        states[drop] = data.null_state.float()
-        masks[drop] = data.null_mask
+        states[drop] = self.data.null_state.float()
+        masks[drop] = self.data.null_mask
         t = torch.randint(0, cfg.timesteps, (cfg.batch_size,), generator=g)
         eps = torch.randn(x0.shape, generator=g)
         xt = self.noise.add_noise(x0, eps, t)
         target = eps if cfg.prediction == "epsilon" else self.noise.get_velocity(x0, eps, t)
-        if cfg.channels_last:
-            xt = xt.contiguous(memory_format=torch.channels_last)
-        return self.own_share(xt, t, states, masks, target)
+        return xt, t, states, masks, target
 
     def train_step(self) -> float:
         xt, t, states, masks, target = self.batch()  # xt: the U-Net's whole input

@@ -8,20 +8,17 @@ features are the space FID, KID and diversity are measured in.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file
 from torch import nn
 from tqdm import tqdm
 
-from vitrine.atomic import save_safetensors, write_text
 from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
+from vitrine.weights import load_network, save_network
 
 HEADS = {"category": len(CATEGORY_NAMES), "colour": len(COLOUR_NAMES), "pattern": len(PATTERN_NAMES)}
 FEATURES = 256
@@ -144,22 +141,9 @@ def train_evaluator(images: torch.Tensor, labels: dict[str, np.ndarray], config:
 
 
 def save_evaluator(model: Evaluator, folder: str | Path, info: dict) -> Path:
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    save_safetensors({k: v.contiguous() for k, v in model.state_dict().items()}, folder / "evaluator.safetensors")
-    write_text(folder / "evaluator.json", json.dumps({"width": model.width, **info}, indent=2) + "\n")
-    return folder
+    return save_network(model, folder, "evaluator", {"width": model.width, **info})
 
 
 def load_evaluator(folder: str | Path) -> Evaluator:
-    folder = Path(folder)
-    path = folder / "evaluator.safetensors"
-    if not path.exists():
-        raise FileNotFoundError(f"{folder}: no evaluator.safetensors (train one with `vitrine evaluator train`)")
-    try:
-        info = json.loads((folder / "evaluator.json").read_text())
-        model = Evaluator(int(info.get("width", 32)))
-        model.load_state_dict(load_file(str(path)))
-    except (OSError, ValueError, TypeError, AttributeError, RuntimeError, SafetensorError) as exc:
-        raise ValueError(f"{folder}: unreadable evaluator ({type(exc).__name__}: {str(exc)[:200]})") from None
-    return model.eval()
+    return load_network(folder, "evaluator", lambda info: Evaluator(int(info.get("width", 32))),
+                        "train one with `vitrine evaluator train`")

@@ -9,20 +9,17 @@ mask to repaint: the garment's pixels grown by one pixel, as the try-on model wa
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file
 from torch import nn
 from tqdm import tqdm
 
-from vitrine.atomic import save_safetensors, write_text
 from vitrine.tryon.model import grow as grow_mask
 from vitrine.tryon.people import LABELS, SIZE
+from vitrine.weights import load_network, save_network
 
 REGIONS = {"top": LABELS.index("top"), "bottom": LABELS.index("bottom"), "shoes": LABELS.index("shoes")}
 MIN_PERSON_PIXELS = 40  # fewer skin/hair/garment pixels than this at 64×64: no person in the picture
@@ -128,23 +125,9 @@ def pixel_accuracy(model: Segmenter, images: np.ndarray, labels: np.ndarray) -> 
 
 
 def save_segmenter(model: Segmenter, folder: str | Path, info: dict) -> Path:
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    save_safetensors({k: v.contiguous() for k, v in model.state_dict().items()}, folder / "segmenter.safetensors")
-    write_text(folder / "segmenter.json", json.dumps({"width": model.width, "labels": list(LABELS), **info},
-                                                      indent=2) + "\n")
-    return folder
+    return save_network(model, folder, "segmenter", {"width": model.width, "labels": list(LABELS), **info})
 
 
 def load_segmenter(folder: str | Path) -> Segmenter:
-    folder = Path(folder)
-    path = folder / "segmenter.safetensors"
-    if not path.is_file():
-        raise FileNotFoundError(f"{folder}: no segmenter.safetensors (train one with `vitrine segmenter train`)")
-    try:
-        info = json.loads((folder / "segmenter.json").read_text())
-        model = Segmenter(int(info.get("width", 12)))
-        model.load_state_dict(load_file(str(path)))
-    except (OSError, ValueError, TypeError, AttributeError, RuntimeError, SafetensorError) as exc:
-        raise ValueError(f"{folder}: unreadable segmenter ({type(exc).__name__}: {str(exc)[:200]})") from None
-    return model.eval()
+    return load_network(folder, "segmenter", lambda info: Segmenter(int(info.get("width", 12))),
+                        "train one with `vitrine segmenter train`")

@@ -63,14 +63,7 @@ class TryOnTrainer(Trainer):
             mask.append(m)
         x0, mask = torch.stack(x0), torch.stack(mask)
         rows = torch.from_numpy(data.examples[index, 2])
-        states, masks = data.states[rows].float(), data.masks[rows]
-        drop = torch.rand(cfg.batch_size, generator=g) < cfg.cond_dropout
-        states[drop] = data.null_state.float()
-        masks[drop] = data.null_mask
-        t = torch.randint(0, cfg.timesteps, (cfg.batch_size,), generator=g)
-        eps = torch.randn(x0.shape, generator=g)
-        xt = self.noise.add_noise(x0, eps, t)
-        target = eps if cfg.prediction == "epsilon" else self.noise.get_velocity(x0, eps, t)
+        xt, t, states, masks, target = self.noised(x0, data.states[rows].float(), data.masks[rows])
         model_in = unet_input(xt, mask, x0)
         if cfg.channels_last:
             model_in = model_in.contiguous(memory_format=torch.channels_last)
