@@ -83,7 +83,8 @@ def synthetic_shop(n_items: int, seed: int):
     colour, pattern, brand = draw_attributes(n_items, rng)
     price = draw_prices(category, brand, rng)
     text_rng = random.Random(seed)
-    texts = [write_text(int(c), int(k), int(p), int(b), text_rng) for c, k, p, b in zip(category, colour, pattern, brand)]
+    texts = [write_text(int(c), int(k), int(p), int(b), text_rng)
+             for c, k, p, b in zip(category, colour, pattern, brand)]
     config = ShopperConfig(n_users=round(USERS_PER_ITEM * n_items), seed=seed)
     log = simulate(category, colour, pattern, price, config, progress=False)
     return dict(category=category, colour=colour, pattern=pattern, brand=brand, price=price, texts=texts), log
@@ -102,8 +103,9 @@ def write_store(folder: Path, items: dict, log):
             {"id": item_id, "title": title, "description": text, "category": CATEGORY_NAMES[c],
              "colour": COLOUR_NAMES[k], "pattern": PATTERN_NAMES[p], "brand": BRAND_NAMES[b], "price": float(price),
              "source": "synthetic", "launched_at": None, "is_new": False, "attributes": {}}
-            for item_id, (title, text), c, k, p, b, price in zip(ids, items["texts"], items["category"], items["colour"],
-                                                                   items["pattern"], items["brand"], items["price"])])
+            for item_id, (title, text), c, k, p, b, price in zip(ids, items["texts"], items["category"],
+                                                                   items["colour"], items["pattern"], items["brand"],
+                                                                   items["price"])])
     save_shopper_log(store, log, ids, progress=False)
     return store
 
