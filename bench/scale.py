@@ -117,9 +117,10 @@ def phrase_features(item_ids: np.ndarray, items: dict, order: np.ndarray):
     from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
     from vitrine.recommend.features import ItemFeatures, price_medians, relative_log_price
     from vitrine.text.encoder import shared_encoder
-    kind = (items["category"] * 13 + items["colour"]) * 4 + items["pattern"]
-    phrases = [f"{COLOUR_NAMES[k]} {PATTERN_NAMES[p]} {CATEGORY_NAMES[c]}"
-               for c in range(10) for k in range(13) for p in range(4)]
+    n_colours, n_patterns = len(COLOUR_NAMES), len(PATTERN_NAMES)
+    kind = (items["category"] * n_colours + items["colour"]) * n_patterns + items["pattern"]  # the phrase's row
+    phrases = [f"{colour} {pattern} {category}" for category in CATEGORY_NAMES for colour in COLOUR_NAMES
+               for pattern in PATTERN_NAMES]
     vectors = torch.cat([shared_encoder().pooled(phrases[s:s + 128]) for s in range(0, len(phrases), 128)])
     category = np.array([CATEGORY_NAMES[c] for c in items["category"]], dtype=object)[order]
     price = items["price"][order]

@@ -42,3 +42,10 @@ def test_a_batch_that_does_not_divide_is_refused(catalog, tmp_path, capsys):
     assert main(catalog + ["train", "--preset", "tiny", "--batch-size", "7", "--processes", "2", "--out",
                            str(tmp_path)]) == 2
     assert "must divide evenly over --processes 2" in capsys.readouterr().err
+
+
+def test_a_batch_that_does_not_divide_over_a_torchrun_world_is_one_clear_line(catalog, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("WORLD_SIZE", "2")  # as torchrun or accelerate launch set it
+    assert main(catalog + ["train", "--preset", "tiny", "--batch-size", "7", "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "error: --batch-size 7 must divide evenly over the 2 processes of WORLD_SIZE"]

@@ -39,6 +39,11 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _lapsed(jobs, now_ms: int):
+    """A running job whose worker stopped renewing its lease (or that has none, from before leases)."""
+    return and_(jobs.c.status == "running", or_(jobs.c.lease_until.is_(None), jobs.c.lease_until < now_ms))
+
+
 class StoreError(Exception):
     """The store cannot be opened or used as asked; the message says why in one line."""
 
@@ -298,8 +303,7 @@ class Store:
         under contention)."""
         table = schema.Job.__table__
         now = _now_ms() if now_ms is None else now_ms
-        takeable = or_(table.c.status == "queued",
-                       and_(table.c.status == "running", or_(table.c.lease_until.is_(None), table.c.lease_until < now)))
+        takeable = or_(table.c.status == "queued", _lapsed(table, now))
         oldest = (select(table.c.id).where(takeable).order_by(table.c.created_at, table.c.id)
                   .limit(1).with_for_update(skip_locked=True).scalar_subquery())
         with self.engine.begin() as conn:
@@ -332,9 +336,8 @@ class Store:
         live workers hold keep running."""
         table = schema.Job.__table__
         now = _now_ms() if now_ms is None else now_ms
-        lapsed = and_(table.c.status == "running", or_(table.c.lease_until.is_(None), table.c.lease_until < now))
         with self.engine.begin() as conn:
-            return conn.execute(update(table).where(lapsed).values(status="queued", worker=None,
+            return conn.execute(update(table).where(_lapsed(table, now)).values(status="queued", worker=None,
                                                                    lease_until=None)).rowcount
 
     # ---- reading: items, users, events --------------------------------------------------------

@@ -37,9 +37,13 @@ def cmd_train(args) -> int:
         config.validate()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if args.processes > 1 and "WORLD_SIZE" not in os.environ:
-        if config.batch_size % args.processes:
-            raise UsageError(f"--batch-size {config.batch_size} must divide evenly over --processes {args.processes}")
+    # the processes this run trains in: started here (--processes), or by torchrun / accelerate launch
+    launched = "WORLD_SIZE" in os.environ
+    world = int(os.environ["WORLD_SIZE"]) if launched else args.processes
+    if config.batch_size % world:
+        where = f"the {world} processes of WORLD_SIZE" if launched else f"--processes {world}"
+        raise UsageError(f"--batch-size {config.batch_size} must divide evenly over {where}")
+    if world > 1 and not launched:
         return launch_processes(args.argv, args.processes)
     if config.task != "text-to-image":  # a task another package trains (TASK_TRAINERS)
         import importlib
@@ -74,7 +78,6 @@ def launch_processes(argv: list[str], n: int) -> int:
     exit status, else 0."""
     import socket
     import subprocess
-    import sys
     import time
     rest, skip = [], False
     for token in argv:  # the same command without --processes

@@ -121,7 +121,7 @@ class Trainer:
         """What a checkpoint holds, with accelerate's wrappers taken off."""
         return {"model": self.accelerator.unwrap_model(self.model), "ema": self.ema,
                 "optimizer": getattr(self.optimizer, "optimizer", self.optimizer),
-                "lr_scheduler": getattr(self.lr_scheduler, "scheduler", self.lr_scheduler),
+                "lr_scheduler": self.lr_scheduler,
                 "generator": self.generator}
 
     def own_share(self, *tensors: torch.Tensor) -> list[torch.Tensor]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 from typing import Literal
 
 import numpy as np
@@ -141,13 +140,11 @@ def run_job(state, request: dict, model_id: str) -> dict:
     mask = read_mask(base64.b64decode(request["mask"]), picture.shape[:2])
     result = state.tryon().dress(picture, request["description"], mask=mask, n=request["n"], seed=request["seed"],
                                  steps=request["steps"])
-    from PIL import Image
+    from vitrine.catalog.images import encode_png
     shas = []
     with state.write_lock, state.store.loading() as load:
         for k, pixels in enumerate(result.pictures):
-            buffer = io.BytesIO()
-            Image.fromarray(pixels).save(buffer, format="PNG")
-            stored = load.images.put(buffer.getvalue())
+            stored = load.images.put(encode_png(pixels))
             load.add_generated_image(stored, request["description"], request["seed"] + k, model_id,
                                      {"steps": request["steps"], "use": "tryon", "person": request.get("person"),
                                       "item_id": request.get("item_id")})

@@ -58,7 +58,7 @@ def _garment_evaluator(args, store, people, held_out: int):
 def cmd_eval_tryon(args) -> int:
     import sys
 
-    from vitrine.tryon.data import HELD_OUT
+    from vitrine.tryon.data import held_out_for
     from vitrine.tryon.people_set import FOLDER, load_people
     from vitrine.tryon.report import run, write
     from vitrine.tryon.tryon import TryOn
@@ -73,7 +73,7 @@ def cmd_eval_tryon(args) -> int:
     except (FileNotFoundError, ValueError) as exc:
         raise UsageError(f"--model {args.model}: {exc}") from None
     # the evaluator never sees the scored people, nor those the try-on model kept out (data.py)
-    evaluator = _garment_evaluator(args, store, people, max(args.n, min(HELD_OUT, len(people.images) // 4)))
+    evaluator = _garment_evaluator(args, store, people, max(args.n, held_out_for(len(people.images))))
     result = run(store, people, tryon, evaluator, n=args.n, steps=args.steps, guidance=args.guidance, seed=args.seed,
                  compare_steps=args.compare_steps, progress=not args.quiet)
     command = "vitrine eval tryon " + " ".join(sys.argv[3:]) if sys.argv[1:3] == ["eval", "tryon"] else "vitrine eval tryon"

@@ -27,6 +27,11 @@ SLOT_LABELS = {"top": TOP, "bottom": BOTTOM, "shoes": SHOES}
 HELD_OUT = 500
 
 
+def held_out_for(n_people: int) -> int:
+    """People kept out of try-on training, the last of the set: HELD_OUT, or a quarter of a small set (tests)."""
+    return min(HELD_OUT, n_people // 4)
+
+
 @dataclass
 class TryOnData:
     """What TryOnTrainer.batch draws from; pictures and regions stay 64×64 numpy arrays."""

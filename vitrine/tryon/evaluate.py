@@ -33,7 +33,7 @@ from tqdm import tqdm
 from vitrine.tryon.people import TOPS, BOTTOMS, FOOTWEAR, body_of, garment_region
 from vitrine.tryon.people_set import SLOTS, PeopleSet, PhotoCache, item_categories, person_of, redraw
 from vitrine.tryon.segment import REGIONS
-from vitrine.tryon.tryon import grow
+from vitrine.tryon.model import grow
 from vitrine.tryon.window import MODEL_SIZE, window_of
 
 CASE_CATEGORIES = {"top": tuple(c for c in TOPS if c != "dress"), "bottom": BOTTOMS, "shoes": FOOTWEAR}

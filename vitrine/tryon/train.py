@@ -72,14 +72,12 @@ class TryOnTrainer(Trainer):
 
 def tryon_data(store, limit: int | None = None, progress: bool = True) -> TryOnData:
     """The people set of DATA_DIR/people as training data (LookupError when there is none)."""
-    from vitrine.tryon.data import HELD_OUT, from_people
+    from vitrine.tryon.data import from_people, held_out_for
     from vitrine.tryon.people_set import FOLDER, load_people
     if not (store.data_dir / FOLDER / "people.npz").is_file():
         raise LookupError(f"{store.data_dir / FOLDER}: no people set; draw one first with `vitrine catalog people`")
     people = load_people(store.data_dir)
-    # a small set (tests) keeps a quarter back instead of 500
-    held_out = min(HELD_OUT, len(people.images) // 4)
-    return from_people(store, people, held_out=held_out, limit=limit, progress=progress)
+    return from_people(store, people, held_out=held_out_for(len(people.images)), limit=limit, progress=progress)
 
 
 def trainer_for(config, args, out):

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vitrine.tryon.model import grow  # noqa: F401  (tryon.grow: part of this module's API)
+from vitrine.tryon.model import grow
 from vitrine.tryon.people import BOTTOMS, FOOTWEAR, TOPS, body_of, garment_region
 from vitrine.tryon.people_set import SLOTS, PeopleSet, person_of, redraw
 from vitrine.tryon.segment import REGIONS, load_segmenter, region
