@@ -37,6 +37,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout's vitrine, run from anywhere
+from vitrine.command import count  # noqa: E402
+
 DEFAULT_SIZES = (70_000, 250_000, 1_000_000)
 USERS_PER_ITEM = 25_000 / 70_000   # the default shop's ratio
 K = 20
@@ -134,6 +137,7 @@ def description_rate(texts: list[str], n: int = 1024) -> float:
     """Seconds per 1,000 written descriptions through MiniLM (the one-off cost of a new item's text)."""
     from vitrine.text.encoder import shared_encoder
     encoder = shared_encoder()
+    n = min(n, len(texts))
     encoder.pooled(texts[:64])  # warm-up
     start = time.perf_counter()
     for s in range(0, n, 128):
@@ -319,9 +323,10 @@ def growth_exponent(xs: list[float], ys: list[float]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="catalog sizes (items)")
-    parser.add_argument("--epochs", type=int, default=2, help="network epochs timed per size (projected to 24)")
-    parser.add_argument("--queries", type=int, default=1000, help="users for tuning, and again for measuring")
+    parser.add_argument("--sizes", type=count(1000), nargs="+", default=list(DEFAULT_SIZES),
+                        help="catalog sizes (items, at least 1,000)")
+    parser.add_argument("--epochs", type=count(1, 24), default=2, help="network epochs timed per size (projected to 24)")
+    parser.add_argument("--queries", type=count(10), default=1000, help="users for tuning, and again for measuring")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="bench/results/scale.json")
     parser.add_argument("--plot", default="docs/scale-growth.png")
@@ -329,6 +334,10 @@ def main() -> None:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a single size, in this process
     parser.add_argument("--compare", action="store_true", help=argparse.SUPPRESS)  # with --one
     args = parser.parse_args()
+    fewest_users = round(USERS_PER_ITEM * min(args.sizes))
+    if 2 * args.queries + 10 > fewest_users // 2:  # tuning and measuring users, drawn from those with history
+        parser.error(f"--queries {args.queries}: the {min(args.sizes):,}-item shop has {fewest_users:,} shoppers; "
+                     f"use at most {(fewest_users // 2 - 10) // 2:,}")
     if args.one:
         print(json.dumps(run_size(args.one, args.epochs, args.queries, args.seed, args.compare)))
         return
