@@ -52,7 +52,8 @@ def test_two_workers_drain_the_queue_each_job_once(shop_copy, tiny_pipeline_dir,
         out, err = w.communicate(timeout=240)
         assert w.returncode == 0, err[-2000:]
     rows = [store.job(f"job-{k:02d}") for k in range(40)]
-    assert all(r.status == "done" and len(r.result["images"]) == 1 for r in rows)
+    assert all(r.status == "done" and len(r.result["images"]) == 1 for r in rows), \
+        [(r.id, r.status, r.worker, r.error) for r in rows if r.status != "done"]
     assert len(store.generated_images()) == 40  # a job run twice would have stored a second picture
     assert len({r.worker.rsplit(":", 1)[0] for r in rows}) == 2  # both processes took jobs
 
