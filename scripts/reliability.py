@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
+import itertools
 import json
 import random
 import shutil
@@ -220,8 +222,14 @@ def concurrent_imports(store_dir: Path, root: Path) -> tuple[str, str]:
 
 
 def seeded_store(template: Path, target: Path) -> Path:
+    """A fresh copy of the template store at `target`, a folder not used before.
+
+    Each try gets its own folder rather than a cleared one: a store a finished try left open closes
+    when the garbage collector reaches it, and SQLite then deletes its -wal and -shm files, which
+    would race a removal of the folder.
+    """
     if target.exists():
-        shutil.rmtree(target)
+        raise FileExistsError(f"{target}: a seeded store goes into a new folder")
     shutil.copytree(template, target)
     return target
 
@@ -241,6 +249,7 @@ def make_template(root: Path) -> Path:
     template = root / "template"
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["--data-dir", str(template), "-q", "import", "generic", str(shop)]) == 0
+    gc.collect()  # the import's store closes now, so the copies never meet its -wal/-shm files
     return template
 
 
@@ -344,13 +353,19 @@ def run(examples: int, seed: int, out: Path | None) -> dict:
     rng = random.Random(seed)
     results: dict[str, Counter] = defaultdict(Counter)
     samples: dict[str, list[str]] = defaultdict(list)
-    with tempfile.TemporaryDirectory(prefix="vitrine-reliability-") as tmp:
+    # commands that write to the current folder by default (generate, diffusion forward) write
+    # inside the temporary folder, never into the checkout
+    with tempfile.TemporaryDirectory(prefix="vitrine-reliability-", ignore_cleanup_errors=True) as tmp, \
+            contextlib.chdir(tmp):
         root = Path(tmp)
         template = make_template(root)
-        work = root / "store"
+        tries = itertools.count()
+
+        def work() -> Path:
+            return root / "stores" / str(next(tries))
 
         def tally(klass: str, description: str, argv: list[str], may_change: bool) -> None:
-            outcome, detail = judge(seeded_store(template, work), argv, may_change)
+            outcome, detail = judge(seeded_store(template, work()), argv, may_change)
             results[klass][outcome] += 1
             if outcome != "handled":
                 samples[klass].append(f"{description}: {outcome}: {detail}")
@@ -369,12 +384,12 @@ def run(examples: int, seed: int, out: Path | None) -> dict:
             results["model folders"]["corrupted"] += 1
             samples["model folders"].append("a planted pipeline.py was executed")
         for k, fraction in enumerate((0.1, 0.5, 0.9)):
-            outcome, detail = killed_import(seeded_store(template, work), root / f"kill-{k}", fraction)
+            outcome, detail = killed_import(seeded_store(template, work()), root / f"kill-{k}", fraction)
             results["kill -9 during an import, then the next load"][outcome] += 1
             if outcome != "handled":
                 samples["kill -9 during an import, then the next load"].append(f"killed at {fraction:.0%}: {detail}")
         for k in range(2):
-            outcome, detail = concurrent_imports(seeded_store(template, work), root / f"pair-{k}")
+            outcome, detail = concurrent_imports(seeded_store(template, work()), root / f"pair-{k}")
             results["two imports into one store at once"][outcome] += 1
             if outcome != "handled":
                 samples["two imports into one store at once"].append(detail)

@@ -101,7 +101,8 @@ values = st.one_of(cells, st.sampled_from(["0", "-1", "x.txt", "/", "/nonexisten
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(verb=st.sampled_from(VERBS), options=st.lists(st.tuples(st.sampled_from(FLAGS), values), max_size=3),
        extra=st.lists(cells, max_size=1))
-def test_verbs_with_garbage_arguments(tmp_path, seeded_store, verb, options, extra, capsys):
+def test_verbs_with_garbage_arguments(tmp_path, seeded_store, verb, options, extra, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # default and relative outputs (forward-*.png, -o x.txt) land here
     before = snapshot(seeded_store)
     # outputs the garbage does not name stay inside the test's folder (given first: a later flag wins)
     defaults = {"generate": ["-o", str(tmp_path / "g.png")], "studio": ["-o", str(tmp_path / "l.png")],
@@ -130,7 +131,11 @@ def _reliability():
 
 def test_the_reliability_script_finds_nothing_and_would_see_a_traceback(tmp_path, monkeypatch):
     reliability = _reliability()
+    started_in = tmp_path / "started-here"
+    started_in.mkdir()
+    monkeypatch.chdir(started_in)
     summary = reliability.run(examples=2, seed=1, out=tmp_path / "r.md")
+    assert Path.cwd() == started_in and not list(started_in.iterdir()), "the script wrote where it was started"
     totals = {outcome: sum(c.get(outcome, 0) for c in summary["classes"].values())
               for outcome in ("traceback", "corrupted", "unclear")}
     assert totals == {"traceback": 0, "corrupted": 0, "unclear": 0}, summary["not_handled"]
