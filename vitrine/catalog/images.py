@@ -73,6 +73,19 @@ def _file_mode() -> int:
     return 0o666 & ~mask
 
 
+def _create_in(folder: Path, create):
+    """`create()` a file in `folder`, making the folder first. Another process's batch removes the
+    folders it leaves empty when it ends (finish, rollback), which can fall between this mkdir and
+    the create; a folder holding the new file is never empty, so one more try is enough."""
+    for attempt in range(3):
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            return create()
+        except FileNotFoundError:
+            if attempt == 2:
+                raise
+
+
 @dataclass
 class ImageBatch:
     store: "ImageStore"
@@ -82,10 +95,8 @@ class ImageBatch:
     def _note(self, *paths: Path) -> None:
         """Record paths in the journal before they exist, so a kill leaves a list of what to sweep."""
         if self.journal is None:
-            folder = self.store.root / "images" / PENDING_DIR
-            folder.mkdir(parents=True, exist_ok=True)
-            self.journal = folder / f"{os.getpid()}-{secrets.token_hex(6)}.txt"
-        with open(self.journal, "a") as f:
+            self.journal = self.store.root / "images" / PENDING_DIR / f"{os.getpid()}-{secrets.token_hex(6)}.txt"
+        with _create_in(self.journal.parent, lambda: open(self.journal, "a")) as f:
             f.write("".join(f"{p.relative_to(self.store.root).as_posix()}\n" for p in paths))
 
     def put(self, data: bytes) -> StoredImage:
@@ -100,8 +111,7 @@ class ImageBatch:
         if not target.exists():
             tmp = target.with_name(f".tmp-{os.getpid()}-{secrets.token_hex(4)}-{target.name}")
             self._note(tmp, target)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _file_mode())
+            fd = _create_in(target.parent, lambda: os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _file_mode()))
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
             os.replace(tmp, target)  # atomic: a reader never sees half a file

@@ -1,0 +1,46 @@
+"""Image batches of several processes at once: one batch ending (and tidying the folders it left
+empty) while another is about to write into them never makes the other fail."""
+
+from pathlib import Path
+
+import numpy as np
+
+from vitrine.catalog.images import PENDING_DIR, ImageStore, encode_png
+
+
+def _remove_once_after_mkdir(monkeypatch, name: str, remove) -> list[Path]:
+    """Path.mkdir that, the first time it makes a folder called `name`, calls `remove(folder)`
+    just after: the moment another process's batch ends and removes the empty folder."""
+    real_mkdir = Path.mkdir
+    removed: list[Path] = []
+
+    def mkdir(self, *args, **kwargs):
+        real_mkdir(self, *args, **kwargs)
+        if self.name == name and not removed:
+            removed.append(self)
+            remove(self)
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    return removed
+
+
+def test_a_journal_survives_another_batch_removing_the_pending_folder(tmp_path, monkeypatch):
+    images = ImageStore(tmp_path)
+    other = images.batch().__enter__()  # another process's batch, its journal in .pending/
+    other.put(encode_png(np.zeros((4, 4, 3), np.uint8)))
+    removed = _remove_once_after_mkdir(monkeypatch, PENDING_DIR, lambda folder: other.finish())
+    with images.batch() as batch:
+        stored = batch.put(encode_png(np.full((4, 4, 3), 9, np.uint8)))
+        assert batch.journal.is_file()
+    assert removed and (tmp_path / stored.path).is_file()
+
+
+def test_a_picture_survives_another_batch_removing_its_folder(tmp_path, monkeypatch):
+    images = ImageStore(tmp_path)
+    data = encode_png(np.full((4, 4, 3), 200, np.uint8))
+    with images.batch() as probe:  # where this picture goes, then the store emptied again
+        folder = (tmp_path / probe.put(data).path).parent
+        probe.rollback()
+    removed = _remove_once_after_mkdir(monkeypatch, folder.name, lambda made: made.rmdir())
+    with images.batch() as batch:
+        stored = batch.put(data)
+    assert removed == [folder] and (tmp_path / stored.path).read_bytes() == data
