@@ -322,14 +322,15 @@ def growth_exponent(xs: list[float], ys: list[float]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--sizes", type=count(1000), nargs="+", default=list(DEFAULT_SIZES),
                         help="catalog sizes (items, at least 1,000)")
     parser.add_argument("--epochs", type=count(1, 24), default=2, help="network epochs timed per size (projected to 24)")
     parser.add_argument("--queries", type=count(10), default=1000, help="users for tuning, and again for measuring")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default="bench/results/scale.json")
-    parser.add_argument("--plot", default="docs/scale-growth.png")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic shops")
+    parser.add_argument("--out", default="bench/results/scale.json", help="results (JSON)")
+    parser.add_argument("--plot", default="docs/scale-growth.png", help="log-log plot of the growth curve")
     parser.add_argument("--replot", action="store_true", help="only draw --plot again from the --out results")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a single size, in this process
     parser.add_argument("--compare", action="store_true", help=argparse.SUPPRESS)  # with --one
