@@ -1,6 +1,8 @@
 """Image batches of several processes at once: one batch ending (and tidying the folders it left
 empty) while another is about to write into them never makes the other fail."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -44,3 +46,21 @@ def test_a_picture_survives_another_batch_removing_its_folder(tmp_path, monkeypa
     with images.batch() as batch:
         stored = batch.put(data)
     assert removed == [folder] and (tmp_path / stored.path).read_bytes() == data
+
+
+def test_a_folder_removed_inside_mkdir_is_made_again(tmp_path, monkeypatch):
+    def gone(folder: Path) -> None:  # pathlib's mkdir saw the folder exist, then found it gone
+        folder.rmdir()
+        raise FileExistsError(17, "File exists", str(folder))
+    removed = _remove_once_after_mkdir(monkeypatch, PENDING_DIR, gone)
+    with ImageStore(tmp_path).batch() as batch:
+        stored = batch.put(encode_png(np.full((4, 4, 3), 5, np.uint8)))
+    assert removed and (tmp_path / stored.path).is_file()
+
+
+def test_two_processes_writing_batches_for_two_seconds_never_fail():
+    script = Path(__file__).resolve().parents[2] / "scripts" / "concurrent_images.py"
+    result = subprocess.run([sys.executable, str(script), "--seconds", "2"], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    assert " 0 failed (0.00%)" in result.stdout

@@ -73,17 +73,22 @@ def _file_mode() -> int:
     return 0o666 & ~mask
 
 
-def _create_in(folder: Path, create):
+def _create_in(folder: Path, create, tries: int = 5):
     """`create()` a file in `folder`, making the folder first. Another process's batch removes the
-    folders it leaves empty when it ends (finish, rollback), which can fall between this mkdir and
-    the create; a folder holding the new file is never empty, so one more try is enough."""
-    for attempt in range(3):
-        folder.mkdir(parents=True, exist_ok=True)
+    folders it leaves empty when it ends (finish, rollback); that can fall inside the mkdir
+    (pathlib sees the folder exist, then finds it gone) or between the mkdir and the create. A
+    folder holding the new file is never empty, so a later try holds."""
+    for _ in range(tries - 1):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:  # it existed, then was gone
+            continue
         try:
             return create()
-        except FileNotFoundError:
-            if attempt == 2:
-                raise
+        except FileNotFoundError:  # it went between the mkdir and the create
+            continue
+    folder.mkdir(parents=True, exist_ok=True)
+    return create()
 
 
 @dataclass
