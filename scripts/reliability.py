@@ -228,9 +228,7 @@ def seeded_store(template: Path, target: Path) -> Path:
     when the garbage collector reaches it, and SQLite then deletes its -wal and -shm files, which
     would race a removal of the folder.
     """
-    if target.exists():
-        raise FileExistsError(f"{target}: a seeded store goes into a new folder")
-    shutil.copytree(template, target)
+    shutil.copytree(template, target)  # FileExistsError for a folder already there
     return target
 
 

@@ -27,9 +27,12 @@ def _remove_once_after_mkdir(monkeypatch, name: str, remove) -> list[Path]:
 
 def test_a_journal_survives_another_batch_removing_the_pending_folder(tmp_path, monkeypatch):
     images = ImageStore(tmp_path)
-    other = images.batch().__enter__()  # another process's batch, its journal in .pending/
-    other.put(encode_png(np.zeros((4, 4, 3), np.uint8)))
-    removed = _remove_once_after_mkdir(monkeypatch, PENDING_DIR, lambda folder: other.finish())
+
+    def another_batch_comes_and_goes(folder: Path) -> None:  # its journal in .pending/, then removed
+        other = images.batch().__enter__()
+        other.put(encode_png(np.zeros((4, 4, 3), np.uint8)))
+        other.finish()
+    removed = _remove_once_after_mkdir(monkeypatch, PENDING_DIR, another_batch_comes_and_goes)
     with images.batch() as batch:
         stored = batch.put(encode_png(np.full((4, 4, 3), 9, np.uint8)))
         assert batch.journal.is_file()

@@ -15,7 +15,7 @@ import hashlib
 import io
 import os
 import secrets
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,20 +74,16 @@ def _file_mode() -> int:
 
 
 def _create_in(folder: Path, create, tries: int = 5):
-    """`create()` a file in `folder`, making the folder first. Another process's batch removes the
-    folders it leaves empty when it ends (finish, rollback); that can fall inside the mkdir
-    (pathlib sees the folder exist, then finds it gone) or between the mkdir and the create. A
-    folder holding the new file is never empty, so a later try holds."""
+    """`create()` a file in `folder`, making the folder when it is missing. Another process's batch
+    removes the folders it leaves empty when it ends (finish, rollback), which can fall between
+    this mkdir and the create, or inside the mkdir (pathlib sees the folder exist, then finds it
+    gone). A folder holding the new file is never empty, so a later try holds."""
     for _ in range(tries - 1):
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except FileExistsError:  # it existed, then was gone
-            continue
-        try:
             return create()
-        except FileNotFoundError:  # it went between the mkdir and the create
-            continue
-    folder.mkdir(parents=True, exist_ok=True)
+        except FileNotFoundError:  # never made, or removed by another batch
+            with suppress(FileExistsError):  # it existed, then was gone
+                folder.mkdir(parents=True, exist_ok=True)
     return create()
 
 
