@@ -94,6 +94,10 @@ def test_a_launch_runs_as_a_job_and_adds_the_product(shop_copy, recommender_dir,
         body = wait_for_job(client, queued.json()["url"])
         assert body["status"] == "done", body["error"]
         assert len(body["images"]) == 2 and body["result"]["chosen"] in (0, 1)
+        for url in body["images"]:  # every candidate picture is served, and the store lists it
+            picture = client.get(url)
+            assert picture.status_code == 200 and picture.headers["content-type"] == "image/png", url
+        assert client.app.state.vitrine.store.check(database=False).orphan_files == []
         assert len(body["result"]["audience"]) == 5 and body["result"]["item_id"] == "dress-1"
         item = client.get("/items/dress-1").json()
         assert item["generated"] is True and item["price"] == 30

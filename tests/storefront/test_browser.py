@@ -94,3 +94,25 @@ def test_browsing_and_search_work_without_javascript(server, browser):
     page.wait_for_url("**/shop/search?q=**")
     assert page.locator(".grid .card").count() > 0
     context.close()
+
+
+def every_picture_loads(page) -> None:
+    """Wait until every <img> on the page has finished loading, then assert none is broken."""
+    page.wait_for_function("() => [...document.images].every(i => i.complete)")
+    broken = page.evaluate("() => [...document.images].filter(i => i.naturalWidth === 0).map(i => i.src)")
+    assert broken == [], f"pictures that did not load: {broken}"
+
+
+def test_the_owner_launches_a_product_and_sees_its_pictures(server, browser):
+    page = browser.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(server + "/shop/launch")
+    page.fill("textarea[name=description]", "a red striped dress")
+    page.fill("input[name=price]", "25")
+    page.fill("input[name=token]", "t" * 20)
+    page.click(".launch button[type=submit]")
+    page.wait_for_selector(".job[data-status=done]", timeout=120_000)  # the job page refreshes itself
+    assert page.locator(".job img").count() == 4
+    assert page.locator(".job figure.chosen").count() == 1
+    every_picture_loads(page)
+    page.close()

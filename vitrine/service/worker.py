@@ -117,9 +117,12 @@ class JobWorker(threading.Thread):
                         n=request["n"], audience=request["audience"], seed=request["seed"], steps=request["steps"])
         shas = []
         with state.write_lock:
-            with state.store.loading() as load:
-                for image in result.candidates:
-                    shas.append(load.images.put(_png(image)).sha256)
+            with state.store.loading() as load:  # each candidate its own generated-image row: /images serves it
+                for image, seed in zip(result.candidates, result.seeds):
+                    stored = load.images.put(_png(image))
+                    load.add_generated_image(stored, request["description"], seed, self.model_id,
+                                             {"steps": request["steps"], "use": "launch-candidate"})
+                    shas.append(stored.sha256)
             if request.get("item_id"):
                 add_to_catalog(state.store, result, request["item_id"], self.model_id,
                                {"steps": request["steps"], "use": "launch"})
