@@ -9,7 +9,7 @@ import pytest
 
 from vitrine.catalog.fashion import FashionMNIST
 from vitrine.catalog.idx import write_idx
-from vitrine.command import REPO
+from vitrine.paths import REPO
 
 
 def tiny_photos(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -128,29 +128,3 @@ def test_bench_scripts_import_and_show_their_help():
         result = subprocess.run([sys.executable, str(root / "bench" / script), "--help"], capture_output=True,
                                 text=True, cwd=root)
         assert result.returncode == 0 and "usage:" in result.stdout, (script, result.stderr[-500:])
-
-
-# Data flows down, imports point down only (DESIGN.md): what each package may import from vitrine.
-ALLOWED = {"catalog": set(), "text": set(), "diffusion": {"catalog", "text"},
-           "evaluate": {"catalog", "text", "diffusion"}, "recommend": {"catalog", "text"},
-           "studio": {"catalog", "text", "diffusion", "evaluate", "recommend"},
-           "tryon": {"catalog", "text", "diffusion", "evaluate", "recommend", "studio"},
-           "service": {"catalog", "text", "diffusion", "evaluate", "recommend", "studio", "tryon"},
-           "storefront": {"catalog", "text", "diffusion", "evaluate", "recommend", "studio", "tryon", "service"}}
-
-
-def test_imports_point_down_only():
-    import ast
-    root = Path(__file__).resolve().parent.parent / "vitrine"
-    wrong = []
-    for package, allowed in ALLOWED.items():
-        for path in (root / package).rglob("*.py"):
-            for node in ast.walk(ast.parse(path.read_text())):
-                names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                         else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-                for name in names:
-                    parts = name.split(".")
-                    if parts[0] == "vitrine" and len(parts) > 1 and parts[1] in ALLOWED \
-                            and parts[1] != package and parts[1] not in allowed:
-                        wrong.append(f"{path.relative_to(root)} imports {name}")
-    assert wrong == []

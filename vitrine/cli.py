@@ -8,7 +8,8 @@ import argparse
 import os
 import sys
 
-from vitrine.command import UsageError, Verbs
+from vitrine.command import UsageError, Verbs, flag_for
+from vitrine.errors import AppError
 
 REGISTRARS = ("vitrine.catalog.cli", "vitrine.diffusion.cli", "vitrine.evaluate.cli", "vitrine.recommend.cli",
               "vitrine.studio.cli", "vitrine.tryon.cli", "vitrine.service.cli", "vitrine.storefront.cli", "vitrine.demo")
@@ -48,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except UsageError as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
+    except AppError as exc:  # a domain error: its field named as this verb's flag
+        where = flag_for(args, exc.field)
+        print(f"error: {where + ': ' if where else ''}{' '.join(exc.message.split())}", file=sys.stderr)
     except FileNotFoundError as exc:
         where = f"{exc.filename}: {exc.strerror}" if exc.filename else _one_line(exc)
         print(f"error: {where}", file=sys.stderr)

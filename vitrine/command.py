@@ -14,20 +14,24 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent  # the checkout: shipped models and reports live here
-SHIPPED_PIPELINE = "models/vitrine-fashion-32"  # the text-to-image model every verb uses by default
-SHIPPED_EVALUATOR = "models/evaluator"          # the judge of generated pictures
-SHIPPED_TRYON = "models/vitrine-tryon"          # the try-on model, its segmenter inside
-
 
 class UsageError(Exception):
     """Something the user can fix: the message names the flag, file, line or field."""
 
 
-def default_path(relative: str) -> str:
-    """A shipped file's path that works from any folder: the checkout's, when it has it."""
-    shipped = REPO / relative
-    return str(shipped) if shipped.exists() else relative
+def flag_for(args, field: str | None) -> str | None:
+    """The verb's own name for an operation's field: its option (`--item-id`, `-n`) or its
+    positional (`USER_ID`); `--field-name` when the verb has none of that name."""
+    if field is None:
+        return None
+    parser = getattr(args, "verb_parser", None)
+    for action in parser._actions if parser is not None else ():
+        if action.dest == field:
+            if not action.option_strings:
+                return action.metavar or action.dest.upper()
+            return max(action.option_strings, key=len) if len(action.option_strings) > 1 and field != "n" \
+                else action.option_strings[0]
+    return "--" + field.replace("_", "-")
 
 
 def count(minimum: int = 1, maximum: int | None = None) -> Callable[[str], int]:
@@ -118,7 +122,7 @@ class Verbs:
 
     def add(self, name: str, func, help: str, **kwargs) -> argparse.ArgumentParser:
         parser = self.subparsers.add_parser(name, parents=[self.common], help=help, description=help, **kwargs)
-        parser.set_defaults(func=func)
+        parser.set_defaults(func=func, verb_parser=parser)
         return parser
 
     def group(self, name: str, help: str, metavar: str = "ACTION") -> "Verbs":

@@ -6,10 +6,10 @@ before serving)."""
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from vitrine.command import SHIPPED_PIPELINE, count, default_path, open_store
+from vitrine.command import count, open_store
+from vitrine.paths import RECOMMENDER_DIR, SHIPPED_PIPELINE, default_path
 
 
 def cmd_demo(args) -> int:
@@ -50,37 +50,30 @@ def cmd_demo(args) -> int:
             print(f"{args.people:,} people to try clothes on (drawn, not photographed): {store.data_dir / PEOPLE}")
         except ValueError as exc:  # a catalog without tops, trousers or shoes has nothing to dress people in
             print(f"no people drawn: {exc}")
-    from vitrine.recommend.cli import DEFAULT_MODEL
-    fitted = (store.data_dir / DEFAULT_MODEL / "model.json").exists() and not rebuilt
+    fitted = (store.data_dir / RECOMMENDER_DIR / "model.json").exists() and not rebuilt
     if fitted:
-        print(f"recommender: already fitted in {store.data_dir / DEFAULT_MODEL} (`vitrine fit` refits)")
+        print(f"recommender: already fitted in {store.data_dir / RECOMMENDER_DIR} (`vitrine fit` refits)")
     elif args.no_serve:
-        fit_recommender(args)
+        from vitrine.app.fit import fit
+        print("recommender: fitting on every event (the item features are cached for later fits)…")
+        done = fit(store, store.data_dir / RECOMMENDER_DIR, progress=not args.quiet)
+        print(f"fitted {done.name} on {done.pairs:,} (user, item) pairs in {done.seconds:.0f} s → {done.folder}")
     if args.no_serve:
         print("done (--no-serve); `vitrine serve` opens the shop")
         return 0
     if not fitted:  # serve at once; the service's job worker fits, then serves the recommender
+        from vitrine.app.queue import JobQueue
+        from vitrine.app.settings import Settings
         store.prepare_for_service()
-        if not any(job.kind == "fit" for job in store.open_job_rows()):
-            import time
-            import uuid
-            store.add_job(uuid.uuid4().hex, "fit", {}, "demo", int(time.time() * 1000))
+        queue = JobQueue(store, Settings(store.data_dir))
+        if queue.open_fit() is None:
+            queue.add("fit", {}, "demo")
         print("recommender: fitting in the background (the first time encodes 70,000 descriptions: about 13 "
               "minutes on 2 cores); the shop shows recommendations once it is done")
     from vitrine.storefront.cli import serve
     args.model_dir = args.index = args.config = args.cors_origin = args.tryon_model = None
     args.workers = 1
     return serve(args, store)
-
-
-def fit_recommender(args) -> None:
-    """Fit the recommender the shop serves, with the chosen configuration, in the foreground."""
-    from vitrine.recommend.cli import cmd_fit
-    from vitrine.recommend.config import MultimodalConfig
-    print("recommender: fitting on every event (the item features are cached for later fits)…")
-    fit_args = argparse.Namespace(**{**vars(args), "fold": "all", "out": None,
-                                     **{name: None for name in MultimodalConfig.__dataclass_fields__}})
-    cmd_fit(fit_args)
 
 
 def register(verbs, common) -> None:

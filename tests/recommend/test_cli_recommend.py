@@ -10,18 +10,18 @@ def test_fit_recommend_similar_and_clear_errors(shop, features, tmp_path, capsys
     model = str(tmp_path / "rec")
     assert main(data + ["fit", "--epochs", "1", "--dim", "8", "--cf-factors", "4", "--out", model]) == 0
     assert json.loads((tmp_path / "rec" / "model.json").read_text())["config"]["cf_factors"] == 4
-    assert main(data + ["recommend", "u-00003", "-k", "5", "--model", model, "--per-category", "2"]) == 0
+    assert main(data + ["recommend", "u-00003", "-k", "5", "--recommender", model, "--per-category", "2"]) == 0
     out = capsys.readouterr().out
     assert "top 5 for u-00003" in out and out.count("because") >= 1
-    assert main(data + ["recommend", "u-00003", "-k", "5", "--model", model, "--index", "ivf"]) == 0
+    assert main(data + ["recommend", "u-00003", "-k", "5", "--recommender", model, "--index", "ivf"]) == 0
     assert "top 5 for u-00003" in capsys.readouterr().out
-    assert main(data + ["similar", "fm-00001", "-k", "3", "--model", model, "--index", "hnsw"]) == 0
+    assert main(data + ["similar", "fm-00001", "-k", "3", "--recommender", model, "--index", "hnsw"]) == 0
     assert "items like fm-00001" in capsys.readouterr().out
-    assert main(data + ["recommend", "nobody", "--model", model]) == 2
+    assert main(data + ["recommend", "nobody", "--recommender", model]) == 2
     assert "unknown user 'nobody'" in capsys.readouterr().err
-    assert main(data + ["similar", "fm-99999", "--model", model]) == 2
-    assert "unknown item" in capsys.readouterr().err
-    assert main(data + ["recommend", "u-00003", "-k", "0", "--model", model]) == 2
+    assert main(data + ["similar", "fm-99999", "--recommender", model]) == 2
+    assert "error: ITEM_ID: no item 'fm-99999'" in capsys.readouterr().err
+    assert main(data + ["recommend", "u-00003", "-k", "0", "--recommender", model]) == 2
 
 
 def test_eval_recommend_quick_writes_the_report(shop, features, tmp_path, capsys):
@@ -61,9 +61,9 @@ def test_a_garbage_model_file_is_named(shop, tmp_path, capsys):
     folder.mkdir()
     (folder / "model.safetensors").write_bytes(b"\x00" * 100)
     (folder / "model.json").write_text('{"name": "x", "config": {}, "user_ids": ["a"], "item_ids": ["b"]}')
-    assert main(["--data-dir", str(shop.data_dir), "recommend", "a", "--model", str(folder)]) == 2
+    assert main(["--data-dir", str(shop.data_dir), "recommend", "a", "--recommender", str(folder)]) == 2
     err = capsys.readouterr().err
     assert "model.safetensors" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     (folder / "model.json").write_text("{not json")
-    assert main(["--data-dir", str(shop.data_dir), "recommend", "a", "--model", str(folder)]) == 2
+    assert main(["--data-dir", str(shop.data_dir), "recommend", "a", "--recommender", str(folder)]) == 2
     assert "model.json" in capsys.readouterr().err

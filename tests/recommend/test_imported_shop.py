@@ -72,10 +72,10 @@ def test_hm_shop_fit_recommend_similar_eval(hm_folder, tiny_pipeline_dir, tmp_pa
 
     model = str(tmp_path / "rec")
     assert main(data + ["fit", "--epochs", "2", "--dim", "8", "--cf-factors", "4", "--out", model]) == 0
-    assert main(data + ["recommend", "c001", "-k", "5", "--model", model]) == 0
+    assert main(data + ["recommend", "c001", "-k", "5", "--recommender", model]) == 0
     out = capsys.readouterr().out
     assert "top 5 for c001" in out
-    assert main(data + ["similar", "0100000001", "-k", "3", "--model", model]) == 0
+    assert main(data + ["similar", "0100000001", "-k", "3", "--recommender", model]) == 0
     assert "items like 0100000001" in capsys.readouterr().out
 
     # the studio on an imported shop: a design, a launch, previews for the items without a photo
@@ -124,5 +124,5 @@ def test_movielens_through_the_generic_importer(tmp_path, capsys):
     model = str(tmp_path / "rec")
     assert main(data + ["fit", "--epochs", "1", "--dim", "8", "--cf-factors", "4", "--out", model]) == 0
     user = lines[0].split("\t")[0]
-    assert main(data + ["recommend", user, "-k", "3", "--model", model]) == 0
+    assert main(data + ["recommend", user, "-k", "3", "--recommender", model]) == 0
     assert f"top 3 for {user}" in capsys.readouterr().out

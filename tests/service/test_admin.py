@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from vitrine.service.app import create_app
-from vitrine.service.settings import ServiceSettings
+from vitrine.app.settings import Settings
 
 TOKEN = "a-test-token-of-enough-length"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
@@ -23,7 +23,7 @@ def png_bytes(colour=(200, 30, 30), size=(32, 32)) -> bytes:
 @pytest.fixture
 def client(shop_copy, recommender_dir, tiny_pipeline_dir):
     """On SQLite and on PostgreSQL."""
-    settings = ServiceSettings(shop_copy.data, shop_copy.url, recommender=recommender_dir, model=tiny_pipeline_dir,
+    settings = Settings(shop_copy.data, shop_copy.url, recommender=recommender_dir, model=tiny_pipeline_dir,
                                token=TOKEN, max_upload_bytes=4096)
     return TestClient(create_app(settings))
 
@@ -83,7 +83,7 @@ def test_a_deleted_item_is_never_recommended_or_shown_as_similar(client):
 
 def test_a_launch_runs_as_a_job_and_adds_the_product(shop_copy, recommender_dir, tiny_pipeline_dir,
                                                      wait_for_job):
-    settings = ServiceSettings(shop_copy.data, shop_copy.url, recommender=recommender_dir, model=tiny_pipeline_dir,
+    settings = Settings(shop_copy.data, shop_copy.url, recommender=recommender_dir, model=tiny_pipeline_dir,
                                token=TOKEN)
     with TestClient(create_app(settings)) as client:
         assert client.post("/admin/launch", json={"description": " "}, headers=ADMIN).status_code == 422
@@ -107,7 +107,7 @@ def test_a_launch_runs_as_a_job_and_adds_the_product(shop_copy, recommender_dir,
 
 
 def test_a_refit_job_serves_the_new_model(shop_copy, tiny_pipeline_dir, wait_for_job):
-    settings = ServiceSettings(shop_copy.data, shop_copy.url, recommender=shop_copy.data / "models" / "recommender",
+    settings = Settings(shop_copy.data, shop_copy.url, recommender=shop_copy.data / "models" / "recommender",
                                model=tiny_pipeline_dir, token=TOKEN)
     with TestClient(create_app(settings)) as client:
         assert client.get("/health").json()["recommender"] is False

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from vitrine.service.app import create_app
-from vitrine.service.settings import ServiceSettings
+from vitrine.app.settings import Settings
 
 from ..conftest import BACKENDS, copy_shop
 
@@ -15,7 +15,7 @@ from ..conftest import BACKENDS, copy_shop
 def client(request, shop, recommender_dir, tmp_path_factory):
     """On SQLite and on PostgreSQL (the same shop built on each)."""
     copy = copy_shop(request.param, shop, tmp_path_factory.mktemp("api"), request)
-    return TestClient(create_app(ServiceSettings(copy.data, copy.url, recommender=recommender_dir)))
+    return TestClient(create_app(Settings(copy.data, copy.url, recommender=recommender_dir)))
 
 
 def test_health_says_what_is_loaded(client):
@@ -91,7 +91,7 @@ def test_bad_requests_get_one_json_message(client, path, params, status, needle)
 
 
 def test_without_a_fitted_recommender_recommendations_say_so(shop, tmp_path):
-    client = TestClient(create_app(ServiceSettings(shop.data_dir, recommender=tmp_path / "none")))
+    client = TestClient(create_app(Settings(shop.data_dir, recommender=tmp_path / "none")))
     assert client.get("/health").json()["recommender"] is False
     response = client.get("/users/u-00001/recommendations")
     assert response.status_code == 503 and "vitrine fit" in response.json()["error"]

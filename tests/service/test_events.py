@@ -6,13 +6,13 @@ from fastapi.testclient import TestClient
 
 from vitrine.catalog import schema
 from vitrine.service.app import create_app
-from vitrine.service.settings import ServiceSettings
+from vitrine.app.settings import Settings
 
 
 @pytest.fixture
 def copy(shop_copy, recommender_dir):
     """On SQLite and on PostgreSQL."""
-    return shop_copy.store(), TestClient(create_app(ServiceSettings(shop_copy.data, shop_copy.url,
+    return shop_copy.store(), TestClient(create_app(Settings(shop_copy.data, shop_copy.url,
                                                                     recommender=recommender_dir)))
 
 

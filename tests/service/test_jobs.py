@@ -8,12 +8,12 @@ from fastapi.testclient import TestClient
 
 from vitrine.catalog.store import Store
 from vitrine.service.app import create_app
-from vitrine.service.settings import ServiceSettings
+from vitrine.app.settings import Settings
 
 
 def _client(data, tiny_pipeline_dir, db_url=None, **settings) -> TestClient:
     """Without `with`, the lifespan does not run, so no worker takes the jobs."""
-    return TestClient(create_app(ServiceSettings(data, db_url, recommender=data / "none", model=tiny_pipeline_dir,
+    return TestClient(create_app(Settings(data, db_url, recommender=data / "none", model=tiny_pipeline_dir,
                                                  **settings)))
 
 
@@ -85,7 +85,7 @@ def test_an_unknown_job_is_404(data, tiny_pipeline_dir):
 
 def test_designs_for_a_shopper_come_as_a_job_with_prompts_scores_and_stock(shop_copy, tiny_pipeline_dir,
                                                                            recommender_dir):
-    settings = ServiceSettings(shop_copy.data, shop_copy.url, recommender=recommender_dir, model=tiny_pipeline_dir)
+    settings = Settings(shop_copy.data, shop_copy.url, recommender=recommender_dir, model=tiny_pipeline_dir)
     with TestClient(create_app(settings)) as client:
         assert client.post("/users/nobody/designs", json={}).status_code == 404
         assert client.post("/users/u-00003/designs", json={"n": 17}).status_code == 422
@@ -112,7 +112,7 @@ def test_past_the_in_flight_bound_requests_are_shed_with_503(data, tiny_pipeline
     import asyncio
 
     import httpx
-    app = create_app(ServiceSettings(data, recommender=data / "none", model=tiny_pipeline_dir, max_inflight=2))
+    app = create_app(Settings(data, recommender=data / "none", model=tiny_pipeline_dir, max_inflight=2))
 
     @app.get("/test-slow")
     async def slow():

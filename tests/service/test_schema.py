@@ -20,10 +20,10 @@ EXAMPLES = 25  # per route and mode
 @pytest.fixture(scope="module")
 def api_schema(shop, recommender_dir, tiny_pipeline_dir, tmp_path_factory):
     from vitrine.service.app import create_app
-    from vitrine.service.settings import ServiceSettings
+    from vitrine.app.settings import Settings
     data = tmp_path_factory.mktemp("schema") / "data"
     shutil.copytree(shop.data_dir, data)
-    app = create_app(ServiceSettings(data, recommender=recommender_dir, model=tiny_pipeline_dir, token=TOKEN))
+    app = create_app(Settings(data, recommender=recommender_dir, model=tiny_pipeline_dir, token=TOKEN))
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 

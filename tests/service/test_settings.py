@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from vitrine.service.settings import SettingsError, load_settings, with_token
+from vitrine.app.settings import SettingsError, load_settings, with_token
 
 
 def test_flags_win_over_the_environment_over_the_config_file(tmp_path):

@@ -13,7 +13,7 @@ from PIL import Image
 
 from vitrine.catalog.store import Store
 from vitrine.service.app import create_app
-from vitrine.service.settings import ServiceSettings
+from vitrine.app.settings import Settings
 from vitrine.tryon.people_set import load_people
 from vitrine.tryon.tryon import person_with_item
 
@@ -26,7 +26,7 @@ def tryon_copy(tryon_shop, tmp_path):
 
 
 def _client(data, model, **settings) -> TestClient:
-    return TestClient(create_app(ServiceSettings(data, recommender=data / "none", tryon_model=model, **settings)))
+    return TestClient(create_app(Settings(data, recommender=data / "none", tryon_model=model, **settings)))
 
 
 def _b64(pixels) -> str:

@@ -24,10 +24,10 @@ def server(shop, recommender_dir, tiny_pipeline_dir, tmp_path_factory):
     import uvicorn
 
     from vitrine.storefront.app import create_app
-    from vitrine.service.settings import ServiceSettings
+    from vitrine.app.settings import Settings
     data = tmp_path_factory.mktemp("browser") / "data"
     shutil.copytree(shop.data_dir, data)
-    app = create_app(ServiceSettings(data, recommender=recommender_dir, model=tiny_pipeline_dir, token="t" * 20))
+    app = create_app(Settings(data, recommender=recommender_dir, model=tiny_pipeline_dir, token="t" * 20))
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -11,14 +11,14 @@ from fastapi.testclient import TestClient
 from vitrine.catalog.images import encode_png
 from vitrine.catalog.store import Store
 from vitrine.storefront.app import create_app
-from vitrine.service.settings import ServiceSettings
+from vitrine.app.settings import Settings
 
 TOKEN = "a-test-token-of-enough-length"
 
 
 @pytest.fixture
 def client(data, recommender_dir, tiny_pipeline_dir):
-    return TestClient(create_app(ServiceSettings(data, recommender=recommender_dir, model=tiny_pipeline_dir,
+    return TestClient(create_app(Settings(data, recommender=recommender_dir, model=tiny_pipeline_dir,
                                                  token=TOKEN)))
 
 
@@ -99,7 +99,7 @@ def test_a_generated_picture_carries_the_badge(client, data):
 
 def test_designs_without_javascript_land_on_a_job_page_that_shows_them(data, recommender_dir, tiny_pipeline_dir,
                                                                        wait_for_job):
-    settings = ServiceSettings(data, recommender=recommender_dir, model=tiny_pipeline_dir, token=TOKEN)
+    settings = Settings(data, recommender=recommender_dir, model=tiny_pipeline_dir, token=TOKEN)
     with TestClient(create_app(settings)) as client:
         assert client.post("/shop/design").status_code == 400  # no shopper picked
         client.cookies.set("vitrine_user", "u-00003")

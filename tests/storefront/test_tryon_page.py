@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from vitrine.catalog.store import Store
-from vitrine.service.settings import ServiceSettings
+from vitrine.app.settings import Settings
 from vitrine.storefront.app import create_app
 
 
@@ -18,7 +18,7 @@ from vitrine.storefront.app import create_app
 def client(tryon_shop, tmp_path):
     data, model = tryon_shop
     shutil.copytree(data, tmp_path / "data")
-    return TestClient(create_app(ServiceSettings(tmp_path / "data", recommender=tmp_path / "none",
+    return TestClient(create_app(Settings(tmp_path / "data", recommender=tmp_path / "none",
                                                  tryon_model=model)))
 
 

@@ -7,6 +7,7 @@ from PIL import Image
 
 from vitrine.catalog.attributes import COLOUR_NAMES
 from vitrine.cli import main
+from vitrine.errors import Conflict
 from vitrine.studio.launch import add_to_catalog, agreement, launch
 from vitrine.studio.read import Wanted
 
@@ -52,7 +53,7 @@ def test_added_product_is_a_new_item_whose_picture_is_generated_not_a_photo(part
     generated = store.generated_images("studio-1")
     assert len(generated) == 1 and generated[0].seed == result.seeds[result.chosen]
     assert store.check().problems == 0
-    with pytest.raises(ValueError, match="exists already"):
+    with pytest.raises(Conflict, match="exists already"):
         add_to_catalog(store, result, "studio-1", "tiny", {})
 
 
@@ -105,4 +106,4 @@ def test_an_existing_item_id_is_refused_before_any_sampling(shop, tmp_path, caps
     # the ID check comes first: no recommender is even needed to be told
     assert main(["--data-dir", str(shop.data_dir), "studio", "launch", "a hat", "--add", "--item-id", "fm-00001",
                  "--recommender", str(tmp_path / "none"), "-o", str(tmp_path / "l.png")]) == 2
-    assert "'fm-00001': an item with this ID exists already" in capsys.readouterr().err
+    assert "error: --item-id: an item 'fm-00001' exists already" in capsys.readouterr().err

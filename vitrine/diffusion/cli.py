@@ -7,8 +7,9 @@ import os
 import sys
 from pathlib import Path
 
-from vitrine.command import (SHIPPED_PIPELINE, UsageError, add_config_flags, check_output, check_output_dir, count,
-                             default_path, given_config, number, open_store)
+from vitrine.command import (UsageError, add_config_flags, check_output, check_output_dir, count, given_config, number,
+                             open_store)
+from vitrine.paths import SHIPPED_PIPELINE, default_path
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 # `vitrine train` trainers of the tasks other packages own, registered by their CLI modules
@@ -48,7 +49,11 @@ def cmd_train(args) -> int:
     if config.task != "text-to-image":  # a task another package trains (TASK_TRAINERS)
         import importlib
         module, function = TASK_TRAINERS[config.task].split(":")
-        trainer, data = getattr(importlib.import_module(module), function)(config, args, out)
+        try:
+            trainer, data = getattr(importlib.import_module(module), function)(config, open_store(args), out,
+                                                                               args.limit, not args.quiet)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     else:
         if config.init_from and not Path(config.init_from).is_file():
             raise UsageError(f"--init-from {config.init_from}: no such checkpoint file")

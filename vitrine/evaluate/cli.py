@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from vitrine.command import (SHIPPED_EVALUATOR, SHIPPED_PIPELINE, UsageError, check_output_dir, count, default_path,
-                             number, open_store)
+from vitrine.command import UsageError, check_output_dir, count, number, open_store
+from vitrine.paths import SHIPPED_EVALUATOR, SHIPPED_PIPELINE, default_path
 
 
 

@@ -8,66 +8,49 @@ from __future__ import annotations
 from pathlib import Path
 
 from vitrine.command import UsageError, add_config_flags, check_output_dir, count, given_config, open_store
-
-DEFAULT_MODEL = "models/recommender"  # inside the data dir: a fitted recommender belongs to its store
+from vitrine.paths import RECOMMENDER_DIR
 
 
 def _titles(store, ids: list[str]) -> dict[str, tuple[str, str]]:
     return {r.id: (r.title, r.category or "") for r in store.item_rows(("id", "title", "category"), ids=ids)}
 
 
-def recommendations(store, folder: str | None, index: str = "exact"):
-    """The fitted recommender in `folder` (default DATA_DIR/models/recommender), or a UsageError."""
-    from vitrine.recommend.serve import Recommendations
-    folder = Path(folder) if folder else store.data_dir / DEFAULT_MODEL
+def context_for(args, store, **settings):
+    """The application context a verb runs over: the store, and the fitted recommender of
+    --recommender (default DATA_DIR/models/recommender), or a UsageError; `settings` are the
+    verb's other settings (its pipeline, its evaluator)."""
+    from vitrine.app.context import AppContext
+    from vitrine.app.settings import Settings
+    settings = Settings(store.data_dir, args.db_url, recommender=Path(args.model_dir) if args.model_dir else None,
+                        index=getattr(args, "index", None) or "exact", **settings)
+    folder = settings.recommender_dir
+    if not (folder / "model.json").is_file():
+        raise UsageError(f"--recommender {folder}: no fitted recommender here (run `vitrine fit` first)")
     try:
-        return Recommendations(folder, index)
-    except FileNotFoundError:
-        raise UsageError(f"--model {folder}: no fitted recommender here (run `vitrine fit` first)") from None
-    except ValueError as exc:
-        raise UsageError(f"--model {folder}: {exc}") from None
-
-
-def save_event_mark(folder: Path, last_event_id: int) -> None:
-    """events.json: the newest event row the fit could read (the service counts later ones live)."""
-    import json
-    (Path(folder) / "events.json").write_text(json.dumps({"last_event_id": int(last_event_id)}) + "\n")
+        return AppContext(settings, store)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--recommender {folder}: {exc}") from None
 
 
 def cmd_fit(args) -> int:
-    import time
-
+    from vitrine.app.fit import fit
     from vitrine.recommend.config import MultimodalConfig
-    from vitrine.recommend.features import load_fold
-    from vitrine.recommend.multimodal import Multimodal
     store = open_store(args)
-    out = check_output_dir(args.out or store.data_dir / DEFAULT_MODEL, "--out")
-    last_event = store.last_event_id()  # the service reads events after this one per request
-    log, fold, features = load_fold(store, args.fold, progress=not args.quiet)
-    config = MultimodalConfig(**given_config(args, MultimodalConfig))
-    unknown = set(config.parts) - {"text", "image", "price"}
-    if unknown:
-        raise UsageError(f"--parts: unknown {', '.join(sorted(unknown))}; choose from text, image, price")
-    start = time.perf_counter()
-    model = Multimodal(features, config).fit(fold, progress=not args.quiet)
-    folder = model.save(out, log.user_ids, log.item_ids)
-    save_event_mark(folder, last_event)
-    print(f"fitted {model.name} on {fold.train.nnz:,} (user, item) pairs of the {args.fold!r} fold "
-          f"in {time.perf_counter() - start:.0f} s → {folder}")
+    out = check_output_dir(args.out or store.data_dir / RECOMMENDER_DIR, "--out")
+    fitted = fit(store, out, given_config(args, MultimodalConfig), args.fold, progress=not args.quiet)
+    print(f"fitted {fitted.name} on {fitted.pairs:,} (user, item) pairs of the {fitted.fold!r} fold "
+          f"in {fitted.seconds:.0f} s → {fitted.folder}")
     return 0
 
 
 def cmd_recommend(args) -> int:
-    import numpy as np
+    from vitrine.app.recommend import for_shopper
     store = open_store(args)
-    recs = recommendations(store, args.model, args.index)
-    info = _titles(store, [str(i) for i in recs.item_ids])
-    categories = np.array([info.get(str(i), ("", ""))[1] for i in recs.item_ids], dtype=object)
-    try:
-        suggestions = recs.for_user(args.user_id, args.k, per_category=args.per_category, categories=categories)
-    except (KeyError, ValueError) as exc:
-        raise UsageError(f"USER_ID: {exc.args[0]}") from None
-    print(f"top {len(suggestions)} for {args.user_id}:")
+    ctx = context_for(args, store)
+    suggestions = for_shopper(ctx, args.user_id, args.k, per_category=args.per_category)
+    info = _titles(store, [s.item_id for s in suggestions] + [b for s in suggestions for b in s.because])
+    print(f"top {len(suggestions)} for {args.user_id}" + (" (with their events since the fit)"
+                                                          if ctx.since_fit(args.user_id) else "") + ":")
     for n, s in enumerate(suggestions, 1):
         because = "; ".join(info.get(b, (b, ""))[0] for b in s.because)
         print(f"{n:3}. {s.item_id}  {s.score:7.3f}  {info.get(s.item_id, ('?', ''))[0]}"
@@ -76,12 +59,9 @@ def cmd_recommend(args) -> int:
 
 
 def cmd_similar(args) -> int:
+    from vitrine.app.recommend import similar
     store = open_store(args)
-    recs = recommendations(store, args.model, args.index)
-    try:
-        rows = recs.similar(args.item_id, args.k)
-    except (KeyError, ValueError) as exc:
-        raise UsageError(f"ITEM_ID: {exc.args[0]}") from None
+    rows = similar(context_for(args, store), args.item_id, args.k)
     info = _titles(store, [args.item_id] + [i for i, _ in rows])
     print(f"items like {args.item_id} ({info.get(args.item_id, ('?', ''))[0]}):")
     for n, (item_id, score) in enumerate(rows, 1):
@@ -118,7 +98,7 @@ def register(verbs, common) -> None:
     p.add_argument("--fold", default="all", choices=["all", "test", "valid"],
                    help="which events to learn from: all (default), or those before the test / valid period")
     add_config_flags(p, MultimodalConfig, FIELD_HELP)
-    p.add_argument("--out", help=f"model folder (default DATA_DIR/{DEFAULT_MODEL})")
+    p.add_argument("--out", help=f"model folder (default DATA_DIR/{RECOMMENDER_DIR}); replaced whole when the fit ends")
 
     for name, func, helptext in (("recommend", cmd_recommend, "top-k items for a shopper, with the history behind each"),
                                  ("similar", cmd_similar, "items most like an item in the model's space")):
@@ -129,7 +109,8 @@ def register(verbs, common) -> None:
             p.add_argument("item_id", help="an item the model knows, e.g. fm-00001")
         default_k = 20 if name == "recommend" else 10
         p.add_argument("-k", type=count(1, 1000), default=default_k, help=f"how many, 1–1000 (default {default_k})")
-        p.add_argument("--model", help=f"fitted recommender (default DATA_DIR/{DEFAULT_MODEL}, where `vitrine fit` saves)")
+        p.add_argument("--recommender", dest="model_dir",
+                       help=f"fitted recommender (default DATA_DIR/{RECOMMENDER_DIR}, where `vitrine fit` saves)")
         p.add_argument("--index", default="exact", choices=INDEX_KINDS, help=INDEX_HELP)
         if name == "recommend":
             p.add_argument("--per-category", type=count(1, 1000), help="at most this many items of one category")

@@ -7,27 +7,19 @@ An uploaded photo is read up to the size bound and no further, and must decode a
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import time
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from vitrine.app import studio
+from vitrine.app.context import AppContext
+from vitrine.catalog.prices import MAX_PRICE
+from vitrine.service.deps import context, require_admin
 from vitrine.service.errors import ServiceError
-from vitrine.service.jobs import _queue
+from vitrine.service.jobs import Queued, queue_job
 
-bearer = HTTPBearer(auto_error=False, description="the service's admin token")
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
-
-
-def require_admin(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
-    token = request.app.state.vitrine.settings.token
-    given = credentials.credentials if credentials is not None else ""
-    if not token or not secrets.compare_digest(given.encode(), token.encode()):
-        raise ServiceError(401, "admin route: send the service's token as 'Authorization: Bearer TOKEN'",
-                           headers={"WWW-Authenticate": "Bearer"})
 
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
@@ -41,16 +33,15 @@ class NewItem(BaseModel):
     colour: str | None = Field(None, max_length=64)
     pattern: str | None = Field(None, max_length=64)
     brand: str | None = Field(None, max_length=128)
-    price: float | None = Field(None, ge=0, le=1e7)
+    price: float | None = Field(None, ge=0, le=MAX_PRICE)
 
 
 @router.post("/items", status_code=201)
-def add_item(request: Request, item: NewItem):
+def add_item(item: NewItem, ctx: AppContext = Depends(context)):
     """A new item, on sale from now (no photo yet: upload one, or make a preview)."""
     from vitrine.catalog import schema
     from vitrine.catalog.importers.base import item_row
-    state = request.app.state.vitrine
-    with state.write_lock, state.store.loading() as load:
+    with ctx.write_lock, ctx.store.loading() as load:
         if load.items_by_id([item.id]):
             raise ServiceError(409, f"id: an item {item.id!r} exists already")
         load.insert(schema.Item, [item_row(item.id, item.title, "service", description=item.description,
@@ -76,13 +67,12 @@ async def _bounded_body(request: Request, limit: int) -> bytes:
 @router.put("/items/{item_id}/photo", openapi_extra={"requestBody": {
     "required": True, "content": {"image/png": {"schema": {"type": "string", "format": "binary"}},
                                   "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}})
-async def upload_photo(request: Request, item_id: str):
+async def upload_photo(request: Request, item_id: str, ctx: AppContext = Depends(context)):
     """The item's photo (PNG, JPEG, WebP, GIF or BMP bytes as the body), replacing any earlier one."""
     from starlette.concurrency import run_in_threadpool
 
     from vitrine.catalog.images import UnreadableImage, inspect
-    state = request.app.state.vitrine
-    data = await _bounded_body(request, state.settings.max_upload_bytes)
+    data = await _bounded_body(request, ctx.settings.max_upload_bytes)
     if not data:
         raise ServiceError(422, "body: send the picture's bytes")
     try:
@@ -91,7 +81,7 @@ async def upload_photo(request: Request, item_id: str):
         raise ServiceError(422, f"body: not a picture this service reads ({exc})") from None
 
     def store_photo() -> str:
-        with state.write_lock, state.store.loading() as load:
+        with ctx.write_lock, ctx.store.loading() as load:
             if not load.items_by_id([item_id]):
                 raise ServiceError(404, f"no item {item_id!r}")
             stored = load.images.put_verified(data, width, height, fmt)
@@ -103,20 +93,19 @@ async def upload_photo(request: Request, item_id: str):
 
 
 @router.delete("/items/{item_id}")
-def delete_item(request: Request, item_id: str):
+def delete_item(item_id: str, ctx: AppContext = Depends(context)):
     """Remove the item, its events and its picture links; it is never recommended again."""
-    state = request.app.state.vitrine
-    with state.write_lock, state.store.loading() as load:
+    with ctx.write_lock, ctx.store.loading() as load:
         if not load.items_by_id([item_id]):
             raise ServiceError(404, f"no item {item_id!r}")
         removed = load.delete_item(item_id)
-    state.forget_item(item_id)
+    ctx.forget_item(item_id)
     return {"id": item_id, "removed": removed}
 
 
 class LaunchRequest(BaseModel):
     description: str = Field(min_length=1, max_length=1000, description="the product not yet made")
-    price: float | None = Field(None, ge=0, le=1e7)
+    price: float | None = Field(None, ge=0, le=MAX_PRICE)
     n: int = Field(4, ge=1, le=8, description="candidate pictures; the one showing most of the description is kept")
     audience: int = Field(100, ge=1, le=1000, description="shoppers most likely to want it")
     seed: int = Field(0, ge=0, le=2**31 - 1)
@@ -125,21 +114,12 @@ class LaunchRequest(BaseModel):
     item_id: str | None = Field(None, pattern=ID_PATTERN, description="its ID when added (default studio-HASH)")
 
 
-@router.post("/launch", status_code=202)
-def launch(request: Request, body: LaunchRequest):
+@router.post("/launch", status_code=202, response_model=Queued)
+def launch(request: Request, body: LaunchRequest, ctx: AppContext = Depends(context)):
     """Queue `studio launch`: a picture from the description and the shoppers most likely to buy it."""
-    state = request.app.state.vitrine
-    if state.recs is None:
-        raise ServiceError(503, "no fitted recommender yet (run `vitrine fit`)")
-    if not body.description.strip():
-        raise ServiceError(422, "description: give some text")
-    item_id = None
-    if body.add:
-        digest = hashlib.sha256(f"{body.description}\x00{body.seed}".encode()).hexdigest()
-        item_id = body.item_id or f"studio-{digest[:10]}"
-        if state.store.item_rows(("id",), ids=[item_id]):
-            raise ServiceError(409, f"item_id: an item {item_id!r} exists already")
-    return _queue(request, "launch", {**body.model_dump(exclude={"add", "item_id"}), "item_id": item_id})
+    item_id = studio.launch_item_id(body.description, body.seed, body.item_id) if body.add else None
+    studio.check_launch(ctx, body.description, body.price, body.n, body.audience, item_id)
+    return queue_job(ctx, request, "launch", {**body.model_dump(exclude={"add", "item_id"}), "item_id": item_id})
 
 
 class PreviewsRequest(BaseModel):
@@ -148,10 +128,10 @@ class PreviewsRequest(BaseModel):
     steps: int = Field(10, ge=1, le=100)
 
 
-@router.post("/previews", status_code=202)
-def previews(request: Request, body: PreviewsRequest):
+@router.post("/previews", status_code=202, response_model=Queued)
+def previews(request: Request, body: PreviewsRequest, ctx: AppContext = Depends(context)):
     """Queue `studio previews`: generated pictures for items that have none (marked as generated)."""
-    return _queue(request, "previews", body.model_dump())
+    return queue_job(ctx, request, "previews", body.model_dump())
 
 
 class FitRequest(BaseModel):
@@ -160,20 +140,19 @@ class FitRequest(BaseModel):
     dim: int | None = Field(None, ge=8, le=512)
 
 
-@router.post("/fit", status_code=202)
-def fit(request: Request, body: FitRequest):
+@router.post("/fit", status_code=202, response_model=Queued)
+def fit(request: Request, body: FitRequest, ctx: AppContext = Depends(context)):
     """Queue a refit on every stored event; the new model is served once it is saved."""
-    return _queue(request, "fit", body.model_dump())
+    return queue_job(ctx, request, "fit", body.model_dump())
 
 
 @router.post("/reload")
-def reload(request: Request):
+def reload(ctx: AppContext = Depends(context)):
     """Serve the recommender saved on disk now (after a `vitrine fit` from the command line)."""
-    state = request.app.state.vitrine
-    if not (state.settings.recommender_dir / "model.json").exists():
-        raise ServiceError(404, f"no fitted recommender in {state.settings.recommender_dir.name}")
+    if not (ctx.settings.recommender_dir / "model.json").exists():
+        raise ServiceError(404, f"no fitted recommender in {ctx.settings.recommender_dir.name}")
     try:
-        state.load_recommender()
+        ctx.load_recommender()
     except (OSError, ValueError) as exc:
         raise ServiceError(500, f"the recommender did not load: {exc}") from None
-    return {"items": len(state.recs.item_ids), "users": len(state.recs.user_ids)}
+    return {"items": len(ctx.recs.item_ids), "users": len(ctx.recs.user_ids)}

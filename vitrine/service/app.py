@@ -1,5 +1,5 @@
-"""The FastAPI application: routers over one ServiceState. OpenAPI at /docs and /openapi.json.
-(The storefront's pages are added on top by vitrine.storefront.app.)"""
+"""The FastAPI application: routers over one AppContext (vitrine.app). OpenAPI at /docs and
+/openapi.json. (The storefront's pages are added on top by vitrine.storefront.app.)"""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 
+from vitrine.app.context import AppContext
+from vitrine.app.settings import Settings
+from vitrine.app.worker import start_workers, stop_workers
 from vitrine.catalog import schema
 from vitrine.service import admin, errors, events, items, jobs, metrics, recommend, tryon
 from vitrine.service.asgi import asgi_middleware
-from vitrine.service.settings import ServiceSettings
-from vitrine.service.state import ServiceState
 
 SHED_RETRY_AFTER_S = 1
 REQUEST_THREADS = 4
@@ -25,11 +26,10 @@ async def lifespan(app: FastAPI):
     bench/service_speed.py)."""
     import anyio.to_thread
     anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
-    state = app.state.vitrine
-    state.start_workers()
+    ctx = app.state.vitrine
+    start_workers(ctx)
     yield
-    state.stop.set()
-    state.wake.set()
+    stop_workers(ctx)  # not joined: the threads are daemons, and a job in hand does not hold the shutdown
 
 
 def _shed_load(app: FastAPI, limit: int) -> None:
@@ -57,10 +57,11 @@ def _shed_load(app: FastAPI, limit: int) -> None:
     app.add_middleware(asgi_middleware(shed))
 
 
-def create_app(settings: ServiceSettings) -> FastAPI:
+def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="Vitrine", description="Recommendations and generated product pictures for a shop. "
                   "Admin routes need the service's token as a bearer token.", version="0.1", lifespan=lifespan)
-    app.state.vitrine = ServiceState(settings)
+    app.state.vitrine = AppContext(settings)
+    app.state.vitrine.open_job_queue()
     errors.install(app)
     _shed_load(app, settings.max_inflight)
     metrics.install(app)  # added last, so outermost: shed requests are counted too

@@ -13,8 +13,9 @@ def cmd_worker(args) -> int:
     import signal
     import threading
 
-    from vitrine.service.settings import SettingsError, load_settings
-    from vitrine.service.state import ServiceState
+    from vitrine.app.context import AppContext
+    from vitrine.app.settings import SettingsError, load_settings
+    from vitrine.app.worker import start_workers, stop_workers
     store = open_store(args)
     flags = {"db_url": args.db_url, "recommender": args.model_dir, "model": args.model,
              "tryon_model": args.tryon_model, "job_lease_s": args.lease}
@@ -23,22 +24,20 @@ def cmd_worker(args) -> int:
     except SettingsError as exc:
         raise UsageError(str(exc)) from None
     try:
-        state = ServiceState(settings)
+        ctx = AppContext(settings, store)
+        ctx.open_job_queue()
     except (OSError, ValueError) as exc:
         raise UsageError(f"--recommender {settings.recommender_dir}: {exc}") from None
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):  # finish the job in hand, then stop
         signal.signal(sig, lambda *_: stopped.set())
-    workers = state.start_workers(args.concurrency)
+    workers = start_workers(ctx, args.concurrency)
     print(f"worker: {args.concurrency} thread(s) on {settings.data_dir} "
           f"({settings.db_url or 'SQLite'}), lease {settings.job_lease_s:g} s; Ctrl-C stops", flush=True)
     while not stopped.wait(0.5):
         if args.exit_when_idle and not store.open_jobs():
             break
-    state.stop.set()
-    state.wake.set()
-    for worker in workers:
-        worker.join()
+    stop_workers(ctx, workers)
     return 0
 
 

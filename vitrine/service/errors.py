@@ -1,4 +1,6 @@
-"""Every error is JSON with a message: {"error": "..."} and the fitting status code."""
+"""Every error is JSON with a message: {"error": "..."} and the fitting status code. The domain
+errors the operations raise (vitrine.errors) map to one status each; ServiceError is for what only
+HTTP has (a missing token, a body over its bound)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+
+from vitrine.errors import AppError, Busy, Conflict, Invalid, NotFound, NotReady
+
+STATUS = {Invalid: 422, NotFound: 404, Conflict: 409, NotReady: 503, Busy: 429}
 
 
 class ServiceError(Exception):
@@ -18,6 +24,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError):
         return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(AppError)
+    async def domain_error(_: Request, exc: AppError):
+        status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
+        headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, Busy) else None
+        return JSONResponse({"error": str(exc)}, status_code=status, headers=headers)
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException):

@@ -10,8 +10,9 @@ import re
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 
+from vitrine.catalog.prices import MAX_PRICE
 from vitrine.service.errors import ServiceError
-from vitrine.service.settings import MAX_FILTERS, MAX_PAGE
+from vitrine.service.limits import MAX_FILTERS, MAX_PAGE
 
 router = APIRouter(tags=["items"])
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -33,7 +34,7 @@ def _filter(values: list[str] | None, name: str) -> list[str] | None:
 @router.get("/items")
 def list_items(request: Request, category: list[str] | None = Query(None, description="any of these categories"),
                colour: list[str] | None = Query(None, description="any of these colours"),
-               min_price: float | None = Query(None, ge=0, le=1e7), max_price: float | None = Query(None, ge=0, le=1e7),
+               min_price: float | None = Query(None, ge=0, le=MAX_PRICE), max_price: float | None = Query(None, ge=0, le=MAX_PRICE),
                limit: int = Query(24, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0, le=10_000_000)):
     """A page of items matching every filter, ordered by ID, with the total that match."""
     store = request.app.state.vitrine.store

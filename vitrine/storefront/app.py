@@ -8,11 +8,11 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from vitrine.service.app import create_app as create_api
-from vitrine.service.settings import ServiceSettings, load_settings
+from vitrine.app.settings import Settings, load_settings
 from vitrine.storefront import pages
 
 
-def create_app(settings: ServiceSettings) -> FastAPI:
+def create_app(settings: Settings) -> FastAPI:
     app = create_api(settings)
     pages.install(app)
     return app

@@ -12,7 +12,7 @@ from vitrine.recommend.config import INDEX_HELP, INDEX_KINDS
 def settings_from(args, store):
     """The service's settings: flags over $VITRINE_* over --config over defaults, checked; then a
     new admin token is made and saved in the data dir when none is configured."""
-    from vitrine.service.settings import SettingsError, load_settings, with_token
+    from vitrine.app.settings import SettingsError, load_settings, with_token
     flags = {"db_url": args.db_url, "recommender": args.model_dir, "index": args.index, "model": args.model,
              "tryon_model": args.tryon_model, "cors_origins": args.cors_origin}
     try:

@@ -8,7 +8,6 @@ page views and cart / buy clicks are stored as events, so their recommendations 
 
 from __future__ import annotations
 
-import secrets
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -18,8 +17,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from vitrine.catalog.prices import MAX_PRICE
+from vitrine.app import recommend, studio, tryon
+from vitrine.app.events import record_event
+from vitrine.errors import AppError, NotFound
+from vitrine.service.deps import client_of, is_admin_token
 from vitrine.service.errors import ServiceError
-from vitrine.service.events import store_event
 from vitrine.service.items import picture_fields
 
 HERE = Path(__file__).parent
@@ -92,11 +95,11 @@ def _page(request: Request, template: str, status: int = 200, **context) -> HTML
 
 
 def _price(text: str) -> float | None:
-    """A price bound from a form box: empty is none; anything else a number in [0, 1e7]."""
+    """A price bound from a form box: empty is none; anything else a number in [0, MAX_PRICE]."""
     if not text.strip():
         return None
     value = float(text)
-    if not 0 <= value <= 1e7:  # also refuses nan
+    if not 0 <= value <= MAX_PRICE:  # also refuses nan
         raise ValueError(text)
     return value
 
@@ -108,22 +111,22 @@ def _not_found(request: Request, message: str) -> HTMLResponse:
 def _recommended(request: Request, user: str | None, seen: list[str], k: int = 12) -> tuple[list[dict], str]:
     """Cards for the shopper (their history and live events) or for an anonymous visitor's viewed
     items; the heading says which."""
-    from vitrine.service.recommend import _ranked, for_shopper
-    state = request.app.state.vitrine
-    recs = state.recs
-    if recs is None:
+    ctx = request.app.state.vitrine
+    if ctx.recs is None:
         return [], ""
     if user is not None:
-        suggestions = for_shopper(state, user, k, per_category=3, require_known_items=True)
-        if suggestions is None:
+        try:
+            suggestions = recommend.for_shopper(ctx, user, k, per_category=3, require_known_items=True)
+        except NotFound:
             return [], ""
         heading = "Recommended for you"
     else:
-        history = {recs.item_pos[i]: 1.0 for i in seen if i in recs.item_pos}
-        if not history:
+        if not seen:
             return [], ""
-        suggestions = _ranked(state, k, 3, None, None, history, set())
+        suggestions = recommend.for_session(ctx, seen, k, per_category=3, skip_unknown=True)
         heading = "Picked from what you viewed"
+    if not suggestions:
+        return [], ""
     shop: Shop = request.app.state.shop
     return shop.cards([s.item_id for s in suggestions], because={s.item_id: s.because for s in suggestions}), heading
 
@@ -193,16 +196,14 @@ def install(app: FastAPI) -> None:
             return _not_found(request, f"There is no item {item_id!r}.")
         user = _user(request)
         if user is not None:
-            store_event(state, user, item_id, "view")
+            record_event(state, user, item_id, "view")
         shop: Shop = request.app.state.shop
         similar = []
         if state.recs is not None and item_id in state.recs.item_pos:
-            from vitrine.service.recommend import present
-            found = present(state, lambda depth: state.recs.similar(item_id, depth), 12)
-            similar = shop.cards([i for i, _, _ in found])
+            similar = shop.cards([i for i, _ in recommend.similar(state, item_id, 12)])
         item = {**rows[0]._asdict(), **picture_fields(state.store.item_pictures([item_id]), item_id)}
         response = _page(request, "item.html", item=item, similar=similar, bought=request.query_params.get("done"),
-                         models=tryon_people(state, item["category"]))
+                         models=tryon.people_to_offer(state, item["category"]))
         if user is None:  # an anonymous visitor's recent items, newest first, for their recommendations
             seen = [item_id] + [i for i in _seen(request) if i != item_id]
             response.set_cookie(SEEN_COOKIE, "|".join(seen[:SEEN_MAX]), httponly=True, samesite="lax")
@@ -217,7 +218,7 @@ def install(app: FastAPI) -> None:
         if user is None:
             return _page(request, "error.html", status=400, title="Pick a shopper",
                          message="Pick a shopper at the top of the page first: this demo shop has no accounts.")
-        store_event(state, user, item_id, event)
+        record_event(state, user, item_id, event)
         return RedirectResponse(f"/shop/item/{item_id}?done={event}", status_code=303)
 
     @app.get("/shop/search", response_class=HTMLResponse, include_in_schema=False)
@@ -226,8 +227,8 @@ def install(app: FastAPI) -> None:
         cards = []
         if q.strip() and state.recs is not None:
             try:
-                found = state.recs.search(q, 24)
-            except ValueError:
+                found = recommend.search(state, q, 24)
+            except AppError:
                 found = []
             cards = request.app.state.shop.cards([i for i, _ in found])
         return _page(request, "search.html", q=q, cards=cards)
@@ -240,7 +241,7 @@ def install(app: FastAPI) -> None:
         if user is None or state.recs is None or user not in state.recs.user_pos:
             return _page(request, "error.html", status=400, title="Pick a shopper",
                          message="Designs are made for a shopper the recommender knows: pick one at the top.")
-        return _follow(request, "design", {"user_id": user, "n": 4})
+        return _follow(request, "design", {"user_id": user, "n": studio.DESIGNS})
 
     @app.get("/shop/launch", response_class=HTMLResponse, include_in_schema=False)
     def launch_form(request: Request):
@@ -251,12 +252,12 @@ def install(app: FastAPI) -> None:
                     price: str = Form("", max_length=20), token: str = Form(..., max_length=200)):
         """The owner's launch form: the token in the form stands for the bearer header."""
         state = request.app.state.vitrine
-        if not secrets.compare_digest(token.encode(), (state.settings.token or "").encode()):
+        if not is_admin_token(state, token):
             return _page(request, "launch.html", status=401, error="That is not the service's admin token.",
                          description=description, price=price)
         try:
             value = float(price) if price.strip() else None
-            if value is not None and not 0 <= value <= 1e7:
+            if value is not None and not 0 <= value <= MAX_PRICE:
                 raise ValueError
         except ValueError:
             return _page(request, "launch.html", status=422, error="The price must be a number from 0 to 10,000,000.",
@@ -274,7 +275,7 @@ def install(app: FastAPI) -> None:
         """The item page's "Try it on": a person of the drawn set, or the visitor's own picture."""
         from starlette.concurrency import run_in_threadpool
 
-        from vitrine.service.tryon import prepare
+        from vitrine.app.tryon import prepare
         state = request.app.state.vitrine
         limit = state.settings.max_upload_bytes
         data = await picture.read(limit + 1) if picture is not None and picture.filename else None
@@ -284,15 +285,16 @@ def install(app: FastAPI) -> None:
         chosen = int(person) if person.isdigit() and data is None else None
         try:
             job = await run_in_threadpool(prepare, state, picture=data, person=chosen, item_id=item_id)
-        except ServiceError as exc:
-            return _page(request, "error.html", status=exc.status, title="Cannot try this on", message=exc.message)
+        except AppError as exc:
+            status = 404 if isinstance(exc, NotFound) else 422
+            return _page(request, "error.html", status=status, title="Cannot try this on", message=str(exc))
         return _follow(request, "tryon", job)
 
     @app.get("/shop/job/{job_id}", response_class=HTMLResponse, include_in_schema=False)
     def job_page(request: Request, job_id: str):
-        from vitrine.service.jobs import job as job_json
+        from vitrine.service.jobs import job_view
         try:
-            job = job_json(request, job_id)
+            job = job_view(request.app.state.vitrine, job_id)
         except ServiceError as exc:
             return _not_found(request, exc.message)
         audience = (job["result"] or {}).get("audience", [])[:12]
@@ -303,25 +305,11 @@ def install(app: FastAPI) -> None:
         return _page(request, "job.html", job=job, audience=audience, inputs=inputs)
 
 
-def tryon_people(state, category: str | None, shown: int = 6) -> list[int]:
-    """The people of the drawn set an item page offers to try a wearable item on (the set's last,
-    never trained on); none when the item is not worn or the shop has no people set or try-on model."""
-    from vitrine.tryon.tryon import slot_of_category
-    if slot_of_category(category) is None or not (state.settings.tryon_model / "model_index.json").is_file():
-        return []
-    try:
-        people = state.people()
-    except ServiceError:
-        return []
-    n = len(people.images)
-    return [i for i in range(max(n - shown, 0), n) if category not in ("trousers",) or people.worn[i][1]]
-
-
 def _follow(request: Request, kind: str, body: dict) -> HTMLResponse | RedirectResponse:
     """Queue a job and show its page, or the queue's refusal as a page."""
-    from vitrine.service.jobs import QueueFull, client_of, enqueue
+    from vitrine.errors import Busy
     try:
-        job_id = enqueue(request.app.state.vitrine, client_of(request), kind, body)
-    except QueueFull as exc:
+        job_id = request.app.state.vitrine.queue.add(kind, body, client_of(request))
+    except Busy as exc:
         return _page(request, "error.html", status=429, title="Busy", message=str(exc))
     return RedirectResponse(f"/shop/job/{job_id}", status_code=303)

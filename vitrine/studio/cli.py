@@ -3,37 +3,46 @@ load inside each verb."""
 
 from __future__ import annotations
 
-from vitrine.command import (SHIPPED_EVALUATOR, SHIPPED_PIPELINE, UsageError, check_output, check_output_dir, count,
-                             default_path, number, open_store)
+from vitrine.catalog.prices import MAX_PRICE
+from pathlib import Path
+
+from vitrine.command import UsageError, check_output, check_output_dir, count, number, open_store
+from vitrine.paths import SHIPPED_EVALUATOR, SHIPPED_PIPELINE, default_path
 from vitrine.recommend.config import INDEX_HELP, INDEX_KINDS
 
 
-def cmd_launch(args) -> int:
-    import hashlib
+def _context(args, store):
+    """The application context of a studio verb, over its flags' pipeline, evaluator and recommender."""
+    from vitrine.recommend.cli import context_for
+    paths = {"model": Path(args.model)}
+    if getattr(args, "evaluator", None):
+        paths["evaluator"] = Path(args.evaluator)
+    return context_for(args, store, **paths)
 
+
+def _load(ctx, *models: str) -> None:
+    """Load the named models now: one that does not load is a UsageError before any work."""
+    for name in models:
+        try:
+            getattr(ctx, name)()
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+
+
+def cmd_launch(args) -> int:
+    from vitrine.app import studio
     from vitrine.diffusion.grid import save_grid
-    from vitrine.diffusion.pipeline import load_pipeline
-    from vitrine.evaluate.evaluator import load_evaluator
-    from vitrine.recommend.cli import recommendations
-    from vitrine.studio.launch import add_to_catalog, check_launch, launch
-    try:
-        check_launch(args.description, args.price, args.n, args.audience)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    from vitrine.studio.launch import check_launch
+    check_launch(args.description, args.price, args.n, args.audience)
     output = check_output(args.output, "-o/--output", (".png",))
     store = open_store(args)
-    digest = hashlib.sha256(f"{args.description}\x00{args.seed}".encode()).hexdigest()
-    item_id = args.item_id or f"studio-{digest[:10]}"  # the same launch gets the same ID
-    if args.add and store.item_rows(("id",), ids=[item_id]):  # before minutes of sampling
-        raise UsageError(f"--item-id {item_id!r}: an item with this ID exists already")
-    recs = recommendations(store, args.model_dir, args.index)
-    try:
-        pipe = load_pipeline(args.model)
-        evaluator = load_evaluator(args.evaluator)
-        result = launch(pipe, evaluator, recs, args.description, args.price, n=args.n, audience=args.audience,
-                        seed=args.seed, steps=args.steps)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    item_id = studio.launch_item_id(args.description, args.seed, args.item_id) if args.add else None
+    studio.check_new_item(store, item_id)  # before the recommender, the models and minutes of sampling
+    ctx = _context(args, store)
+    studio.check_launch(ctx, args.description, args.price, args.n, args.audience, item_id)
+    _load(ctx, "pipeline", "evaluator")  # before minutes of sampling
+    result, _ = studio.launch(ctx, args.description, args.price, n=args.n, audience=args.audience, seed=args.seed,
+                              steps=args.steps, item_id=item_id, keep_candidates=False)
     labels = [("chosen " if k == result.chosen else "") + f"{a:.2f}" for k, a in enumerate(result.agreement)]
     save_grid(result.candidates, output, columns=min(len(result.candidates), 8), labels=labels,
               title=args.description[:80])
@@ -42,37 +51,26 @@ def cmd_launch(args) -> int:
     print(f"audience: {len(result.audience):,} shoppers; best:")
     for user_id, score in result.audience[:10]:
         print(f"  {user_id}  {score:7.3f}")
-    if args.add:
-        try:
-            add_to_catalog(store, result, item_id, str(args.model), {"steps": args.steps, "sampler": "dpm++sde"})
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+    if item_id is not None:
         print(f"added {item_id} to the catalog as a new item; its picture is stored as generated, not as a photo")
     return 0
 
 
 def cmd_design(args) -> int:
     from vitrine.diffusion.grid import save_grid
-    from vitrine.diffusion.pipeline import load_pipeline
-    from vitrine.recommend.cli import recommendations
     from vitrine.studio.design import Designer, check_design
-    try:
-        check_design(args.n, args.prompts, args.per_prompt, args.max_per_prompt)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    check_design(args.n, args.prompts, args.per_prompt, args.max_per_prompt)
     output = check_output(args.output, "-o/--output", (".png",))
     store = open_store(args)
-    recs = recommendations(store, args.model_dir, args.index)
+    ctx = _context(args, store)
+    recs = ctx.require_recommender()
     if args.user_id not in recs.user_pos:  # before the prompts' vectors and any sampling
         raise UsageError(f"USER_ID {args.user_id!r}: the recommender knows no such shopper "
                          f"({len(recs.user_ids):,} shoppers, e.g. {recs.user_ids[0]!r})")
-    try:
-        pipe = load_pipeline(args.model)
-        designs = Designer(pipe, recs, steps=args.steps, seed=args.seed).design(
-            args.user_id, n=args.n, prompts=args.prompts, per_prompt=args.per_prompt,
-            max_per_prompt=args.max_per_prompt, nearest=args.nearest)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    _load(ctx, "pipeline")
+    designs = Designer(ctx.pipeline(), recs, steps=args.steps, seed=args.seed).design(
+        args.user_id, n=args.n, prompts=args.prompts, per_prompt=args.per_prompt,
+        max_per_prompt=args.max_per_prompt, nearest=args.nearest)
     nearest_photos = dict(store.main_photos(sorted({d.nearest[0][0] for d in designs if d.nearest})))
     images, labels = [d.image for d in designs], [f"{d.score:.2f}" for d in designs]
     if nearest_photos:
@@ -133,8 +131,8 @@ def cmd_eval_studio(args) -> int:
     store = open_store(args)
     recs = None
     if "design" in parts:
-        from vitrine.recommend.cli import recommendations
-        recs = recommendations(store, args.model_dir, "exact")
+        from vitrine.recommend.cli import context_for
+        recs = context_for(args, store).require_recommender()
     try:
         pipe = load_pipeline(args.model)
         evaluator = load_evaluator(args.evaluator)
@@ -176,7 +174,7 @@ def register(verbs, common) -> None:
     p = studio.add("launch", cmd_launch, "a product not yet made: its picture from its description, and the "
                    "shoppers most likely to want it")
     p.add_argument("description", help='the product, e.g. "a mustard yellow checked coat"')
-    p.add_argument("--price", type=number(0, 1e7), help="its price (scored against its category's median)")
+    p.add_argument("--price", type=number(0, MAX_PRICE), help="its price (scored against its category's median)")
     p.add_argument("-n", type=count(1, 64), default=4, help="candidate pictures to choose from (default 4)")
     p.add_argument("--audience", type=count(1, 100_000), default=100, help="shoppers to name (default 100)")
     p.add_argument("--steps", type=count(1, 1000), default=20, help="sampling steps (default 20)")

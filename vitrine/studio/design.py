@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from vitrine.errors import Invalid
 from vitrine.catalog.attributes import CATEGORIES, CATEGORY_NAMES, COLOURS, PATTERNS
 
 MAX_CANDIDATES = 256
@@ -63,18 +64,18 @@ class Design:
 
 
 def check_design(n: int, prompts: int, per_prompt: int, max_per_prompt: int) -> None:
-    """ValueErrors naming the argument at fault."""
+    """An Invalid error naming the argument at fault."""
     if not 1 <= prompts <= len(combinations()):
-        raise ValueError(f"--prompts must be between 1 and {len(combinations())}, got {prompts}")
+        raise Invalid(f"must be between 1 and {len(combinations())}, got {prompts}", "prompts")
     if not 1 <= per_prompt or prompts * per_prompt > MAX_CANDIDATES:
-        raise ValueError(f"--prompts × --per-prompt must be between 1 and {MAX_CANDIDATES}, "
-                         f"got {prompts} × {per_prompt}")
+        raise Invalid(f"prompts × per-prompt pictures must be between 1 and {MAX_CANDIDATES}, "
+                      f"got {prompts} × {per_prompt}", "per_prompt")
     if max_per_prompt < 1:
-        raise ValueError(f"--max-per-prompt must be at least 1, got {max_per_prompt}")
+        raise Invalid(f"must be at least 1, got {max_per_prompt}", "max_per_prompt")
     most = prompts * min(per_prompt, max_per_prompt)
     if not 1 <= n <= most:
-        raise ValueError(f"-n must be between 1 and {most} (--prompts × the smaller of --per-prompt and "
-                         f"--max-per-prompt), got {n}")
+        raise Invalid(f"must be between 1 and {most} (prompts × the smaller of per-prompt pictures and "
+                      f"designs kept per prompt), got {n}", "n")
 
 
 def pick(scores: np.ndarray, groups: np.ndarray, n: int, max_per_group: int) -> list[int]:

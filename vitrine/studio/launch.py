@@ -19,6 +19,8 @@ import torch
 from PIL import Image
 
 from vitrine.catalog.attributes import CATEGORY_NAMES
+from vitrine.catalog.prices import MAX_PRICE
+from vitrine.errors import Conflict, Invalid
 from vitrine.studio.read import Wanted, read_attributes
 
 MAX_CANDIDATES = 64
@@ -44,15 +46,15 @@ class LaunchResult:
 
 
 def check_launch(description: str, price: float | None, n: int, audience: int) -> None:
-    """ValueErrors naming the argument at fault."""
+    """An Invalid error naming the argument at fault."""
     if not description or not description.strip() or len(description) > MAX_DESCRIPTION:
-        raise ValueError(f"DESCRIPTION: give 1 to {MAX_DESCRIPTION} characters of text")
-    if price is not None and (not math.isfinite(price) or not 0 <= price <= 1e7):
-        raise ValueError(f"--price must be between 0 and 10,000,000, got {price}")
+        raise Invalid(f"give 1 to {MAX_DESCRIPTION} characters of text", "description")
+    if price is not None and (not math.isfinite(price) or not 0 <= price <= MAX_PRICE):
+        raise Invalid(f"must be between 0 and {MAX_PRICE:,}, got {price}", "price")
     if not 1 <= n <= MAX_CANDIDATES:
-        raise ValueError(f"-n must be between 1 and {MAX_CANDIDATES}, got {n}")
+        raise Invalid(f"must be between 1 and {MAX_CANDIDATES}, got {n}", "n")
     if not 1 <= audience <= MAX_AUDIENCE:
-        raise ValueError(f"--audience must be between 1 and {MAX_AUDIENCE:,}, got {audience}")
+        raise Invalid(f"must be between 1 and {MAX_AUDIENCE:,}, got {audience}", "audience")
 
 
 @torch.inference_mode()
@@ -104,7 +106,7 @@ def add_to_catalog(store, result: LaunchResult, item_id: str, model_id: str, par
     from vitrine.catalog import schema
     from vitrine.catalog.importers.base import item_row
     if store.item_rows(("id",), ids=[item_id]):
-        raise ValueError(f"--item-id {item_id!r}: an item with this ID exists already")
+        raise Conflict(f"an item {item_id!r} exists already", "item_id")
     buffer = io.BytesIO()
     result.image.save(buffer, format="PNG")
     with store.loading() as load:

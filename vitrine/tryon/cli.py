@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vitrine.command import SHIPPED_TRYON, UsageError, check_output, count, default_path, number, open_store
+from vitrine.command import UsageError, check_output, count, number, open_store
+from vitrine.paths import SHIPPED_TRYON, default_path
 
 SHIPPED_GARMENT_EVALUATOR = "models/evaluator-garments"  # reads garments off the people set's pictures
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")

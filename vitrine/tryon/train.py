@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from vitrine.diffusion.train import Trainer
+from vitrine.paths import default_path
 from vitrine.tryon.data import SLOT_LABELS, TryOnData
 from vitrine.tryon.model import build_inpaint_unet, init_from_text_to_image, training_mask, unet_input
 from vitrine.tryon.people_set import SLOTS
@@ -29,7 +30,6 @@ class TryOnTrainer(Trainer):
     data: TryOnData
 
     def build_model(self, initialise: bool = False):
-        from vitrine.command import default_path
         unet = build_inpaint_unet(self.config.preset, MODEL_SIZE)
         if initialise and self.config.init_from:  # a path in the checkout (the recipe's) works from anywhere
             init_from_text_to_image(unet, default_path(self.config.init_from))
@@ -80,12 +80,11 @@ def tryon_data(store, limit: int | None = None, progress: bool = True) -> TryOnD
     return from_people(store, people, held_out=held_out_for(len(people.images)), limit=limit, progress=progress)
 
 
-def trainer_for(config, args, out):
-    """`vitrine train`'s hook for task tryon (registered by vitrine.tryon.cli): (trainer, data)."""
+def trainer_for(config, store, out, limit: int | None = None, progress: bool = True):
+    """`vitrine train`'s hook for task tryon (registered by vitrine.tryon.cli): (trainer, data).
+    A ValueError names the setting that cannot be used."""
     from pathlib import Path
-
-    from vitrine.command import UsageError, default_path, open_store
     if config.init_from and not (Path(default_path(config.init_from)) / "model_index.json").is_file():
-        raise UsageError(f"--init-from {config.init_from}: not a saved text-to-image pipeline folder")
-    data = tryon_data(open_store(args), limit=args.limit, progress=not args.quiet)
+        raise ValueError(f"--init-from {config.init_from}: not a saved text-to-image pipeline folder")
+    data = tryon_data(store, limit=limit, progress=progress)
     return TryOnTrainer(config, data, out), data

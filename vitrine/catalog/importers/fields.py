@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
+from vitrine.catalog.prices import MAX_PRICE
 from vitrine.catalog.importers.report import RowError
 
 MAX_LENGTH = {"id": 128, "user_id": 128, "item_id": 128, "category": 128, "colour": 64,
@@ -88,7 +89,7 @@ def price(value, name: str = "price") -> float | None:
             number = _decimal(cleaned, value)
         except RowError as exc:
             raise RowError(name, str(exc)) from None
-    if not math.isfinite(number) or number < 0 or number > 1e7:
+    if not math.isfinite(number) or number < 0 or number > MAX_PRICE:
         raise RowError(name, f"price out of range: {number}")
     return number
 

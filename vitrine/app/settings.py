@@ -1,6 +1,7 @@
-"""What the service runs over and the bounds it keeps.
+"""What the service, the workers and the operations run over, and the bounds they keep: one
+`Settings` object, each setting named once.
 
-Each setting comes from, in order: a `vitrine serve` flag, the environment ($VITRINE_<NAME>, e.g.
+Each setting comes from, in order: a flag (`vitrine serve`, `vitrine worker`, …), the environment ($VITRINE_<NAME>, e.g.
 $VITRINE_TOKEN, $VITRINE_MAX_QUEUE), a TOML config file (`--config FILE` or $VITRINE_CONFIG; keys
 are the field names below), else the default here.
 """
@@ -13,12 +14,9 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from vitrine.command import SHIPPED_PIPELINE, SHIPPED_TRYON, default_path
+from vitrine.paths import RECOMMENDER_DIR, SHIPPED_EVALUATOR, SHIPPED_PIPELINE, SHIPPED_TRYON, default_path
 from vitrine.recommend.config import INDEX_KINDS
 
-MAX_PAGE = 100     # items per page at most
-MAX_K = 100        # recommendations or neighbours per request at most
-MAX_FILTERS = 20   # values of one filter (categories, colours) at most
 TOKEN_FILE = "service-token"  # inside the data dir, when no token is configured
 
 
@@ -27,14 +25,14 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
-class ServiceSettings:
+class Settings:
     data_dir: Path
     db_url: str | None = None
     recommender: Path | None = None  # default DATA_DIR/models/recommender
     index: str = "exact"
     model: Path = Path(default_path(SHIPPED_PIPELINE))  # the diffusion pipeline generation jobs use
     tryon_model: Path = Path(default_path(SHIPPED_TRYON))  # the try-on model (and its segmenter) try-on jobs use
-    evaluator: Path | None = None  # the attribute reader launch and previews pick pictures with (default: shipped)
+    evaluator: Path = Path(default_path(SHIPPED_EVALUATOR))  # the attribute reader launch and previews pick with
     token: str | None = None       # bearer token of the admin routes (made and saved on first start if unset)
     cors_origins: tuple[str, ...] = ()  # origins allowed to call from a browser; none by default
     max_queue: int = 16            # generation jobs queued or running, in all
@@ -47,7 +45,7 @@ class ServiceSettings:
 
     @property
     def recommender_dir(self) -> Path:
-        return self.recommender or self.data_dir / "models" / "recommender"
+        return self.recommender or self.data_dir / RECOMMENDER_DIR
 
 
 # Fields a config file or the environment may set, and how to read each from text.
@@ -92,7 +90,7 @@ def read_config(path: Path) -> dict:
     return {name: _parse(name, value, f"--config {path}") for name, value in data.items()}
 
 
-def load_settings(data_dir: Path, flags: dict, config: str | None = None, environ=os.environ) -> ServiceSettings:
+def load_settings(data_dir: Path, flags: dict, config: str | None = None, environ=os.environ) -> Settings:
     """Flags (None = not given) over $VITRINE_* over the config file over the defaults."""
     config = config or environ.get("VITRINE_CONFIG")
     values = read_config(Path(config)) if config else {}
@@ -103,11 +101,11 @@ def load_settings(data_dir: Path, flags: dict, config: str | None = None, enviro
     for name, value in flags.items():
         if value is not None:
             values[name] = _parse(name, value, f"--{name.replace('_', '-')}")
-    known = {f.name for f in fields(ServiceSettings)}
-    return ServiceSettings(data_dir, **{k: v for k, v in values.items() if k in known})
+    known = {f.name for f in fields(Settings)}
+    return Settings(data_dir, **{k: v for k, v in values.items() if k in known})
 
 
-def with_token(settings: ServiceSettings) -> tuple[ServiceSettings, bool]:
+def with_token(settings: Settings) -> tuple[Settings, bool]:
     """The settings with an admin token: the configured one, else the one saved in the data dir,
     else a new random one saved there (readable by the owner only). True when it is new."""
     if settings.token:

@@ -1,0 +1,144 @@
+"""What every operation runs over: the store, the settings, the fitted recommender loaded once
+(absent until fitted), the events stored since the fit (read as history without a refit), the
+items deleted since the fit (never recommended), and the generative models, each loaded on first
+use. One context serves a whole process: the API's requests, its job threads, a CLI verb."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import numpy as np
+
+from vitrine.errors import NotFound, NotReady
+from vitrine.app.queue import JobQueue
+from vitrine.app.settings import Settings
+from vitrine.catalog.store import Store
+
+
+class AppContext:
+    def __init__(self, settings: Settings, store: Store | None = None):
+        self.settings = settings
+        self.store = store if store is not None else Store(settings.data_dir, settings.db_url, create=False)
+        self.recs = None
+        self.categories = None  # per recommender item index, for the per-category cap
+        self.fit_mark = 0       # the newest event row the fitted recommender read; later ones are read per request
+        self.deleted: set[int] = set()  # recommender item indices no longer in the store (deleted since the fit)
+        self.lock = threading.Lock()        # guards the swap of the recommender and the queue's bounds
+        self.write_lock = threading.Lock()  # one store writer at a time in this process
+        self.stop, self.wake = threading.Event(), threading.Event()  # for the job worker threads
+        self.queue = JobQueue(self.store, settings, self.wake)
+        self._models: dict[str, object] = {}
+        self._models_lock = threading.Lock()
+        if (settings.recommender_dir / "model.json").exists():
+            self.load_recommender()
+
+    def open_job_queue(self) -> None:
+        """Before serving or working jobs: the store's job table made (a store older than it), and
+        the jobs a stopped worker left running queued again."""
+        self.store.prepare_for_service()
+        self.store.requeue_lapsed_jobs()
+
+    # ---- the recommender ------------------------------------------------------------------------
+    def require_recommender(self):
+        """The fitted recommender, or NotReady saying whether a fit is on its way."""
+        recs = self.recs
+        if recs is None:
+            raise NotReady(self.fit_status() or "no fitted recommender yet: fit one (`vitrine fit`, or POST /admin/fit)")
+        return recs
+
+    def fit_status(self) -> str | None:
+        """'a fit is running for N min' / 'a fit is queued' when a fit job is open, else None."""
+        fit = self.queue.open_fit()
+        if fit is None:
+            return None
+        minutes = (time.time() * 1000 - fit.created_at) / 60_000
+        return (f"no fitted recommender yet: a fit is {fit.status} (for {minutes:.0f} min); recommendations "
+                "start when it is done")
+
+    def load_recommender(self) -> None:
+        """Serve the recommender saved in the recommender folder; the events it did not read (after
+        the row its fit noted in events.json, else after the newest at load) count per request."""
+        from vitrine.recommend.serve import Recommendations
+        folder = self.settings.recommender_dir
+        recs = Recommendations(folder, self.settings.index)
+        recs.user_matrix  # every fitted shopper's vector now, so a request only searches the index
+        mark_file = folder / "events.json"
+        mark = json.loads(mark_file.read_text())["last_event_id"] if mark_file.exists() else self.store.last_event_id()
+        rows = {r.id: r.category for r in self.store.item_rows(("id", "category"))}
+        with self.lock:
+            self.categories = np.array([rows.get(str(i)) or "" for i in recs.item_ids], dtype=object)
+            self.recs, self.fit_mark = recs, int(mark)
+            self._models.pop("designer", None)  # it holds the old recommender
+            self.deleted = {i for i, item_id in enumerate(recs.item_ids) if str(item_id) not in rows}
+
+    def forget_item(self, item_id: str) -> None:
+        """Never recommend an item deleted from the store (until a refit drops it)."""
+        recs = self.recs
+        if recs is not None and item_id in recs.item_pos:
+            with self.lock:
+                self.deleted = self.deleted | {recs.item_pos[item_id]}  # a new set: readers hold the old one
+
+    def since_fit(self, user_id: str) -> tuple[dict[int, float], set[int]] | None:
+        """The shopper's events stored after the fit, as (item index → summed weight, bought
+        indices) over the items the recommender knows; None when there are none. Read from the
+        store on each call, so every process sees every event at once."""
+        from vitrine.recommend.data import EVENT_WEIGHT
+        recs = self.recs
+        events = self.store.events_after(user_id, self.fit_mark)
+        if not events:
+            return None
+        history: dict[int, float] = {}
+        bought: set[int] = set()
+        for item_id, event in events:
+            i = recs.item_pos.get(item_id)
+            if i is None:  # an item newer than the fit counts after the next one
+                continue
+            history[i] = history.get(i, 0.0) + EVENT_WEIGHT.get(event, 1.0)
+            if event == "purchase":
+                bought.add(i)
+        return history, bought
+
+    # ---- the generative models, loaded on first use ---------------------------------------------
+    def _model(self, name: str, load):
+        with self._models_lock:
+            if name not in self._models:
+                self._models[name] = load()
+            return self._models[name]
+
+    def pipeline(self):
+        """The text-to-image pipeline (a process that never generates never loads it)."""
+        def load():
+            from vitrine.diffusion.pipeline import load_pipeline
+            pipe = load_pipeline(self.settings.model)
+            pipe.set_progress_bar_config(disable=True)
+            return pipe
+        return self._model("pipeline", load)
+
+    def evaluator(self):
+        """The attribute reader that picks launch and preview pictures."""
+        from vitrine.evaluate.evaluator import load_evaluator
+        return self._model("evaluator", lambda: load_evaluator(self.settings.evaluator))
+
+    def designer(self):
+        """The studio's Designer over the served recommender (the 520 prompts' vectors)."""
+        recs, pipe = self.require_recommender(), self.pipeline()
+        from vitrine.studio.design import Designer
+        return self._model("designer", lambda: Designer(pipe, recs))
+
+    def tryon(self):
+        """The try-on model and its segmenter."""
+        def load():
+            from vitrine.tryon.tryon import TryOn
+            model = TryOn.load(self.settings.tryon_model)
+            model.pipeline.set_progress_bar_config(disable=True)
+            return model
+        return self._model("tryon", load)
+
+    def people(self):
+        """The drawn people set of DATA_DIR/people (NotFound when the shop has none)."""
+        from vitrine.tryon.people_set import FOLDER, load_people
+        if not (self.settings.data_dir / FOLDER / "people.npz").is_file():
+            raise NotFound("no people set in this shop (`vitrine catalog people` draws one)", "person")
+        return self._model("people", lambda: load_people(self.settings.data_dir))

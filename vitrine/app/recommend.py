@@ -1,0 +1,98 @@
+"""Recommendations: for a shopper (their fitted history plus their events since the fit), for an
+anonymous session (the items it viewed), items like an item, and search by meaning. Items
+deleted since the fit are never returned; a category filter ranks deep enough to fill k."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vitrine.app.context import AppContext
+from vitrine.errors import Invalid, NotFound, NotReady
+
+MAX_K = 1000       # recommendations or neighbours at most (the recommender's own bound)
+MAX_SESSION = 100  # items of an anonymous session at most
+
+
+def _check_k(k: int) -> None:
+    if not 1 <= k <= MAX_K:
+        raise Invalid(f"between 1 and {MAX_K}, got {k}", "k")
+
+
+def ranked(ctx: AppContext, k: int, per_category: int | None = None, wanted: list[str] | None = None,
+           user_id: str | None = None, history: dict[int, float] | None = None, bought: set[int] | None = None):
+    """Suggestions for a fitted shopper, or for a history (item index → weight) with or without one."""
+    recs, deleted = ctx.require_recommender(), ctx.deleted
+    depth = min(MAX_K, len(recs.item_ids)) if wanted else k
+    if history is None:
+        suggestions = recs.for_user(user_id, k=depth, per_category=per_category, categories=ctx.categories,
+                                    exclude=deleted)
+    else:
+        suggestions = recs.for_history(history, (bought or set()) | deleted, user_id, k=depth,
+                                       per_category=per_category, categories=ctx.categories)
+    if wanted:
+        allowed = np.isin(ctx.categories, wanted)
+        suggestions = [s for s in suggestions if allowed[recs.item_pos[s.item_id]]][:k]
+    return suggestions
+
+
+def for_shopper(ctx: AppContext, user_id: str, k: int = 20, per_category: int | None = None,
+                wanted: list[str] | None = None, require_known_items: bool = False):
+    """The shopper's top k (items they bought left out), each with the history items behind it:
+    from their fitted history plus their events since the fit, or from those events alone for a
+    shopper new since the fit. NotFound for a shopper neither fitted nor with events (with
+    require_known_items: nor with any event on an item the recommender knows)."""
+    _check_k(k)
+    recs = ctx.require_recommender()
+    recent = ctx.since_fit(user_id)
+    known = user_id in recs.user_pos
+    if not known and (recent is None or (require_known_items and not recent[0])):
+        raise NotFound(f"unknown user {user_id!r} (neither fitted nor with events since the fit)", "user_id")
+    if recent is None:
+        return ranked(ctx, k, per_category, wanted, user_id)
+    return ranked(ctx, k, per_category, wanted, user_id if known else None, *recent)
+
+
+def for_session(ctx: AppContext, item_ids: list[str], k: int = 20, per_category: int | None = None,
+                wanted: list[str] | None = None, skip_unknown: bool = False):
+    """For a visitor with no user ID: from the items of their session, each counted once per view.
+    Items the recommender does not know are an Invalid error, or skipped with skip_unknown."""
+    _check_k(k)
+    recs = ctx.require_recommender()
+    if not item_ids or len(item_ids) > MAX_SESSION:
+        raise Invalid(f"give 1 to {MAX_SESSION} items, got {len(item_ids)}", "item_ids")
+    unknown = [i for i in item_ids if i not in recs.item_pos]
+    if unknown and not skip_unknown:
+        raise Invalid(f"unknown to the fitted recommender: {', '.join(map(repr, unknown[:5]))}", "item_ids")
+    history: dict[int, float] = {}
+    for item_id in item_ids:
+        if item_id in recs.item_pos:
+            history[recs.item_pos[item_id]] = history.get(recs.item_pos[item_id], 0.0) + 1.0
+    return ranked(ctx, k, per_category, wanted, None, history, set()) if history else []
+
+
+def _present(ctx: AppContext, lookup, k: int) -> list[tuple[str, float]]:
+    """The first k (item, score) of `lookup(depth)` still in the store; the depth asked for covers
+    the items deleted since the fit (within the recommender's bound)."""
+    gone = {str(ctx.recs.item_ids[i]) for i in ctx.deleted}
+    return [(i, s) for i, s in lookup(min(1000, k + len(gone))) if i not in gone][:k]
+
+
+def similar(ctx: AppContext, item_id: str, k: int = 10) -> list[tuple[str, float]]:
+    """The k items nearest the item in the recommender's space (cosine), nearest first."""
+    _check_k(k)
+    recs = ctx.require_recommender()
+    if item_id not in recs.item_pos:
+        raise NotFound(f"no item {item_id!r} in the fitted recommender", "item_id")
+    return _present(ctx, lambda depth: recs.similar(item_id, depth), k)
+
+
+def search(ctx: AppContext, query: str, k: int = 20) -> list[tuple[str, float]]:
+    """Items nearest the query in meaning (sentence vectors of their descriptions)."""
+    _check_k(k)
+    recs = ctx.require_recommender()
+    if not query.strip():
+        raise Invalid("give some text to search for", "q")
+    try:
+        return _present(ctx, lambda depth: recs.search(query, depth), k)
+    except ValueError as exc:  # a recommender fitted without text has no search
+        raise NotReady(str(exc)) from None

@@ -1,0 +1,135 @@
+"""Generation inside recommendation: pictures from a prompt, designs for one shopper, a product
+not yet made (its pictures, its audience, optionally a new catalog item), previews for items
+without a photo. Every picture kept is stored as a generated image with its prompt, seed, model
+and settings — never as a photo — so `/images/SHA` serves it and `store check` counts it."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from vitrine.app.context import AppContext
+from vitrine.errors import Conflict, Invalid, NotFound
+
+DESIGNS = 4         # designs per request, the API's and the storefront's default
+MAX_PICTURES = 8    # pictures per generation request
+MAX_STEPS = 100     # sampling steps per request
+
+
+def _check_sampling(prompt: str, n: int, steps: int, field: str = "prompt") -> None:
+    if not prompt or not prompt.strip():
+        raise Invalid("give some text", field)
+    if not 1 <= n <= MAX_PICTURES:
+        raise Invalid(f"between 1 and {MAX_PICTURES}, got {n}", "n")
+    if not 1 <= steps <= MAX_STEPS:
+        raise Invalid(f"between 1 and {MAX_STEPS}, got {steps}", "steps")
+
+
+def _store_pictures(ctx: AppContext, pictures, prompt: str, seeds: list[int], params: dict,
+                    item_id: str | None = None, user_id: str | None = None) -> list[str]:
+    """Store pictures (PIL images or uint8 arrays) as generated images; their SHA-256s."""
+    from vitrine.catalog.images import encode_png
+    shas = []
+    with ctx.write_lock, ctx.store.loading() as load:
+        for picture, seed in zip(pictures, seeds):
+            stored = load.images.put(encode_png(np.asarray(picture)))
+            load.add_generated_image(stored, prompt, seed, str(ctx.settings.model), params, item_id=item_id,
+                                     user_id=user_id)
+            shas.append(stored.sha256)
+    return shas
+
+
+def generate(ctx: AppContext, prompt: str, n: int = 4, steps: int = 20, guidance: float = 3.0,
+             seed: int = 0) -> dict:
+    """n pictures of the prompt from seeds seed … seed + n − 1: {"images": [sha256, …]}."""
+    import torch
+    _check_sampling(prompt, n, steps)
+    pipe = ctx.pipeline()
+    seeds = [seed + j for j in range(n)]
+    images = pipe(prompt, num_images_per_prompt=n, num_inference_steps=steps, guidance_scale=guidance,
+                  generator=[torch.Generator().manual_seed(s) for s in seeds]).images
+    params = {"steps": steps, "guidance": guidance, "sampler": type(pipe.scheduler).__name__, "use": "job"}
+    return {"images": _store_pictures(ctx, images, prompt, seeds, params)}
+
+
+def check_designs_for(ctx: AppContext, user_id: str, n: int) -> None:
+    """Before queuing: a shopper the recommender was fitted on, and a count it can make."""
+    recs = ctx.require_recommender()
+    if user_id not in recs.user_pos:
+        raise NotFound(f"unknown user {user_id!r} (designs need a shopper the recommender was fitted on)",
+                       "user_id")
+    if not 1 <= n <= 16:
+        raise Invalid(f"between 1 and 16, got {n}", "n")
+
+
+def design(ctx: AppContext, user_id: str, n: int = DESIGNS) -> dict:
+    """Designs for one shopper, each stored for them: {"images", "designs": [{image, prompt, score,
+    nearest}]}."""
+    check_designs_for(ctx, user_id, n)
+    designs = ctx.designer().design(user_id, n=n)
+    user = user_id if ctx.store.user_exists(user_id) else None
+    shown = []
+    for d in designs:
+        [sha] = _store_pictures(ctx, [d.image], d.prompt, [d.seed], {"use": "design", "score": d.score},
+                                user_id=user)
+        shown.append({"image": sha, "prompt": d.prompt, "score": round(d.score, 5),
+                      "nearest": [i for i, _ in d.nearest]})
+    return {"images": [d["image"] for d in shown], "designs": shown}
+
+
+def launch_item_id(description: str, seed: int, given: str | None = None) -> str:
+    """The ID a launched product gets in the catalog: the one given, else studio- and 10 hex
+    digits of the description and seed (the same launch gets the same ID)."""
+    digest = hashlib.sha256(f"{description}\x00{seed}".encode()).hexdigest()
+    return given or f"studio-{digest[:10]}"
+
+
+def check_new_item(store, item_id: str | None) -> None:
+    """A launched product's ID must be no item's yet (None: it is not added)."""
+    if item_id is not None and store.item_rows(("id",), ids=[item_id]):
+        raise Conflict(f"an item {item_id!r} exists already", "item_id")
+
+
+def check_launch(ctx: AppContext, description: str, price: float | None = None, n: int = 4, audience: int = 100,
+                 item_id: str | None = None) -> None:
+    """Before any drawing: the inputs, an ID no item has yet, a fitted recommender."""
+    from vitrine.studio.launch import check_launch as check_inputs
+    check_inputs(description, price, n, audience)
+    check_new_item(ctx.store, item_id)
+    ctx.require_recommender()
+
+
+def launch(ctx: AppContext, description: str, price: float | None = None, n: int = 4, audience: int = 100,
+           seed: int = 0, steps: int = 20, item_id: str | None = None, keep_candidates: bool = True):
+    """A product not yet made: n candidate pictures, the one showing most of the description
+    kept, the shoppers most likely to buy it; with item_id, a new catalog item with that picture.
+    Returns (LaunchResult, the candidates' SHA-256s — empty without keep_candidates)."""
+    from vitrine.studio.launch import add_to_catalog, launch as draw
+    check_launch(ctx, description, price, n, audience, item_id)
+    result = draw(ctx.pipeline(), ctx.evaluator(), ctx.require_recommender(), description, price, n=n,
+                  audience=audience, seed=seed, steps=steps)
+    shas = []
+    if keep_candidates:
+        shas = _store_pictures(ctx, result.candidates, description, result.seeds,
+                               {"steps": steps, "use": "launch-candidate"})
+    if item_id is not None:
+        with ctx.write_lock:
+            add_to_catalog(ctx.store, result, item_id, str(ctx.settings.model), {"steps": steps, "use": "launch"})
+    return result, shas
+
+
+def launch_summary(result, shas: list[str], item_id: str | None) -> dict:
+    """A launch as a job's result: pictures, the one kept, its agreement, the audience."""
+    return {"images": shas, "chosen": result.chosen, "agreement": [round(a, 4) for a in result.agreement],
+            "category": result.category, "item_id": item_id,
+            "audience": [{"user": u, "score": round(s, 5)} for u, s in result.audience]}
+
+
+def previews(ctx: AppContext, limit: int | None = 16, n: int = 4, steps: int = 10, seed: int = 0,
+             progress: bool = False):
+    """Previews for up to `limit` items with no picture (PreviewRun: items, attributes read/stated)."""
+    from vitrine.studio.previews import make_previews
+    with ctx.write_lock:
+        return make_previews(ctx.store, ctx.pipeline(), ctx.evaluator(), str(ctx.settings.model), limit=limit, n=n,
+                             steps=steps, seed=seed, progress=progress)

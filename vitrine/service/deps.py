@@ -1,0 +1,35 @@
+"""What routes depend on (FastAPI `Depends`): the application context and the admin token."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from vitrine.app.context import AppContext
+from vitrine.service.errors import ServiceError
+
+bearer = HTTPBearer(auto_error=False, description="the service's admin token")
+
+
+def context(request: Request) -> AppContext:
+    return request.app.state.vitrine
+
+
+def client_of(request: Request) -> str:
+    """Who a job is counted against: the client's address."""
+    return request.client.host if request.client else "unknown"
+
+
+def is_admin_token(ctx: AppContext, given: str) -> bool:
+    """The admin token, compared in constant time (no token configured: nobody is admin)."""
+    token = ctx.settings.token
+    return bool(token) and secrets.compare_digest(given.encode(), token.encode())
+
+
+def require_admin(ctx: AppContext = Depends(context),
+                  credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+    if not is_admin_token(ctx, credentials.credentials if credentials is not None else ""):
+        raise ServiceError(401, "admin route: send the service's token as 'Authorization: Bearer TOKEN'",
+                           headers={"WWW-Authenticate": "Bearer"})
