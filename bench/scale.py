@@ -95,10 +95,10 @@ def synthetic_shop(n_items: int, seed: int):
 
 def write_store(folder: Path, items: dict, log):
     """A new SQLite store holding the items, the simulated users and their events."""
-    from vitrine.catalog import schema
+    from vitrine.storage import schema
     from vitrine.catalog.attributes import BRAND_NAMES, CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
     from vitrine.catalog.save import save_shopper_log
-    from vitrine.catalog.store import Store
+    from vitrine.storage.store import Store
     store = Store(folder)
     ids = [f"sx-{i:07d}" for i in range(len(items["price"]))]
     with store.loading() as load:

@@ -130,7 +130,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("service_speed: wrk is not installed (apt-get install wrk)")
-    from vitrine.catalog.store import Store
+    from vitrine.storage.store import Store
     store = Store(args.data_dir, create=False)
     users = random.Random(0).sample(store.user_ids(), 2000)
     work = Path(tempfile.mkdtemp(prefix="vitrine-bench-"))

@@ -20,6 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from vitrine.results import Column, Table  # noqa: E402
+
 PROMPTS = ["a mustard yellow checked coat", "navy blue striped sneakers", "a red dotted dress",
            "a plain black bag", "green checked trousers"]
 
@@ -33,7 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     import torch
 
-    from vitrine.catalog.store import Store
+    from vitrine.storage.store import Store
     from vitrine.diffusion.pipeline import load_pipeline
     from vitrine.evaluate.evaluator import load_evaluator
     from vitrine.recommend.serve import Recommendations
@@ -78,8 +80,8 @@ def main() -> None:
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     lines = ["# Studio speed", "", f"`python bench/studio_speed.py` — the demo shop ({result['users']:,} shoppers, "
              f"{result['items']:,} items), {result['threads']} threads, fp32, models loaded beforehand; median of "
-             f"{args.repeats} timed calls after a warm-up call (the prompts' vectors: one call).", "", "| setting | seconds |", "|---|---:|"]
-    lines += [f"| {r['setting']} | {r['median_s']:.3f} |" for r in rows]
+             f"{args.repeats} timed calls after a warm-up call (the prompts' vectors: one call).", "",
+             Table([Column("setting"), Column("seconds", "median_s", "{:.3f}")], rows).markdown()]
     (REPO / "docs" / "bench-studio.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

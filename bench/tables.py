@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from vitrine.results import Column, Table, number
+
 RESULTS = Path("bench/results")
 
 
@@ -22,13 +24,11 @@ def train_table(data: dict) -> str:
              "every step); × reference compares with the same preset's reference row, "
              f"× {first} reference with {first}'s. % of GEMM: the U-Net's training FLOPs per second against "
              "the GEMM rate.", "",
-             f"| preset | recipe | s/step | img/s | × reference | × {first} reference | U-Net GFLOP/step "
-             "| % of GEMM rate |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
-    for r in data["runs"]:
-        lines.append(f"| {r['preset']} | {r['recipe']} | {r['median_s']:.3f} | {r['img_s']:.1f} | "
-                     f"{r['speedup_vs_reference']:.2f} | {r[f'speedup_vs_{first}_reference']:.2f} | "
-                     f"{r['unet_flops_per_step'] / 1e9:.1f} | {r['utilisation_of_gemm']:.0%} |")
+             Table([Column("preset"), Column("recipe", align="left"), Column("s/step", "median_s", "{:.3f}"),
+                    Column("img/s", "img_s", "{:.1f}"), Column("× reference", "speedup_vs_reference", "{:.2f}"),
+                    Column(f"× {first} reference", f"speedup_vs_{first}_reference", "{:.2f}"),
+                    Column("U-Net GFLOP/step", lambda r: r["unet_flops_per_step"] / 1e9, "{:.1f}"),
+                    Column("% of GEMM rate", "utilisation_of_gemm", "{:.0%}")], data["runs"]).markdown()]
     return "\n".join(lines) + "\n"
 
 
@@ -41,26 +41,24 @@ def sample_table(data: dict) -> str:
              + (f"; GEMM measured in the same run: fp32 {rates['fp32'] / 1e9:.0f} GFLOP/s, "
                 f"bf16 {rates['bf16'] / 1e9:.1f} GFLOP/s" if rates else "")
              + ". Seconds per image, median of timed calls.", "",
-             "| sampler | steps | variant | images per call | s/image | × fp32 | mean abs pixel diff vs fp32 |",
-             "|---|---:|---|---:|---:|---:|---:|"]
-    for r in data["rows"]:
-        speedup = f"{r['speedup_vs_fp32']:.2f}" if "speedup_vs_fp32" in r else ""
-        diff = f"{r['mean_abs_pixel_diff_vs_fp32']:.4f}" if "mean_abs_pixel_diff_vs_fp32" in r else ""
-        lines.append(f"| {r['sampler']} | {r['steps']} | {r.get('variant', r.get('precision', ''))} | "
-                     f"{r['images_per_call']} | {r['seconds_per_image']:.3f} | {speedup} | {diff} |")
+             Table([Column("sampler"), Column("steps"),
+                    Column("variant", lambda r: r.get("variant", r.get("precision", "")), align="left"),
+                    Column("images per call", "images_per_call"), Column("s/image", "seconds_per_image", "{:.3f}"),
+                    Column("× fp32", lambda r: r.get("speedup_vs_fp32", ""), number("{:.2f}")),
+                    Column("mean abs pixel diff vs fp32", lambda r: r.get("mean_abs_pixel_diff_vs_fp32", ""),
+                           number("{:.4f}"))], data["rows"]).markdown()]
     return "\n".join(lines) + "\n"
 
 
 def recommend_table(data: dict) -> str:
     lines = ["# Recommender speed", "",
              f"`python bench/recommend_speed.py` — {data['items']:,} items, {data['users']:,} users, in process.", "",
-             "| model | fit seconds |", "|---|---:|"]
-    lines += [f"| {name} | {s} |" for name, s in data["fit_seconds"].items()]
-    lines += ["", "| index | explanations | p50 ms | p99 ms | users timed |", "|---|---:|---:|---:|---:|"]
-    lines += [f"| {r['index']} | {r['explanations']} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['users']} |"
-              for r in data["latency"]]
-    lines += ["", "| index | batch users/s |", "|---|---:|"]
-    lines += [f"| {r['index']} | {r['users_per_second']:,.0f} |" for r in data["throughput"]]
+             Table([Column("model"), Column("fit seconds")],
+                   [{"model": n, "fit seconds": s} for n, s in data["fit_seconds"].items()]).markdown(), "",
+             Table([Column("index"), Column("explanations"), Column("p50 ms", "p50_ms", "{:.2f}"),
+                    Column("p99 ms", "p99_ms", "{:.2f}"), Column("users timed", "users")], data["latency"]).markdown(),
+             "", Table([Column("index"), Column("batch users/s", "users_per_second", "{:,.0f}")],
+                       data["throughput"]).markdown()]
     return "\n".join(lines) + "\n"
 
 
@@ -71,9 +69,9 @@ def service_table(data: dict) -> str:
              f"{data['cpus']} cores shared by the server and the load generator (wrk); medians of {data['runs']} "
              f"runs of {data['seconds_per_run']:.0f} s. Recommendations: a random one of 2,000 warm shoppers "
              "per request, k = 20, each with its two \"because\" items.", "",
-             "| endpoint | connections | req/s | p50 ms | p99 ms | non-2xx |", "|---|---:|---:|---:|---:|---:|"]
-    lines += [f"| {r['endpoint']} | {r['connections']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
-              f"{r['non_2xx']} |" for r in data["rows"]]
+             Table([Column("endpoint"), Column("connections"), Column("req/s", "rps", "{:.0f}"),
+                    Column("p50 ms", "p50_ms", "{:.1f}"), Column("p99 ms", "p99_ms", "{:.1f}"),
+                    Column("non-2xx", "non_2xx")], data["rows"]).markdown()]
     event = data["event_to_recommendation_ms"]
     job = data["generation_job_4_images_s"]
     memory = data["memory_mb"]
@@ -97,6 +95,22 @@ def _exponent(xs: list[float], ys: list[float]) -> float:
     return float(np.polyfit(np.log(xs), np.log(ys), 1)[0])
 
 
+def _index_table(sizes: list[dict]) -> Table:
+    """One row per size and index kind: build, size, effort, recall, latency, throughput."""
+    rows = []
+    for r in sizes:
+        for kind, x in r["indexes"].items():
+            effort = {"exact": "", "ivf": f"nprobe {x.get('effort')}", "hnsw": f"efSearch {x.get('effort')}"}[kind]
+            rows.append({**x, "items": r["items"], "index": kind, "effort": effort})
+    return Table([Column("items", "items", "{:,}", "right"), Column("index", align="left"),
+                  Column("build s", lambda x: x["build"]["seconds"], "{:.1f}"), Column("size MB", "size_mb", "{:,.0f}"),
+                  Column("effort"), Column("Recall@20", lambda x: x.get("recall_at_20", 1.0), "{:.3f}"),
+                  Column("search p50 / p99 ms", lambda x: f"{x['search_ms']['p50']:.2f} / {x['search_ms']['p99']:.2f}"),
+                  Column("recommendation p50 / p99 ms",
+                         lambda x: f"{x['recommendation_ms']['p50']:.2f} / {x['recommendation_ms']['p99']:.2f}"),
+                  Column("batch users/s", "batch_users_per_s", "{:,.0f}")], rows)
+
+
 def scale_table(data: dict) -> str:
     sizes = data["sizes"]
     lines = ["# Growth curve: 70k to 1M items", "",
@@ -105,28 +119,23 @@ def scale_table(data: dict) -> str:
              f"for {data['epochs_timed']} epochs and projected to 24 (its cost per epoch is fixed; the ALS block runs "
              "once); peak = the process's resident memory at the stage's peak. "
              "Plot: [scale-growth.png](scale-growth.png).", "",
-             "| items | users | events | store write s | store read + matrix s | store MB | fit s, "
-             f"{data['epochs_timed']} epochs | ALS s | fit s, projected | fit peak GB | texts, MiniLM s (extrapolated) |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for r in sizes:
-        f = r["fit"]
-        lines.append(f"| {r['items']:,} | {r['users']:,} | {r['events']:,} | {r['store_write']['seconds']:.0f} | "
-                     f"{r['store_read']['seconds']:.0f} | {r['store_mb']:,.0f} | {f['seconds']:.0f} | "
-                     f"{f['als_seconds']:.0f} | {f['projected_seconds']:.0f} | {f['peak_gb']:.1f} | "
-                     f"{r['description_encoding_s_per_1k'] * r['items'] / 1000:,.0f} |")
+             Table([Column("items", "items", "{:,}", "right"), Column("users", "users", "{:,}"),
+                    Column("events", "events", "{:,}"),
+                    Column("store write s", lambda r: r["store_write"]["seconds"], "{:.0f}"),
+                    Column("store read + matrix s", lambda r: r["store_read"]["seconds"], "{:.0f}"),
+                    Column("store MB", "store_mb", "{:,.0f}"),
+                    Column(f"fit s, {data['epochs_timed']} epochs", lambda r: r["fit"]["seconds"], "{:.0f}"),
+                    Column("ALS s", lambda r: r["fit"]["als_seconds"], "{:.0f}"),
+                    Column("fit s, projected", lambda r: r["fit"]["projected_seconds"], "{:.0f}"),
+                    Column("fit peak GB", lambda r: r["fit"]["peak_gb"], "{:.1f}"),
+                    Column("texts, MiniLM s (extrapolated)",
+                           lambda r: r["description_encoding_s_per_1k"] * r["items"] / 1000, "{:,.0f}")],
+                   sizes).markdown()]
     lines += ["", f"Approximate indexes at the smallest effort that keeps ≥ {data['target_recall']} of the exact "
               f"top {data['k']} on {data['queries']:,} tuning users, measured on {data['queries']:,} others. "
               "One recommendation = the user vector from the history, the search and the bought-item filter, one "
               f"user at a time; search = the FAISS call alone; batch = {data['queries']:,} users per call.", "",
-              "| items | index | build s | size MB | effort | Recall@20 | search p50 / p99 ms | "
-              "recommendation p50 / p99 ms | batch users/s |", "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for r in sizes:
-        for kind, x in r["indexes"].items():
-            effort = {"exact": "", "ivf": f"nprobe {x.get('effort')}", "hnsw": f"efSearch {x.get('effort')}"}[kind]
-            lines.append(f"| {r['items']:,} | {kind} | {x['build']['seconds']:.1f} | {x['size_mb']:,.0f} | {effort} | "
-                         f"{x.get('recall_at_20', 1.0):.3f} | {x['search_ms']['p50']:.2f} / {x['search_ms']['p99']:.2f} | "
-                         f"{x['recommendation_ms']['p50']:.2f} / {x['recommendation_ms']['p99']:.2f} | "
-                         f"{x['batch_users_per_s']:,.0f} |")
+              _index_table(sizes).markdown()]
     events, items = [r["events"] for r in sizes], [r["items"] for r in sizes]
     growth = {"store write": (events, [r["store_write"]["seconds"] for r in sizes]),
               "store read + matrix": (events, [r["store_read"]["seconds"] for r in sizes]),
@@ -135,10 +144,10 @@ def scale_table(data: dict) -> str:
               "IVF build": (items, [r["indexes"]["ivf"]["build"]["seconds"] for r in sizes])}
     lines += ["", "Growth: b of cost ∝ size^b (least squares on log-log; size = events for the store and the fit, "
               "items for the indexes) and, on paper, the cost at 10× the largest size.", "",
-              "| cost | b | at the largest size | ×10 (extrapolated) |", "|---|---:|---:|---:|"]
-    for name, (xs, ys) in growth.items():
-        b = _exponent(xs, ys)
-        lines.append(f"| {name} | {b:.2f} | {ys[-1]:,.1f} s | {ys[-1] * 10 ** b:,.0f} s |")
+              Table([Column("cost"), Column("b", "b", "{:.2f}"), Column("at the largest size", "last", "{:,.1f} s"),
+                     Column("×10 (extrapolated)", lambda g: g["last"] * 10 ** g["b"], "{:,.0f} s")],
+                    [{"cost": name, "b": _exponent(xs, ys), "last": ys[-1]} for name, (xs, ys) in growth.items()]
+                    ).markdown()]
     peak = [r["fit"]["peak_gb"] for r in sizes]
     per_item = (peak[-1] - peak[-2]) / (items[-1] - items[-2])  # GB per item between the two largest sizes
     lines += ["", f"Memory: the fit's peak grows by {per_item * 1e6:.1f} GB per million items between the two largest "
@@ -149,10 +158,10 @@ def scale_table(data: dict) -> str:
         lines += ["", f"Why the indexes search by Euclidean distance: Recall@{data['k']} against exact search at "
                   f"{sizes[0]['items']:,} items ({data['queries']:,} users, nothing excluded), the same index built on "
                   "inner product directly vs on the reduction of Bachrach et al. (2014).", "",
-                  "| index | effort | inner product | Euclidean reduction |", "|---|---:|---:|---:|"]
-        for kind, rows in comparison.items():
-            lines += [f"| {kind} | {effort} | {v['inner_product']:.3f} | {v['euclidean_reduction']:.3f} |"
-                      for effort, v in rows.items()]
+                  Table([Column("index"), Column("effort"), Column("inner product", "inner_product", "{:.3f}"),
+                         Column("Euclidean reduction", "euclidean_reduction", "{:.3f}")],
+                        [{"index": kind, "effort": effort, **v} for kind, rows in comparison.items()
+                         for effort, v in rows.items()]).markdown()]
     return "\n".join(lines) + "\n"
 
 

@@ -28,7 +28,10 @@ def batches(code: str, root: str, tag: int, seconds: float, results) -> None:
     sys.path.insert(0, code)
     import numpy as np
 
-    from vitrine.catalog.images import ImageStore, encode_png
+    try:
+        from vitrine.storage.images import ImageStore, encode_png
+    except ModuleNotFoundError:  # a checkout from before the storage package
+        from vitrine.catalog.images import ImageStore, encode_png
     images = ImageStore(Path(root))
     failures: Counter = Counter()
     done, end = 0, time.time() + seconds
@@ -52,7 +55,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="how long each process writes")
     parser.add_argument("--code", default=str(REPO), help="the checkout whose vitrine package is measured")
     args = parser.parse_args()
-    if not (Path(args.code) / "vitrine" / "catalog" / "images.py").is_file():
+    if not any((Path(args.code) / "vitrine" / package / "images.py").is_file() for package in ("storage", "catalog")):
         parser.error(f"--code {args.code}: not a Vitrine checkout")
     if not 0 < args.seconds <= 600:
         parser.error(f"--seconds {args.seconds:g}: give 0 < seconds <= 600")

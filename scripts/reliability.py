@@ -34,9 +34,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from vitrine.catalog import schema  # noqa: E402
-from vitrine.catalog.store import Store  # noqa: E402
+from vitrine.storage import schema  # noqa: E402
+from vitrine.storage.store import Store  # noqa: E402
 from vitrine.cli import main  # noqa: E402
+from vitrine.results import Column, Table  # noqa: E402
 
 NASTY = ["", " ", "NaN", "inf", "-1", "1e400", "9" * 400, "$", "€", "12,99", "1.299,00", "1,299", "007", "\x00",
          "\"", "\"unterminated", "a,b", "ü", "\u202e", "🙂", "2026-13-45", "1700000000000", "view", "purchase",
@@ -82,7 +83,7 @@ def jsonl_text(rng: random.Random, keys: list[str], rows: int) -> bytes:
 
 
 def image_bytes(rng: random.Random) -> bytes:
-    from vitrine.catalog.images import encode_png
+    from vitrine.storage.images import encode_png
     import numpy as np
     if rng.random() < 0.5:
         return encode_png(np.full((8, 8, 3), rng.randrange(256), dtype=np.uint8))
@@ -154,14 +155,14 @@ def judge(store_dir: Path, argv: list[str], may_change: bool) -> tuple[str, str]
     return "unclear", f"exit {code}: {message.strip()[:200]!r}"
 
 
-SLOW_IMPORT = ("import sys, time; import vitrine.catalog.images as im; put = im.ImageBatch.put_verified\n"
+SLOW_IMPORT = ("import sys, time; import vitrine.storage.images as im; put = im.ImageBatch.put_verified\n"
                "def slow(self, *a):\n    time.sleep(0.01); return put(self, *a)\n"
                "im.ImageBatch.put_verified = slow\n"
                "from vitrine.cli import main; sys.exit(main(sys.argv[1:]))")
 
 
 def photo_shop(folder: Path, n: int, tag: str) -> Path:
-    from vitrine.catalog.images import encode_png
+    from vitrine.storage.images import encode_png
     import numpy as np
     (folder / "images").mkdir(parents=True)
     for i in range(n):
@@ -234,7 +235,7 @@ def seeded_store(template: Path, target: Path) -> Path:
 
 def make_template(root: Path) -> Path:
     """A store holding a small generic shop (items with photos, users, events): what must survive."""
-    from vitrine.catalog.images import encode_png
+    from vitrine.storage.images import encode_png
     import numpy as np
     shop = root / "template-shop"
     (shop / "images").mkdir(parents=True)
@@ -320,10 +321,10 @@ def fixed_cases(root: Path) -> dict[str, list[tuple[str, list[str], bool]]]:
              ["generate", "a hat", "--model", str(bad_json_model), "-o", str(root / "g.png")], False),
             ("recommend --recommender garbage", ["recommend", "keeper0", "--recommender", str(rec)], False),
             ("similar --recommender missing", ["similar", "k0", "--recommender", str(root / "nope")], False),
-            ("tryon --model missing", ["tryon", "--person", "0", "--item", "k0", "--model", str(root / "nope")],
+            ("tryon --tryon-model missing", ["tryon", "--person", "0", "--item", "k0", "--tryon-model", str(root / "nope")],
              False),
-            ("tryon --model is a text-to-image model with garbage weights",
-             ["tryon", "--person", "0", "--item", "k0", "--model", str(model)], False),
+            ("tryon --tryon-model is a text-to-image model with garbage weights",
+             ["tryon", "--person", "0", "--item", "k0", "--tryon-model", str(model)], False),
             ("eval generation --evaluator missing", ["eval", "generation", "--evaluator", str(root / "nope"),
                                                      "--out", str(root / "eg")], False),
         ],
@@ -398,6 +399,17 @@ def run(examples: int, seed: int, out: Path | None) -> dict:
     return summary
 
 
+def _counts(classes: dict) -> list[dict]:
+    """Per input class, how its tries ended; then the sum, in bold."""
+    outcomes = ("handled", "unclear", "traceback", "corrupted")
+    rows, total = [], Counter()
+    for klass, counts in classes.items():
+        row = {"class": klass, "tried": sum(counts.values()), **{k: counts.get(k, 0) for k in outcomes}}
+        total.update({k: v for k, v in row.items() if k != "class"})
+        rows.append(row)
+    return rows + [{"class": "**all**", **{k: f"**{total.get(k, 0)}**" for k in ("tried",) + outcomes}}]
+
+
 def markdown(summary: dict) -> str:
     lines = ["# Reliability: bad input against the `vitrine` command", "",
              f"`python scripts/reliability.py --examples {summary['examples_per_importer']} --seed {summary['seed']}` "
@@ -406,16 +418,9 @@ def markdown(summary: dict) -> str:
              "names what is wrong, and the store kept everything it held, with no orphan files. Definitions "
              "are in the script's docstring. The fault tests (tests/test_faults.py, tests/catalog/test_hardening.py) "
              "keep the same properties in CI, with hypothesis-generated input.", "",
-             "| input class | tried | handled | unclear | tracebacks | silent corruptions |", "|---|---:|---:|---:|---:|---:|"]
-    total = Counter()
-    for klass, counts in summary["classes"].items():
-        tried = sum(counts.values())
-        total.update(counts)
-        total["tried"] += tried
-        lines.append(f"| {klass} | {tried} | {counts.get('handled', 0)} | {counts.get('unclear', 0)} | "
-                     f"{counts.get('traceback', 0)} | {counts.get('corrupted', 0)} |")
-    lines.append(f"| **all** | **{total['tried']}** | **{total.get('handled', 0)}** | **{total.get('unclear', 0)}** | "
-                 f"**{total.get('traceback', 0)}** | **{total.get('corrupted', 0)}** |")
+             Table([Column("input class", "class"), Column("tried"), Column("handled"), Column("unclear"),
+                    Column("tracebacks", "traceback"), Column("silent corruptions", "corrupted")],
+                   _counts(summary["classes"])).markdown()]
     if summary["not_handled"]:
         lines += ["", "Not handled:", ""]
         for klass, entries in summary["not_handled"].items():

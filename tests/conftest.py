@@ -49,16 +49,16 @@ def tiny_fm() -> FashionMNIST:
 
 @pytest.fixture
 def store(tmp_path):
-    from vitrine.catalog.store import Store
+    from vitrine.storage.store import Store
     return Store(tmp_path / "data")
 
 
 @pytest.fixture
 def seeded_store(tmp_path):
     """A store that already holds an item, a user and an event, to check nothing of it is lost."""
-    from vitrine.catalog import schema
+    from vitrine.storage import schema
     from vitrine.catalog.importers.base import event_row, item_row, user_row
-    from vitrine.catalog.store import Store
+    from vitrine.storage.store import Store
 
     from .catalog.importers.conftest import jpeg_bytes
     store = Store(tmp_path / "seeded")
@@ -74,7 +74,7 @@ def seeded_store(tmp_path):
 # A small simulated shop for the recommender and studio tests: 400 fake photos, 300 shoppers.
 @pytest.fixture(scope="session")
 def shop(tmp_path_factory):
-    from vitrine.catalog.store import Store
+    from vitrine.storage.store import Store
     from vitrine.cli import main
     root = tmp_path_factory.mktemp("shop")
     data = root / "data"
@@ -212,7 +212,7 @@ class ShopCopy:
         self.data, self.url = data, url
 
     def store(self):
-        from vitrine.catalog.store import Store
+        from vitrine.storage.store import Store
         return Store(self.data, self.url, create=False)
 
 

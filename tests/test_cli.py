@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from vitrine.cli import main
@@ -121,6 +122,7 @@ def test_missing_dataset_is_a_clear_error(tmp_path, monkeypatch, capsys):
     assert "dataset-fashion-mnist" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # starts every bench script
 def test_bench_scripts_import_and_show_their_help():
     root = Path(__file__).resolve().parent.parent
     for script in ("train_step.py", "sample_speed.py", "recommend_speed.py", "recommend_ablation.py", "studio_speed.py",

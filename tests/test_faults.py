@@ -129,6 +129,7 @@ def _reliability():
     return module
 
 
+@pytest.mark.slow  # runs every verb
 def test_the_reliability_script_finds_nothing_and_would_see_a_traceback(tmp_path, monkeypatch):
     reliability = _reliability()
     started_in = tmp_path / "started-here"

@@ -9,15 +9,16 @@ ROOT = Path(__file__).resolve().parent.parent / "vitrine"
 
 # What each package may import from vitrine, lowest first. The root library modules (BASE) may be
 # imported by every layer and import only each other.
-BASE = {"atomic", "config", "errors", "paths", "weights"}
-ORDER = ["catalog", "text", "diffusion", "evaluate", "recommend", "studio", "tryon", "app", "service", "storefront"]
-ALLOWED = {"catalog": set(), "text": set(), "diffusion": {"catalog", "text"},
-           "evaluate": {"catalog", "text", "diffusion"}, "recommend": {"catalog", "text"},
-           "studio": {"catalog", "text", "diffusion", "evaluate", "recommend"},
-           "tryon": {"catalog", "text", "diffusion", "evaluate", "recommend", "studio"},
-           "app": {"catalog", "text", "diffusion", "evaluate", "recommend", "studio", "tryon"},
-           "service": {"catalog", "recommend", "app"},
-           "storefront": {"catalog", "app", "service"}}
+BASE = {"atomic", "config", "errors", "paths", "results", "weights"}
+ORDER = ["storage", "catalog", "text", "diffusion", "evaluate", "recommend", "studio", "tryon", "app", "service",
+         "storefront"]
+ALLOWED = {"storage": set(), "catalog": {"storage"}, "text": set(), "diffusion": {"storage", "catalog", "text"},
+           "evaluate": {"storage", "catalog", "text", "diffusion"}, "recommend": {"storage", "catalog", "text"},
+           "studio": {"storage", "catalog", "text", "diffusion", "evaluate", "recommend"},
+           "tryon": {"storage", "catalog", "text", "diffusion", "evaluate", "recommend", "studio"},
+           "app": {"storage", "catalog", "text", "diffusion", "evaluate", "recommend", "studio", "tryon"},
+           "service": {"storage", "catalog", "recommend", "app"},
+           "storefront": {"storage", "catalog", "app", "service"}}
 # The CLI layer: the root's cli, command and demo modules and each package's cli.py. It may import
 # anything; nothing else may import it.
 CLI_ROOT = {"cli", "command", "demo", "__main__"}

@@ -106,7 +106,7 @@ def check_output_dir(path: str | os.PathLike, flag: str, create: bool = False) -
 def open_store(args, create: bool = False):
     """The store the store options name. Verbs that only read pass create=False, so a typo in
     --data-dir is an error instead of a new empty store."""
-    from vitrine.catalog.store import Store, StoreError
+    from vitrine.storage.store import Store, StoreError
     try:
         return Store(args.data_dir, args.db_url, create=create)
     except StoreError as exc:
@@ -170,3 +170,39 @@ def given_config(args, config_cls) -> dict:
     """The config fields whose flags were given."""
     from dataclasses import fields
     return {f.name: getattr(args, f.name) for f in fields(config_cls) if getattr(args, f.name, None) is not None}
+
+
+# The options that name a setting of vitrine.app.settings.Settings: declared here once, with one
+# meaning in every verb, and resolved by `settings_for` as the service resolves them (the flag, else
+# $VITRINE_<NAME>, else the --config file, else the default).
+SETTING_OPTIONS = {
+    "config": ("--config", "TOML file of settings (docs/service.md; default $VITRINE_CONFIG)"),
+    "recommender": ("--recommender", "fitted recommender folder (default DATA_DIR/models/recommender, where "
+                                     "`vitrine fit` saves)"),
+    "index": ("--index", "how recommendations are searched: exact (default), ivf or hnsw (approximate, for "
+                         "large catalogs; docs/scale.md)"),
+    "model": ("--model", "text-to-image pipeline folder (default: the shipped models/vitrine-fashion-32)"),
+    "evaluator": ("--evaluator", "attribute reader that picks generated pictures (default: the shipped "
+                                 "models/evaluator)"),
+    "tryon_model": ("--tryon-model", "try-on model folder, its segmenter inside (default: the shipped "
+                                     "models/vitrine-tryon)"),
+}
+
+
+def add_setting_options(parser, *names: str) -> None:
+    """Add the named setting options (SETTING_OPTIONS) to a verb's parser; each defaults to "not given"."""
+    for name in names:
+        flag, text = SETTING_OPTIONS[name]
+        extra = {"choices": ("exact", "ivf", "hnsw")} if name == "index" else {}
+        parser.add_argument(flag, dest=name, default=None, help=text, **extra)
+
+
+def settings_for(args, store, **flags):
+    """The verb's Settings: its setting options (and `flags`) over $VITRINE_* over --config over
+    the defaults; a setting that cannot be used is a UsageError naming it."""
+    from vitrine.app.settings import SettingsError, load_settings
+    given = {name: getattr(args, name, None) for name in SETTING_OPTIONS if name != "config"}
+    try:
+        return load_settings(store.data_dir, {"db_url": args.db_url, **given, **flags}, getattr(args, "config", None))
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None

@@ -64,14 +64,13 @@ def cmd_demo(args) -> int:
     if not fitted:  # serve at once; the service's job worker fits, then serves the recommender
         from vitrine.app.queue import JobQueue
         from vitrine.app.settings import Settings
-        store.prepare_for_service()
         queue = JobQueue(store, Settings(store.data_dir))
         if queue.open_fit() is None:
             queue.add("fit", {}, "demo")
         print("recommender: fitting in the background (the first time encodes 70,000 descriptions: about 13 "
               "minutes on 2 cores); the shop shows recommendations once it is done")
     from vitrine.storefront.cli import serve
-    args.model_dir = args.index = args.config = args.cors_origin = args.tryon_model = None
+    args.recommender = args.index = args.config = args.cors_origin = args.tryon_model = args.evaluator = None
     args.workers = 1
     return serve(args, store)
 

@@ -8,11 +8,11 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from vitrine.catalog import schema
-from vitrine.catalog.images import encode_png
+from vitrine.storage import schema
+from vitrine.storage.images import encode_png
 from vitrine.catalog.importers import ImportFailed, run_import, source_for
 from vitrine.catalog.importers.base import RowError, price
-from vitrine.catalog.store import Store
+from vitrine.storage.store import Store
 from vitrine.cli import main
 
 from .importers.conftest import jpeg_bytes, snapshot
@@ -144,7 +144,7 @@ def test_kill_9_mid_import_leaves_nothing_after_the_next_load(tmp_path):
     shop = _images_shop(tmp_path / "shop")
     data = tmp_path / "data"
     Store(data)  # exists before, as a user's store would
-    slow = ("import sys, time; import vitrine.catalog.images as im; put = im.ImageBatch.put_verified\n"
+    slow = ("import sys, time; import vitrine.storage.images as im; put = im.ImageBatch.put_verified\n"
             "def slow(self, *a):\n    time.sleep(0.01); return put(self, *a)\n"
             "im.ImageBatch.put_verified = slow\n"
             "from vitrine.cli import main; sys.exit(main(sys.argv[1:]))")

@@ -1,10 +1,12 @@
 """`vitrine train`, `generate` and `diffusion forward` end to end on a tiny catalog."""
 
+import pytest
 from PIL import Image
 
 from vitrine.cli import main
 
 
+@pytest.mark.slow  # trains through the verb
 def test_train_tiny_then_generate(tmp_path, fmnist_dir, capsys):
     data = ["--data-dir", str(tmp_path / "data"), "-q"]
     assert main(data + ["catalog", "build", "--fashion-dir", str(fmnist_dir)]) == 0

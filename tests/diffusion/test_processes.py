@@ -9,6 +9,8 @@ from safetensors import safe_open
 
 from vitrine.cli import main
 
+pytestmark = pytest.mark.slow  # two training processes
+
 
 def _losses(run):
     with safe_open(str(run / "checkpoint.safetensors"), "pt") as f:

@@ -12,6 +12,7 @@ def _config(**overrides):
     return TrainConfig.from_dict({**TRAIN_PRESETS["tiny"], "batch_size": 4, "log_every": 5, **overrides})
 
 
+@pytest.mark.slow  # hundreds of training steps
 def test_tiny_preset_overfits_a_handful(handful, tmp_path):
     trainer = Trainer(_config(steps=200, lr=3e-3, warmup_steps=10, checkpoint_every=1000), handful, tmp_path)
     losses = trainer.run(progress=False).losses

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vitrine.catalog.store import Store
+from vitrine.storage.store import Store
 from vitrine.cli import main
 
 TYPES = ["Trousers", "Sweater", "Dress", "Sneakers", "Bag", "Coat"]

@@ -4,7 +4,7 @@ refit; anonymous sessions are recommended for from their items. On a copy of the
 import pytest
 from fastapi.testclient import TestClient
 
-from vitrine.catalog import schema
+from vitrine.storage import schema
 from vitrine.service.app import create_app
 from vitrine.app.settings import Settings
 

@@ -6,7 +6,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from vitrine.catalog.store import Store
+from vitrine.storage.store import Store
 from vitrine.service.app import create_app
 from vitrine.app.settings import Settings
 

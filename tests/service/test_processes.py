@@ -11,6 +11,8 @@ import time
 import httpx
 import pytest
 
+pytestmark = pytest.mark.slow  # server and worker processes
+
 
 def _port() -> int:
     with socket.socket() as probe:

@@ -12,6 +12,8 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 
+pytestmark = pytest.mark.slow  # property-based requests over every route
+
 TOKEN = "a-test-token-of-enough-length"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 EXAMPLES = 25  # per route and mode

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from vitrine.catalog.store import Store
+from vitrine.storage.store import Store
 from vitrine.service.app import create_app
 from vitrine.app.settings import Settings
 from vitrine.tryon.people_set import load_people

@@ -10,7 +10,9 @@ import time
 
 import pytest
 
-from vitrine.catalog.store import Store
+from vitrine.storage.store import Store
+
+pytestmark = pytest.mark.slow  # worker processes
 
 
 def _worker(shop_copy, tiny_pipeline_dir, *extra) -> subprocess.Popen:
@@ -42,7 +44,6 @@ def _wait(condition, seconds: float) -> bool:
 
 def test_two_workers_drain_the_queue_each_job_once(shop_copy, tiny_pipeline_dir, started):
     store = shop_copy.store()
-    store.prepare_for_service()
     for k in range(40):
         store.add_job(f"job-{k:02d}", "generate", {"prompt": f"a hat {k}", "n": 1, "steps": 1, "guidance": 3.0,
                                                     "seed": k}, "test", k)
@@ -60,7 +61,6 @@ def test_two_workers_drain_the_queue_each_job_once(shop_copy, tiny_pipeline_dir,
 
 def test_a_killed_worker_leaves_its_job_to_another_after_the_lease(shop_copy, tiny_pipeline_dir, started):
     store = shop_copy.store()
-    store.prepare_for_service()
     store.add_job("slow", "generate", {"prompt": "a long coat", "n": 2, "steps": 100, "guidance": 3.0, "seed": 0},
                   "test", 0)
     first = _worker(shop_copy, tiny_pipeline_dir, "--lease", "1")

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from vitrine.catalog.images import encode_png
-from vitrine.catalog.store import Store
+from vitrine.storage.images import encode_png
+from vitrine.storage.store import Store
 from vitrine.storefront.app import create_app
 from vitrine.app.settings import Settings
 

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from vitrine.catalog.store import Store
+from vitrine.storage.store import Store
 from vitrine.app.settings import Settings
 from vitrine.storefront.app import create_app
 

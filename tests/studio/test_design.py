@@ -131,6 +131,7 @@ def test_utility_and_percentile_by_hand():
     assert percentiles(np.array([1.0, 2.0, 3.0, 4.0])).tolist() == [12.5, 37.5, 62.5, 87.5]
 
 
+@pytest.mark.slow  # the whole measurement
 def test_design_measurement_scores_every_method_and_the_report_gathers_it(shop, parts, tmp_path):
     import json
 

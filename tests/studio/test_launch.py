@@ -42,7 +42,7 @@ def test_the_candidate_that_shows_what_was_asked_for_is_kept():
 
 
 def test_added_product_is_a_new_item_whose_picture_is_generated_not_a_photo(parts, shop, tmp_path):
-    from vitrine.catalog.store import Store
+    from vitrine.storage.store import Store
     store = Store(tmp_path / "copy")
     pipe, evaluator, recs = parts
     result = launch(pipe, evaluator, recs, "a green striped bag", price=40.0, n=2, audience=5, steps=2)

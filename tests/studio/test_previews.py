@@ -4,7 +4,7 @@ as a photo, and read by the recommender's features with a flag that says so."""
 import numpy as np
 import pytest
 
-from vitrine.catalog import schema
+from vitrine.storage import schema
 from vitrine.catalog.importers.base import item_row
 from vitrine.cli import main
 from vitrine.studio.previews import make_previews, stated_attributes

@@ -9,7 +9,7 @@ from vitrine.cli import main
 def test_the_report_scores_the_model_and_the_baselines(tryon_shop, tmp_path):
     data, model = tryon_shop
     assert main(["--data-dir", str(data), "-q", "eval", "tryon", "-n", "12", "--steps", "2", "--compare-steps", "1",
-                 "--model", str(model), "--evaluator", str(tmp_path / "evaluator"), "--evaluator-epochs", "1",
+                 "--tryon-model", str(model), "--evaluator", str(tmp_path / "evaluator"), "--evaluator-epochs", "1",
                  "--out", str(tmp_path / "report")]) == 0
     report = json.loads((tmp_path / "report" / "tryon.json").read_text())
     assert 1 <= report["n"] <= 12 and len(report["rows"]) == 4
@@ -22,6 +22,6 @@ def test_the_report_scores_the_model_and_the_baselines(tryon_shop, tmp_path):
 
 def test_too_many_people_is_one_clear_line(tryon_shop, tmp_path, capsys):
     data, model = tryon_shop
-    assert main(["--data-dir", str(data), "-q", "eval", "tryon", "-n", "31", "--model", str(model),
+    assert main(["--data-dir", str(data), "-q", "eval", "tryon", "-n", "31", "--tryon-model", str(model),
                  "--out", str(tmp_path)]) == 2
     assert "score at most half" in capsys.readouterr().err

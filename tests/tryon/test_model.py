@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from vitrine.tryon.model import (IN_CHANNELS, build_inpaint_unet, init_from_text_to_image, put_back, training_mask,
+from vitrine.tryon.model import (IN_CHANNELS, build_inpaint_unet, init_from_text_to_image, training_mask,
                                  unet_input)
 
 SHIPPED = "models/vitrine-fashion-32"
@@ -47,14 +47,3 @@ def test_training_masks_cover_the_garment_grown_or_boxed():
     assert box[ys.min():ys.max() + 1, xs.min():xs.max() + 1].all() and box[labels == 3].all()
     assert (ys.min(), ys.max(), xs.min(), xs.max()) == (18, 41, 23, 47)
     assert not training_mask(labels, 4, np.random.default_rng(0)).any()
-
-
-def test_put_back_keeps_every_pixel_outside_the_mask_exactly():
-    rng = np.random.default_rng(1)
-    original = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
-    generated = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
-    mask = rng.random((64, 64)) > 0.7
-    out = put_back(original, generated, mask)
-    assert (out[~mask] == original[~mask]).all() and (out[mask] == generated[mask]).all()
-    with pytest.raises(ValueError, match="shapes differ"):
-        put_back(original, generated, mask[:32])

@@ -31,13 +31,13 @@ def test_the_model_loads_with_diffusers_from_pretrained(tryon_shop):
 
 
 def test_a_person_of_the_set_in_a_catalog_item_changes_only_inside_the_mask(tryon_shop, tmp_path):
-    from vitrine.catalog.store import Store
+    from vitrine.storage.store import Store
     from vitrine.tryon.tryon import person_with_item
     data, model = tryon_shop
     people = load_people(data)
     item = _worn_item(data, 3)  # person 55's top goes on person 59: a held-out person, a known garment
     out = tmp_path / "grid.png"
-    assert _run(data, "--person", 59, "--item", item, "-n", 2, "--steps", 3, "--model", model, "-o", out) == 0
+    assert _run(data, "--person", 59, "--item", item, "-n", 2, "--steps", 3, "--tryon-model", model, "-o", out) == 0
     case = person_with_item(Store(data), people, 59, item)
     for k in range(2):
         picture = np.asarray(Image.open(tmp_path / f"grid-{k}.png").convert("RGB"))
@@ -55,7 +55,7 @@ def test_any_picture_with_a_hand_made_mask(tryon_shop, tmp_path):
     Image.fromarray(picture).save(tmp_path / "me.png")
     Image.fromarray(mask).save(tmp_path / "mask.png")
     assert _run(data, tmp_path / "me.png", "a red striped t-shirt", "--mask", tmp_path / "mask.png", "-n", 1,
-                "--steps", 2, "--model", model, "-o", tmp_path / "out.png") == 0
+                "--steps", 2, "--tryon-model", model, "-o", tmp_path / "out.png") == 0
     out = np.asarray(Image.open(tmp_path / "out-0.png").convert("RGB"))
     assert out.shape == picture.shape and (out[mask == 0] == picture[mask == 0]).all()
 
@@ -69,7 +69,7 @@ def test_the_shipped_segmenter_finds_the_region(tryon_shop, tmp_path):
     assert (labels == people.labels[50:60]).mean() > 0.95
     person = people.images[58]
     Image.fromarray(person).save(tmp_path / "p.png")
-    assert _run(data, tmp_path / "p.png", "navy sneakers", "-n", 1, "--steps", 2, "--model", SHIPPED,
+    assert _run(data, tmp_path / "p.png", "navy sneakers", "-n", 1, "--steps", 2, "--tryon-model", SHIPPED,
                 "-o", tmp_path / "out.png") == 0
     out = np.asarray(Image.open(tmp_path / "out-0.png").convert("RGB"))
     changed = (out != person).any(axis=2)
@@ -79,8 +79,8 @@ def test_the_shipped_segmenter_finds_the_region(tryon_shop, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["P", "  ", "--region", "top"], "DESCRIPTION: give 1 to 1000 characters"),
     (["P", "a red t-shirt", "--mask", "SMALL"], "the mask is 10×10; the picture is 64×64"),
-    (["BLANK", "a red t-shirt", "--region", "top", "--model", SHIPPED], "no person found"),
-    (["P", "a blue bag", "--model", SHIPPED], "names no garment"),
+    (["BLANK", "a red t-shirt", "--region", "top", "--tryon-model", SHIPPED], "no person found"),
+    (["P", "a blue bag", "--tryon-model", SHIPPED], "names no garment"),
     (["P", "a red t-shirt", "--region", "top", "--mask", "SMALL"], "--region and --mask: give one"),
     (["--person", "3"], "--person and --item go together"),
     (["--person", "9999", "--item", "fm-00000"], "--person 9999: no person 9999"),
@@ -97,8 +97,8 @@ def test_bad_input_is_one_clear_line(tryon_shop, tmp_path, capsys, args, message
     Image.fromarray(np.full((64, 64, 3), 225, np.uint8)).save(files["BLANK"])
     files["NOTAPICTURE"].write_text("not a picture")
     argv = [str(files.get(a, a)) for a in args]
-    if "--model" not in argv:
-        argv += ["--model", str(model)]
+    if "--tryon-model" not in argv:
+        argv += ["--tryon-model", str(model)]
     assert _run(data, *argv, "--steps", 1, "-n", 1, "-o", tmp_path / "o.png") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0] and "Traceback" not in err[0]

@@ -14,7 +14,7 @@ import numpy as np
 from vitrine.errors import NotFound, NotReady
 from vitrine.app.queue import JobQueue
 from vitrine.app.settings import Settings
-from vitrine.catalog.store import Store
+from vitrine.storage.store import Store
 
 
 class AppContext:
@@ -35,9 +35,7 @@ class AppContext:
             self.load_recommender()
 
     def open_job_queue(self) -> None:
-        """Before serving or working jobs: the store's job table made (a store older than it), and
-        the jobs a stopped worker left running queued again."""
-        self.store.prepare_for_service()
+        """Before serving or working jobs: the jobs a stopped worker left running queued again."""
         self.store.requeue_lapsed_jobs()
 
     # ---- the recommender ------------------------------------------------------------------------

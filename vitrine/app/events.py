@@ -14,7 +14,7 @@ KINDS = ("view", "cart", "purchase")
 def record_event(ctx: AppContext, user_id: str, item_id: str, event: str, ts: int | None = None) -> bool:
     """Store one event (a new shopper is created on their first). True when the fitted
     recommender knows the item, so the shopper's next list reflects it at once."""
-    from vitrine.catalog import schema
+    from vitrine.storage import schema
     from vitrine.catalog.importers.base import event_row, user_row
     if event not in KINDS:
         raise Invalid(f"one of {', '.join(KINDS)}, got {event!r}", "event")

@@ -105,6 +105,18 @@ def load_settings(data_dir: Path, flags: dict, config: str | None = None, enviro
     return Settings(data_dir, **{k: v for k, v in values.items() if k in known})
 
 
+def as_environment(settings: Settings) -> dict[str, str]:
+    """$VITRINE_<NAME> variables that load_settings reads back as these settings (for processes
+    started with the same settings: `vitrine serve --workers N`)."""
+    out = {}
+    for name in _PARSERS:
+        value = getattr(settings, name, None)
+        if value is None or value == ():
+            continue
+        out[f"VITRINE_{name.upper()}"] = ",".join(value) if isinstance(value, tuple) else str(value)
+    return out
+
+
 def with_token(settings: Settings) -> tuple[Settings, bool]:
     """The settings with an admin token: the configured one, else the one saved in the data dir,
     else a new random one saved there (readable by the owner only). True when it is new."""

@@ -29,7 +29,7 @@ def _check_sampling(prompt: str, n: int, steps: int, field: str = "prompt") -> N
 def _store_pictures(ctx: AppContext, pictures, prompt: str, seeds: list[int], params: dict,
                     item_id: str | None = None, user_id: str | None = None) -> list[str]:
     """Store pictures (PIL images or uint8 arrays) as generated images; their SHA-256s."""
-    from vitrine.catalog.images import encode_png
+    from vitrine.storage.images import encode_png
     shas = []
     with ctx.write_lock, ctx.store.loading() as load:
         for picture, seed in zip(pictures, seeds):

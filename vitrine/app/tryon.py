@@ -19,7 +19,7 @@ PICTURE_FIELDS = ("picture", "mask", "truth")
 
 
 def _png(pixels: np.ndarray) -> str:
-    from vitrine.catalog.images import encode_png
+    from vitrine.storage.images import encode_png
     return base64.b64encode(encode_png(pixels)).decode()
 
 
@@ -94,7 +94,7 @@ def shown(request: dict) -> dict:
 
 def dress(ctx: AppContext, request: dict) -> dict:
     """Draw a prepared try-on and store its pictures as generated images."""
-    from vitrine.catalog.images import encode_png
+    from vitrine.storage.images import encode_png
     from vitrine.tryon.tryon import read_mask, read_picture
     picture = read_picture(base64.b64decode(request["picture"]))
     mask = read_mask(base64.b64decode(request["mask"]), picture.shape[:2])

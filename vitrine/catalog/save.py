@@ -6,12 +6,12 @@ import numpy as np
 from tqdm import tqdm
 
 from vitrine.atomic import replacing
-from vitrine.catalog import schema
+from vitrine.storage import schema
 from vitrine.catalog.attributes import BRAND_NAMES, CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
 from vitrine.catalog.build import Catalog
-from vitrine.catalog.images import encode_png
+from vitrine.storage.images import encode_png
 from vitrine.catalog.shoppers import ShopperLog
-from vitrine.catalog.store import Store
+from vitrine.storage.store import Store
 
 ARRAYS_FILE = "catalog/fashion-32.npz"  # under the data dir: the pixels and labels, for training
 EVENT_CHUNK = 200_000  # events turned into rows at a time

@@ -7,7 +7,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from vitrine.atomic import replacing
-from vitrine.catalog.store import Store
+from vitrine.storage.store import Store
 
 TILE = 128   # photo size on the sheet (32 px photos scaled 4× with nearest neighbour)
 LABEL_H = 44

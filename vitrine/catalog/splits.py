@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vitrine.catalog.store import Store
+from vitrine.storage.store import Store
 
 
 @dataclass(frozen=True)

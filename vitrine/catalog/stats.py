@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-from vitrine.atomic import write_text
-from vitrine.catalog import schema
+
 from vitrine.catalog.splits import split_of
-from vitrine.catalog.store import Store
+from vitrine.results import Column, Table, write_report
+from vitrine.storage import schema
+from vitrine.storage.store import Store
 
 
 def _iso(ms: int) -> str:
@@ -74,17 +74,16 @@ def _preference_check(store: Store) -> dict:
 
 
 def to_markdown(summary: dict) -> str:
+    counts = [{"what": key.replace("_", " "), "count": summary[key]}
+              for key in ("items", "items_with_photo", "images", "users", "generated_images")]
+    counts += [{"what": f"{event_name} events", "count": n} for event_name, n in sorted(summary["events"].items())]
     lines = [f"# Store summary: {summary['data_dir']}", "",
-             "| what | count |", "|---|---:|"]
-    for key in ("items", "items_with_photo", "images", "users", "generated_images"):
-        lines.append(f"| {key.replace('_', ' ')} | {summary[key]:,} |")
-    for event_name, n in sorted(summary["events"].items()):
-        lines.append(f"| {event_name} events | {n:,} |")
+             Table([Column("what"), Column("count", "count", "{:,}")], counts).markdown()]
     if "split" in summary:
         s = summary["split"]
         lines += ["", f"Temporal split: train before {s['train_end']}, valid to {s['valid_end']}, test after.",
-                  "", "| split | events |", "|---|---:|"]
-        lines += [f"| {name} | {s[name]:,} |" for name in ("train", "valid", "test")]
+                  "", Table([Column("split"), Column("events", "events", "{:,}")],
+                            [{"split": name, "events": s[name]} for name in ("train", "valid", "test")]).markdown()]
     if "new_items" in summary:
         n = summary["new_items"]
         lines += ["", f"New (cold-start) items: {n['count']:,}, with {n['test_events']:,} test events "
@@ -107,7 +106,5 @@ def to_markdown(summary: dict) -> str:
 def write_summary(store: Store, folder: Path | None = None) -> tuple[Path, Path, dict]:
     folder = Path(folder or store.data_dir)
     summary = summarize(store)
-    json_path, md_path = folder / "stats.json", folder / "stats.md"
-    write_text(json_path, json.dumps(summary, indent=2) + "\n")
-    write_text(md_path, to_markdown(summary))
-    return json_path, md_path, summary
+    md_path = write_report(folder, "stats", summary, to_markdown(summary))
+    return folder / "stats.json", md_path, summary

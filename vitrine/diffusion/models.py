@@ -2,7 +2,7 @@
 
 All presets: 32×32 RGB in and out, sinusoidal time embedding, and cross-attention to the 384-dim
 MiniLM token states only at 16×16 and below (attention over 32×32 maps costs more than the rest of
-the network here; DESIGN.md measured it). `tiny` exists for tests.
+the network here, measured on 2 cores). `tiny` exists for tests.
 
 `small` and `mini` keep cross-attention but drop the self-attention of their transformer blocks
 (`only_cross_attention`): on 2 cores the CPU flash-attention kernels took ~37 % of a step, and

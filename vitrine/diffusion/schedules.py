@@ -77,11 +77,3 @@ def scheduler_config(name: str, T: int = DEFAULT_T, beta_bar: float = BRIEF_BETA
     if name == "cosine":
         return {**base, "beta_schedule": "squaredcos_cap_v2"}
     raise ValueError(f"unknown schedule {name!r}; choose one of {', '.join(SCHEDULES)}")
-
-
-def noise_to(x0: np.ndarray, t: int, alpha_bar: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One draw of x_t ~ q(x_t | x_0) for 1 ≤ t ≤ T (t = 0 returns x_0)."""
-    if t == 0:
-        return x0
-    a = alpha_bar[t - 1]
-    return math.sqrt(a) * x0 + math.sqrt(1 - a) * rng.standard_normal(x0.shape)

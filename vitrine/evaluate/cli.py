@@ -41,10 +41,10 @@ def cmd_eval_generation(args) -> int:
         evaluator = load_evaluator(args.evaluator)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    result = evaluate_generation(pipe, evaluator, arrays, settings, n_prompts=args.prompts, samples=args.samples,
-                                 subset_prompts=args.subset_prompts, seed=args.seed, progress=not args.quiet)
+    result, pictures = evaluate_generation(pipe, evaluator, arrays, settings, n_prompts=args.prompts, samples=args.samples,
+                                           subset_prompts=args.subset_prompts, seed=args.seed, progress=not args.quiet)
     try:
-        out = write_report(result, args.out, str(args.model), add=args.add)
+        out = write_report(result, pictures, args.out, str(args.model), add=args.add)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     print((out / "report.md").read_text())

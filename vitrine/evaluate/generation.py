@@ -19,11 +19,11 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from vitrine.atomic import write_text
 from vitrine.diffusion.pipeline import DEFAULT_SAMPLER
 from vitrine.evaluate.evaluator import HEADS, Evaluator, to_tensor
 from vitrine.evaluate.metrics import attribute_accuracy, fid_kid, mean_pairwise_distance
 from vitrine.evaluate.prompts import Prompt, prompt_set
+from vitrine.results import Column, Table, write_report as write_files
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,9 @@ def _diversity_ratio(evaluator: Evaluator, generated: torch.Tensor, real: torch.
 
 
 def evaluate_generation(pipe, evaluator: Evaluator, arrays, settings=DEFAULT_SETTINGS, n_prompts: int = 52,
-                        samples: int = 8, subset_prompts: int = 8, seed: int = 0, progress: bool = True) -> dict:
+                        samples: int = 8, subset_prompts: int = 8, seed: int = 0,
+                        progress: bool = True) -> tuple[dict, dict]:
+    """The figures, and beside them each setting's generated images (for the report's sample grids)."""
     prompts = prompt_set(n_prompts, seed)
     pool, rng = RealPool(arrays), np.random.default_rng(seed)
     groups = {False: prompts, True: prompts[:subset_prompts]}
@@ -140,7 +142,7 @@ def evaluate_generation(pipe, evaluator: Evaluator, arrays, settings=DEFAULT_SET
             "floor": fid_kid(evaluator, real_test, real_train, kid_subset=min(100, len(real_test))),
             "real_diversity_vs_itself": _diversity_ratio(evaluator, real_train, real_test, samples),
         }
-    rows = []
+    rows, pictures = [], {}
     for setting in settings:
         group, ref = groups[setting.subset], refs[setting.subset]
         start = time.perf_counter()
@@ -163,12 +165,12 @@ def evaluate_generation(pipe, evaluator: Evaluator, arrays, settings=DEFAULT_SET
             "accuracy_by_wording": by_wording,
             **fid_kid(evaluator, ref["real_test"], images, kid_subset=min(100, len(images))),
             "diversity_ratio": _diversity_ratio(evaluator, images, ref["real_train"], samples),
-            "_images": images,
         })
+        pictures[(setting.name, setting.subset)] = images
     return {"prompts": [p.__dict__ for p in prompts], "samples_per_prompt": samples, "subset_prompts": subset_prompts,
             "ceiling": refs[False]["ceiling"], "floor": refs[False]["floor"],
             "subset_ceiling": refs[True]["ceiling"], "subset_floor": refs[True]["floor"],
-            "real_diversity_ratio": refs[False]["real_diversity_vs_itself"], "rows": rows}
+            "real_diversity_ratio": refs[False]["real_diversity_vs_itself"], "rows": rows}, pictures
 
 
 def pick_guidance(rows: list[dict], samplers: tuple[str, ...] = (DEFAULT_SAMPLER, "dpm++"),
@@ -234,9 +236,10 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def write_report(result: dict, out_dir: str | Path, model: str, add: bool = False) -> Path:
-    """metrics.json, report.md, quality.png and sample grids in out_dir. With `add`, the rows join
-    those of the report already there (same prompts, samples and model) instead of replacing it."""
+def write_report(result: dict, pictures: dict, out_dir: str | Path, model: str, add: bool = False) -> Path:
+    """metrics.json, report.md, quality.png and sample grids (from `pictures`: (setting, subset) →
+    images) in out_dir. With `add`, the rows join those of the report already there (same
+    prompts, samples and model) instead of replacing it."""
     from vitrine.diffusion.grid import save_grid
     from vitrine.evaluate.plots import quality_plots
     out = Path(out_dir)
@@ -248,7 +251,7 @@ def write_report(result: dict, out_dir: str | Path, model: str, add: bool = Fals
     chosen = pick_guidance(rows)
     prompts, samples = result["prompts"], result["samples_per_prompt"]
     for row in rows:
-        images = row.pop("_images", None)  # rows kept from an earlier report have their grids already
+        images = pictures.get((row["setting"], row["subset"]))  # rows kept from an earlier report have their grids
         if images is None:
             continue
         if row is chosen or (row["subset"] and row["sampler"] == "ddpm"):
@@ -259,9 +262,8 @@ def write_report(result: dict, out_dir: str | Path, model: str, add: bool = Fals
                                               labels=labels, title=f"{model}: {row['setting']}").name
     metrics = {**{k: v for k, v in result.items() if k != "rows"}, "model": model, "rows": result["rows"],
                "chosen": chosen["setting"] if chosen else None, "grids": grids}
-    write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")  # atomic: --add reads it back
     plot = quality_plots(result["rows"], out / "quality.png")
-    write_text(out / "report.md", _markdown(metrics, plot.name))
+    write_files(out, "metrics", metrics, _markdown(metrics, plot.name), "report")  # atomic: --add reads it back
     return out
 
 
@@ -274,6 +276,14 @@ def _slug(name: str) -> str:
     return name.replace("+", "p").replace("@", "-g").replace(".", "_")
 
 
+ROW_COLUMNS = [Column("setting", lambda r: r["setting"] + (" (subset)" if r["subset"] else "")), Column("images"),
+               Column("category", lambda r: r["accuracy"]["category"], "{:.1%}"),
+               Column("colour", lambda r: r["accuracy"]["colour"], "{:.1%}"),
+               Column("pattern", lambda r: r["accuracy"]["pattern"], "{:.1%}"), Column("FID", "fid", "{:.2f}"),
+               Column("KID", "kid", "{:.4f}"), Column("diversity vs real", "diversity_ratio", "{:.0%}"),
+               Column("s/image", "seconds_per_image", "{:.3f}")]
+
+
 def _markdown(m: dict, plot: str) -> str:
     c, f = m["ceiling"], m["floor"]
     lines = [f"# Generation report: {m['model']}", "",
@@ -282,13 +292,7 @@ def _markdown(m: dict, plot: str) -> str:
              f"{c['category']:.1%}, colour {c['colour']:.1%}, pattern {c['pattern']:.1%}. Real-vs-real FID floor "
              f"{f['fid']:.2f} (KID {f['kid']:.4f}); subset floor {m['subset_floor']['fid']:.2f}.", "",
              f"Chosen setting: **{m['chosen']}**.", "",
-             "| setting | images | category | colour | pattern | FID | KID | diversity vs real | s/image |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for r in m["rows"]:
-        a = r["accuracy"]
-        lines.append(f"| {r['setting']}{' (subset)' if r['subset'] else ''} | {r['images']} | {a['category']:.1%} | "
-                     f"{a['colour']:.1%} | {a['pattern']:.1%} | {r['fid']:.2f} | {r['kid']:.4f} | "
-                     f"{r['diversity_ratio']:.0%} | {r['seconds_per_image']:.3f} |")
+             Table(ROW_COLUMNS, m["rows"]).markdown()]
     lines += ["", f"![quality against steps and guidance]({plot})", ""]
     lines += [f"![{name}]({file})" for name, file in m["grids"].items()]
     return "\n".join(lines) + "\n"

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vitrine.command import UsageError, add_config_flags, check_output_dir, count, given_config, open_store
+from vitrine.command import (UsageError, add_config_flags, add_setting_options, check_output_dir, count, given_config,
+                             open_store, settings_for)
 from vitrine.paths import RECOMMENDER_DIR
 
 
@@ -15,14 +16,11 @@ def _titles(store, ids: list[str]) -> dict[str, tuple[str, str]]:
     return {r.id: (r.title, r.category or "") for r in store.item_rows(("id", "title", "category"), ids=ids)}
 
 
-def context_for(args, store, **settings):
-    """The application context a verb runs over: the store, and the fitted recommender of
-    --recommender (default DATA_DIR/models/recommender), or a UsageError; `settings` are the
-    verb's other settings (its pipeline, its evaluator)."""
+def context_for(args, store):
+    """The application context a verb runs over: the store, the verb's settings, and the fitted
+    recommender of --recommender (default DATA_DIR/models/recommender), or a UsageError."""
     from vitrine.app.context import AppContext
-    from vitrine.app.settings import Settings
-    settings = Settings(store.data_dir, args.db_url, recommender=Path(args.model_dir) if args.model_dir else None,
-                        index=getattr(args, "index", None) or "exact", **settings)
+    settings = settings_for(args, store)
     folder = settings.recommender_dir
     if not (folder / "model.json").is_file():
         raise UsageError(f"--recommender {folder}: no fitted recommender here (run `vitrine fit` first)")
@@ -92,7 +90,7 @@ def cmd_eval_movielens(args) -> int:
 
 
 def register(verbs, common) -> None:
-    from vitrine.recommend.config import FIELD_HELP, INDEX_HELP, INDEX_KINDS, MultimodalConfig
+    from vitrine.recommend.config import FIELD_HELP, MultimodalConfig
     p = verbs.add("fit", cmd_fit, "train the multimodal recommender and save it (safetensors + ID maps); "
                   "the defaults are the configuration `vitrine eval recommend` chose")
     p.add_argument("--fold", default="all", choices=["all", "test", "valid"],
@@ -109,9 +107,7 @@ def register(verbs, common) -> None:
             p.add_argument("item_id", help="an item the model knows, e.g. fm-00001")
         default_k = 20 if name == "recommend" else 10
         p.add_argument("-k", type=count(1, 1000), default=default_k, help=f"how many, 1–1000 (default {default_k})")
-        p.add_argument("--recommender", dest="model_dir",
-                       help=f"fitted recommender (default DATA_DIR/{RECOMMENDER_DIR}, where `vitrine fit` saves)")
-        p.add_argument("--index", default="exact", choices=INDEX_KINDS, help=INDEX_HELP)
+        add_setting_options(p, "recommender", "index", "config")
         if name == "recommend":
             p.add_argument("--per-category", type=count(1, 1000), help="at most this many items of one category")
 

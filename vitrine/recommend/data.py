@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from vitrine.catalog.splits import split_of
-from vitrine.catalog.store import Store
+from vitrine.storage.store import Store
 
 # Confidence of one event in the training matrix: a purchase says more than a cart, a cart more
 # than a view (the usual implicit-feedback weighting; Hu, Koren & Volinsky 2008 use 1 + α·r).

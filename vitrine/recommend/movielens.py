@@ -25,6 +25,7 @@ import torch
 from tqdm import tqdm
 
 from vitrine.recommend.data import Fold, Log
+from vitrine.results import Column, Table, number
 
 # RecBole's results page, general recommendation on ml-100k (as quoted in the issue)
 RECBOLE_BPR = {"recall@10": 0.2368, "ndcg@10": 0.2768}
@@ -146,7 +147,8 @@ def candidates(quick: bool = False) -> dict[str, list]:
 
 def run(out_dir: str | Path, quick: bool = False, seed: int = 0, progress: bool = True,
         path: str | Path | None = None) -> dict:
-    from vitrine.recommend.report import choose, write_report
+    from vitrine.recommend.report import choose
+    from vitrine.results import write_report
     start = time.perf_counter()
     user, item = read_interactions(path or recbole_file())
     phase = split_per_user(user, seed)
@@ -176,23 +178,26 @@ def run(out_dir: str | Path, quick: bool = False, seed: int = 0, progress: bool 
               "protocol": "RecBole defaults: per-user random 8:1:1 split, full ranking, earlier-phase items masked",
               "recbole_bpr": RECBOLE_BPR, "rows": rows, "tuning": tuning, "quick": quick,
               "seconds": round(time.perf_counter() - start, 1)}
-    write_report(out_dir, result, markdown(result))
+    write_report(out_dir, "metrics", result, markdown(result))
     return result
 
 
+ROW_COLUMNS = [Column("model"), Column("Recall@10", "recall@10", "{:.4f}"), Column("NDCG@10", "ndcg@10", "{:.4f}"),
+               Column("HitRate@10", lambda r: r.get("hit_rate@10", ""), number("{:.4f}")),
+               Column("params (tuned on valid NDCG@10)", lambda r: json.dumps(r["params"]) if "params" in r else "",
+                      align="left"),
+               Column("fit s", lambda r: r.get("fit_seconds", ""))]
+TUNING_COLUMNS = [Column("model"), Column("params", "params", json.dumps, align="left"),
+                  Column("Recall@10", "valid_recall@10", "{:.4f}"), Column("NDCG@10", "valid_ndcg@10", "{:.4f}"),
+                  Column("seconds"), Column("chosen", lambda t: "yes" if t.get("chosen") else "", align="left")]
+
+
 def markdown(result: dict) -> str:
+    published = {"model": "BPR, RecBole's published figure", "recall@10": RECBOLE_BPR["recall@10"],
+                 "ndcg@10": RECBOLE_BPR["ndcg@10"]}
     lines = ["# MovieLens-100k on RecBole's protocol", "",
              f"{result['interactions']:,} ratings, {result['users']:,} users, {result['items']:,} items; "
              f"{result['protocol']}; split seed {result['seed']}. Made by `vitrine eval movielens` in "
-             f"{result['seconds']:.0f} s.", "",
-             "| model | Recall@10 | NDCG@10 | HitRate@10 | params (tuned on valid NDCG@10) | fit s |", "|---|---:|---:|---:|---|---:|",
-             f"| BPR, RecBole's published figure | {RECBOLE_BPR['recall@10']:.4f} | {RECBOLE_BPR['ndcg@10']:.4f} | | | |"]
-    for r in result["rows"]:
-        lines.append(f"| {r['model']} | {r['recall@10']:.4f} | {r['ndcg@10']:.4f} | {r['hit_rate@10']:.4f} | "
-                     f"{json.dumps(r['params'])} | {r['fit_seconds']} |")
-    lines += ["", "## Tuning (valid split)", "", "| model | params | Recall@10 | NDCG@10 | seconds | chosen |",
-              "|---|---|---:|---:|---:|---|"]
-    for t in result["tuning"]:
-        lines.append(f"| {t['model']} | {json.dumps(t['params'])} | {t['valid_recall@10']:.4f} | "
-                     f"{t['valid_ndcg@10']:.4f} | {t['seconds']} | {'yes' if t.get('chosen') else ''} |")
+             f"{result['seconds']:.0f} s.", "", Table(ROW_COLUMNS, [published] + result["rows"]).markdown(),
+             "", "## Tuning (valid split)", "", Table(TUNING_COLUMNS, result["tuning"]).markdown()]
     return "\n".join(lines) + "\n"

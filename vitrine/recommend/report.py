@@ -20,6 +20,7 @@ from vitrine.recommend.data import Fold, load_log, make_fold
 from vitrine.recommend.evaluate import evaluate_model
 from vitrine.recommend.features import cached_features
 from vitrine.recommend.multimodal import Multimodal, MultimodalConfig
+from vitrine.results import Column, Table, write_report
 
 # α = 1 lost to α = 10 at every point of an earlier grid; 32 factors and α = 40 extend it past
 # the edge where that grid's winner sat (64 factors, α 10)
@@ -41,14 +42,6 @@ def choose(table: list[dict], metric: str) -> dict:
     best = max(table, key=lambda r: r[metric])
     best["chosen"] = True
     return best
-
-
-def write_report(out_dir: str | Path, result: dict, text: str) -> None:
-    """metrics.json and metrics.md side by side in out_dir."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
-    (out / "metrics.md").write_text(text)
 
 
 def tune(make, grid: list[dict], fold: Fold, label: str, progress: bool) -> tuple[dict, list[dict]]:
@@ -147,8 +140,18 @@ def run(store, out_dir: str | Path, quick: bool = False, progress: bool = True, 
               "users": log.n_users, "items": log.n_items, "new_items": int(log.is_new.sum()),
               "tuning": als_table + mm_table + vbpr_table, "fit_seconds": fits, "rows": rows,
               "seconds": round(time.perf_counter() - start, 1), "quick": quick}
-    write_report(out_dir, result, markdown(result))
+    write_report(out_dir, "metrics", result, markdown(result))
     return result
+
+
+METRIC_COLUMNS = [Column("model"), Column("Recall@20", "recall@20", "{:.4f}"), Column("NDCG@20", "ndcg@20", "{:.4f}"),
+                  Column("HitRate@20", "hit_rate@20", "{:.4f}"), Column("MAP@12", "map@12", "{:.4f}"),
+                  Column("coverage@20", "coverage@20", "{:.3f}"),
+                  Column("novelty@20", lambda r: r.get("novelty@20", float("nan")), "{:.2f}")]
+TUNING_COLUMNS = [Column("model"), Column("params", "params", json.dumps, align="left"),
+                  Column("Recall@20", "valid_recall@20", "{:.4f}"), Column("seconds"),
+                  Column("chosen", lambda t: "yes" if t.get("chosen") else "", align="left")]
+FIT_COLUMNS = [Column("model"), Column("seconds")]
 
 
 def markdown(result: dict) -> str:
@@ -161,17 +164,8 @@ def markdown(result: dict) -> str:
                 continue
             lines += [f"## {segment} users" if segment != "new items" else "## new items (cold start: only new items ranked)",
                       "", f"filter: {filt}; {rows[0]['users']:,} users", "",
-                      "| model | Recall@20 | NDCG@20 | HitRate@20 | MAP@12 | coverage@20 | novelty@20 |",
-                      "|---|---:|---:|---:|---:|---:|---:|"]
-            for r in sorted(rows, key=lambda r: -r["recall@20"]):
-                lines.append(f"| {r['model']} | {r['recall@20']:.4f} | {r['ndcg@20']:.4f} | {r['hit_rate@20']:.4f} | "
-                             f"{r['map@12']:.4f} | {r['coverage@20']:.3f} | {r.get('novelty@20', float('nan')):.2f} |")
-            lines.append("")
-    lines += ["## Tuning (valid fold, warm users' Recall@20)", "", "| model | params | Recall@20 | seconds | chosen |",
-              "|---|---|---:|---:|---|"]
-    for t in result["tuning"]:
-        lines.append(f"| {t['model']} | {json.dumps(t['params'])} | {t['valid_recall@20']:.4f} | {t['seconds']} | "
-                     f"{'yes' if t.get('chosen') else ''} |")
-    lines += ["", "## Fit seconds (test fold)", "", "| model | seconds |", "|---|---:|"]
-    lines += [f"| {name} | {s} |" for name, s in result["fit_seconds"].items()]
+                      Table(METRIC_COLUMNS, sorted(rows, key=lambda r: -r["recall@20"])).markdown(), ""]
+    lines += ["## Tuning (valid fold, warm users' Recall@20)", "", Table(TUNING_COLUMNS, result["tuning"]).markdown(),
+              "", "## Fit seconds (test fold)", "",
+              Table(FIT_COLUMNS, [{"model": n, "seconds": s} for n, s in result["fit_seconds"].items()]).markdown()]
     return "\n".join(lines) + "\n"

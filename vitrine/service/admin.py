@@ -39,7 +39,7 @@ class NewItem(BaseModel):
 @router.post("/items", status_code=201)
 def add_item(item: NewItem, ctx: AppContext = Depends(context)):
     """A new item, on sale from now (no photo yet: upload one, or make a preview)."""
-    from vitrine.catalog import schema
+    from vitrine.storage import schema
     from vitrine.catalog.importers.base import item_row
     with ctx.write_lock, ctx.store.loading() as load:
         if load.items_by_id([item.id]):
@@ -71,7 +71,7 @@ async def upload_photo(request: Request, item_id: str, ctx: AppContext = Depends
     """The item's photo (PNG, JPEG, WebP, GIF or BMP bytes as the body), replacing any earlier one."""
     from starlette.concurrency import run_in_threadpool
 
-    from vitrine.catalog.images import UnreadableImage, inspect
+    from vitrine.storage.images import UnreadableImage, inspect
     data = await _bounded_body(request, ctx.settings.max_upload_bytes)
     if not data:
         raise ServiceError(422, "body: send the picture's bytes")

@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from vitrine.app.context import AppContext
 from vitrine.app.settings import Settings
 from vitrine.app.worker import start_workers, stop_workers
-from vitrine.catalog import schema
+from vitrine.storage import schema
 from vitrine.service import admin, errors, events, items, jobs, metrics, recommend, tryon
 from vitrine.service.asgi import asgi_middleware
 

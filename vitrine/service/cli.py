@@ -6,7 +6,7 @@ worker renews, so a worker killed mid-job leaves the job to another once the lea
 
 from __future__ import annotations
 
-from vitrine.command import UsageError, count, number, open_store
+from vitrine.command import UsageError, add_setting_options, count, number, open_store, settings_for
 
 
 def cmd_worker(args) -> int:
@@ -14,15 +14,9 @@ def cmd_worker(args) -> int:
     import threading
 
     from vitrine.app.context import AppContext
-    from vitrine.app.settings import SettingsError, load_settings
     from vitrine.app.worker import start_workers, stop_workers
     store = open_store(args)
-    flags = {"db_url": args.db_url, "recommender": args.model_dir, "model": args.model,
-             "tryon_model": args.tryon_model, "job_lease_s": args.lease}
-    try:
-        settings = load_settings(store.data_dir, flags, args.config)
-    except SettingsError as exc:
-        raise UsageError(str(exc)) from None
+    settings = settings_for(args, store, job_lease_s=args.lease)
     try:
         ctx = AppContext(settings, store)
         ctx.open_job_queue()
@@ -47,8 +41,5 @@ def register(verbs, common) -> None:
     p.add_argument("--concurrency", type=count(1, 64), default=1, help="job threads in this process (default 1)")
     p.add_argument("--lease", type=number(1, 3600), help="seconds a job is held between renewals before another "
                                                          "worker may take it (default 60, or the job_lease_s setting)")
-    p.add_argument("--config", help="TOML file of service settings (docs/service.md; default $VITRINE_CONFIG)")
-    p.add_argument("--recommender", dest="model_dir", help="fitted recommender (default DATA_DIR/models/recommender)")
-    p.add_argument("--model", help="diffusion pipeline (default: the shipped one)")
-    p.add_argument("--tryon-model", help="try-on model (default: the shipped one)")
+    add_setting_options(p, "config", "recommender", "model", "evaluator", "tryon_model")
     p.add_argument("--exit-when-idle", action="store_true", help="stop once no job is queued or running")

@@ -2,7 +2,7 @@
 description, or a catalog item) → a job whose pictures show the person wearing it.
 
 Everything a job needs is checked before it is queued, so a bad request is a 4xx at once: the
-picture decodes fully and is at most `max_upload_bytes` and MAX_SIDE pixels a side; a mask is the
+picture decodes fully and is at most `max_upload_bytes` and 512 pixels a side (vitrine.app.tryon); a mask is the
 picture's size; without a mask the segmenter must find a person and the garment's region. The
 job row keeps the picture and the mask re-encoded as PNG (nothing of the upload's own bytes), and
 GET /jobs/{id} shows their sizes, not their bytes. The results are stored as generated images.
@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from vitrine.app.context import AppContext
-from vitrine.app.tryon import MAX_SIDE, MAX_STEPS, prepare
+from vitrine.app.tryon import MAX_STEPS, prepare
 from vitrine.service.deps import context
 from vitrine.service.errors import ServiceError
 from vitrine.service.jobs import Queued, queue_job
@@ -67,7 +67,7 @@ def tryon(request: Request, body: TryOnRequest, ctx: AppContext = Depends(contex
 @router.get("/tryon/people/{index}.png", response_class=Response)
 def person_picture(index: int, ctx: AppContext = Depends(context)):
     """A person of the drawn people set (64×64 PNG): who `POST /tryon` with `person` dresses."""
-    from vitrine.catalog.images import encode_png
+    from vitrine.storage.images import encode_png
     people = ctx.people()
     if not 0 <= index < len(people.images):
         raise ServiceError(404, f"no person {index} (the set has {len(people.images):,})")

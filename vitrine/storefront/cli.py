@@ -5,20 +5,14 @@ from __future__ import annotations
 
 import os
 
-from vitrine.command import UsageError, count, open_store
-from vitrine.recommend.config import INDEX_HELP, INDEX_KINDS
+from vitrine.command import UsageError, add_setting_options, count, open_store, settings_for
 
 
 def settings_from(args, store):
     """The service's settings: flags over $VITRINE_* over --config over defaults, checked; then a
     new admin token is made and saved in the data dir when none is configured."""
-    from vitrine.app.settings import SettingsError, load_settings, with_token
-    flags = {"db_url": args.db_url, "recommender": args.model_dir, "index": args.index, "model": args.model,
-             "tryon_model": args.tryon_model, "cors_origins": args.cors_origin}
-    try:
-        settings = load_settings(store.data_dir, flags, args.config)
-    except SettingsError as exc:
-        raise UsageError(str(exc)) from None
+    from vitrine.app.settings import with_token
+    settings = settings_for(args, store, cors_origins=args.cors_origin)
     if settings.recommender is not None and not (settings.recommender / "model.json").is_file():
         raise UsageError(f"--recommender {settings.recommender}: no fitted recommender here (`vitrine fit --out DIR`)")
     try:  # last, so a refused start leaves no token file behind
@@ -47,14 +41,8 @@ def serve(args, store) -> int:
         uvicorn.run(app, host=args.host, port=args.port, log_level=log_level)
         return 0
     # Several processes: each builds its app from the environment (the API keeps no state of its own).
-    os.environ.update({"VITRINE_DATA_DIR": str(settings.data_dir), "VITRINE_INDEX": settings.index,
-                       "VITRINE_MODEL": str(settings.model), "VITRINE_TRYON_MODEL": str(settings.tryon_model),
-                       "VITRINE_TOKEN": settings.token,
-                       "VITRINE_RECOMMENDER": str(settings.recommender_dir)})
-    if settings.db_url:
-        os.environ["VITRINE_DB_URL"] = settings.db_url
-    if args.config:
-        os.environ["VITRINE_CONFIG"] = args.config
+    from vitrine.app.settings import as_environment
+    os.environ.update({"VITRINE_DATA_DIR": str(settings.data_dir), **as_environment(settings)})
     uvicorn.run("vitrine.storefront.app:app_from_environment", factory=True, workers=args.workers, host=args.host,
                 port=args.port, log_level=log_level)
     return 0
@@ -68,11 +56,7 @@ def add_serve_options(p) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=count(1, 65535), default=8000, help="port (default 8000)")
     p.add_argument("--workers", type=count(1, 64), default=1, help="server processes (default 1)")
-    p.add_argument("--config", help="TOML file of service settings (see docs/service.md; default $VITRINE_CONFIG)")
-    p.add_argument("--recommender", dest="model_dir", help="fitted recommender (default DATA_DIR/models/recommender)")
-    p.add_argument("--index", choices=INDEX_KINDS, help=INDEX_HELP + " (default exact)")
-    p.add_argument("--model", help="diffusion pipeline of generation jobs (default: the shipped one)")
-    p.add_argument("--tryon-model", help="try-on model of try-on jobs (default: the shipped one)")
+    add_setting_options(p, "config", "recommender", "index", "model", "evaluator", "tryon_model")
     p.add_argument("--cors-origin", action="append",
                    help="an origin allowed to call the API from a browser (repeatable; default none)")
 

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -31,6 +31,7 @@ SEEN_MAX = 12        # items remembered for an anonymous visitor's recommendatio
 PICKER_SHOPPERS = 12  # shoppers offered in the picker: the fitted ones with the longest histories
 FACETS_TTL_S = 60
 templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(include_in_schema=False)
 
 
 class Shop:
@@ -131,178 +132,184 @@ def _recommended(request: Request, user: str | None, seen: list[str], k: int = 1
     return shop.cards([s.item_id for s in suggestions], because={s.item_id: s.because for s in suggestions}), heading
 
 
-def install(app: FastAPI) -> None:
-    app.state.shop = Shop(app.state.vitrine)
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def home(request: Request):
+    user = _user(request)
+    recommended, heading = _recommended(request, user, _seen(request))
+    shop: Shop = request.app.state.shop
+    rows, _ = shop.state.store.browse_items(limit=12, offset=0, newest_first=True)
+    fitting = None
+    if shop.state.recs is None:
+        fit = shop.state.queue.open_fit()
+        if fit is not None:
+            fitting = f"{fit.status} for {(time.time() * 1000 - fit.created_at) / 60_000:.0f} min"
+    return _page(request, "home.html", recommended=recommended, heading=heading,
+                 newest=shop.cards([r.id for r in rows]), fitting=fitting)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request):
-        user = _user(request)
-        recommended, heading = _recommended(request, user, _seen(request))
-        shop: Shop = request.app.state.shop
-        rows, _ = shop.state.store.browse_items(limit=12, offset=0, newest_first=True)
-        fitting = None
-        if shop.state.recs is None:
-            fit = next((j for j in shop.state.store.open_job_rows() if j.kind == "fit"), None)
-            if fit is not None:
-                fitting = f"{fit.status} for {(time.time() * 1000 - fit.created_at) / 60_000:.0f} min"
-        return _page(request, "home.html", recommended=recommended, heading=heading,
-                     newest=shop.cards([r.id for r in rows]), fitting=fitting)
 
-    @app.get("/shop/as", include_in_schema=False)
-    def pick_shopper(request: Request, user: str = Query("", max_length=128)):
-        """Shop as one shopper (a cookie), or as an anonymous visitor (empty)."""
-        state = request.app.state.vitrine
-        response = RedirectResponse("/", status_code=303)
-        if not user:
-            response.delete_cookie(USER_COOKIE)
-            return response
-        if not (state.recs is not None and user in state.recs.user_pos) and not state.store.user_exists(user):
-            return _not_found(request, f"There is no shopper {user!r}.")
-        response.set_cookie(USER_COOKIE, user, httponly=True, samesite="lax")
+@router.get("/shop/as", include_in_schema=False)
+def pick_shopper(request: Request, user: str = Query("", max_length=128)):
+    """Shop as one shopper (a cookie), or as an anonymous visitor (empty)."""
+    state = request.app.state.vitrine
+    response = RedirectResponse("/", status_code=303)
+    if not user:
+        response.delete_cookie(USER_COOKIE)
         return response
+    if not (state.recs is not None and user in state.recs.user_pos) and not state.store.user_exists(user):
+        return _not_found(request, f"There is no shopper {user!r}.")
+    response.set_cookie(USER_COOKIE, user, httponly=True, samesite="lax")
+    return response
 
-    @app.get("/shop/browse", response_class=HTMLResponse, include_in_schema=False)
-    def browse(request: Request, category: list[str] | None = Query(None, max_length=20),
-               colour: list[str] | None = Query(None, max_length=20), min_price: str = Query("", max_length=20),
-               max_price: str = Query("", max_length=20), page: int = Query(1, ge=1, le=100_000)):
-        """The filter form sends empty price boxes as empty strings: they mean no bound."""
-        shop: Shop = request.app.state.shop
+
+@router.get("/shop/browse", response_class=HTMLResponse, include_in_schema=False)
+def browse(request: Request, category: list[str] | None = Query(None, max_length=20),
+           colour: list[str] | None = Query(None, max_length=20), min_price: str = Query("", max_length=20),
+           max_price: str = Query("", max_length=20), page: int = Query(1, ge=1, le=100_000)):
+    """The filter form sends empty price boxes as empty strings: they mean no bound."""
+    shop: Shop = request.app.state.shop
+    try:
+        min_price, max_price = _price(min_price), _price(max_price)
+    except ValueError:
+        return _page(request, "error.html", status=422, title="Price",
+                     message="A price bound must be a number from 0 to 10,000,000.")
+    per_page = 24
+    rows, total = shop.state.store.browse_items(category or None, colour or None, min_price, max_price,
+                                                per_page, (page - 1) * per_page)
+    query = {"category": category or [], "colour": colour or []}
+    if min_price is not None:
+        query["min_price"] = min_price
+    if max_price is not None:
+        query["max_price"] = max_price
+    link = "/shop/browse?" + urlencode(query, doseq=True)
+    pages = max(1, -(-total // per_page))
+    return _page(request, "browse.html", cards=shop.cards([r.id for r in rows]), total=total, page=page,
+                 pages=pages, link=link, chosen_categories=set(category or []), chosen_colours=set(colour or []),
+                 colours=shop.facets()["colour"], min_price=min_price, max_price=max_price)
+
+
+@router.get("/shop/item/{item_id}", response_class=HTMLResponse, include_in_schema=False)
+def item_page(request: Request, item_id: str):
+    state = request.app.state.vitrine
+    rows = state.store.item_rows(("id", "title", "description", "category", "colour", "pattern", "brand",
+                                  "price", "is_new"), ids=[item_id])
+    if not rows:
+        return _not_found(request, f"There is no item {item_id!r}.")
+    user = _user(request)
+    if user is not None:
+        record_event(state, user, item_id, "view")
+    shop: Shop = request.app.state.shop
+    similar = []
+    if state.recs is not None and item_id in state.recs.item_pos:
+        similar = shop.cards([i for i, _ in recommend.similar(state, item_id, 12)])
+    item = {**rows[0]._asdict(), **picture_fields(state.store.item_pictures([item_id]), item_id)}
+    response = _page(request, "item.html", item=item, similar=similar, bought=request.query_params.get("done"),
+                     models=tryon.people_to_offer(state, item["category"]))
+    if user is None:  # an anonymous visitor's recent items, newest first, for their recommendations
+        seen = [item_id] + [i for i in _seen(request) if i != item_id]
+        response.set_cookie(SEEN_COOKIE, "|".join(seen[:SEEN_MAX]), httponly=True, samesite="lax")
+    return response
+
+
+@router.post("/shop/event", include_in_schema=False)
+def event(request: Request, item_id: str = Form(..., max_length=128), event: str = Form(..., max_length=16)):
+    state = request.app.state.vitrine
+    user = _user(request)
+    if event not in ("cart", "purchase") or not state.store.item_rows(("id",), ids=[item_id]):
+        return _not_found(request, "No such item or action.")
+    if user is None:
+        return _page(request, "error.html", status=400, title="Pick a shopper",
+                     message="Pick a shopper at the top of the page first: this demo shop has no accounts.")
+    record_event(state, user, item_id, event)
+    return RedirectResponse(f"/shop/item/{item_id}?done={event}", status_code=303)
+
+
+@router.get("/shop/search", response_class=HTMLResponse, include_in_schema=False)
+def search(request: Request, q: str = Query("", max_length=200)):
+    state = request.app.state.vitrine
+    cards = []
+    if q.strip() and state.recs is not None:
         try:
-            min_price, max_price = _price(min_price), _price(max_price)
-        except ValueError:
-            return _page(request, "error.html", status=422, title="Price",
-                         message="A price bound must be a number from 0 to 10,000,000.")
-        per_page = 24
-        rows, total = shop.state.store.browse_items(category or None, colour or None, min_price, max_price,
-                                                    per_page, (page - 1) * per_page)
-        query = {"category": category or [], "colour": colour or []}
-        if min_price is not None:
-            query["min_price"] = min_price
-        if max_price is not None:
-            query["max_price"] = max_price
-        link = "/shop/browse?" + urlencode(query, doseq=True)
-        pages = max(1, -(-total // per_page))
-        return _page(request, "browse.html", cards=shop.cards([r.id for r in rows]), total=total, page=page,
-                     pages=pages, link=link, chosen_categories=set(category or []), chosen_colours=set(colour or []),
-                     colours=shop.facets()["colour"], min_price=min_price, max_price=max_price)
+            found = recommend.search(state, q, 24)
+        except AppError:
+            found = []
+        cards = request.app.state.shop.cards([i for i, _ in found])
+    return _page(request, "search.html", q=q, cards=cards)
 
-    @app.get("/shop/item/{item_id}", response_class=HTMLResponse, include_in_schema=False)
-    def item_page(request: Request, item_id: str):
-        state = request.app.state.vitrine
-        rows = state.store.item_rows(("id", "title", "description", "category", "colour", "pattern", "brand",
-                                      "price", "is_new"), ids=[item_id])
-        if not rows:
-            return _not_found(request, f"There is no item {item_id!r}.")
-        user = _user(request)
-        if user is not None:
-            record_event(state, user, item_id, "view")
-        shop: Shop = request.app.state.shop
-        similar = []
-        if state.recs is not None and item_id in state.recs.item_pos:
-            similar = shop.cards([i for i, _ in recommend.similar(state, item_id, 12)])
-        item = {**rows[0]._asdict(), **picture_fields(state.store.item_pictures([item_id]), item_id)}
-        response = _page(request, "item.html", item=item, similar=similar, bought=request.query_params.get("done"),
-                         models=tryon.people_to_offer(state, item["category"]))
-        if user is None:  # an anonymous visitor's recent items, newest first, for their recommendations
-            seen = [item_id] + [i for i in _seen(request) if i != item_id]
-            response.set_cookie(SEEN_COOKIE, "|".join(seen[:SEEN_MAX]), httponly=True, samesite="lax")
-        return response
 
-    @app.post("/shop/event", include_in_schema=False)
-    def event(request: Request, item_id: str = Form(..., max_length=128), event: str = Form(..., max_length=16)):
-        state = request.app.state.vitrine
-        user = _user(request)
-        if event not in ("cart", "purchase") or not state.store.item_rows(("id",), ids=[item_id]):
-            return _not_found(request, "No such item or action.")
-        if user is None:
-            return _page(request, "error.html", status=400, title="Pick a shopper",
-                         message="Pick a shopper at the top of the page first: this demo shop has no accounts.")
-        record_event(state, user, item_id, event)
-        return RedirectResponse(f"/shop/item/{item_id}?done={event}", status_code=303)
+@router.post("/shop/design", include_in_schema=False)
+def design(request: Request):
+    """Without JavaScript: queue the picked shopper's designs and show the job page."""
+    state = request.app.state.vitrine
+    user = _user(request)
+    if user is None or state.recs is None or user not in state.recs.user_pos:
+        return _page(request, "error.html", status=400, title="Pick a shopper",
+                     message="Designs are made for a shopper the recommender knows: pick one at the top.")
+    return _follow(request, "design", {"user_id": user, "n": studio.DESIGNS})
 
-    @app.get("/shop/search", response_class=HTMLResponse, include_in_schema=False)
-    def search(request: Request, q: str = Query("", max_length=200)):
-        state = request.app.state.vitrine
-        cards = []
-        if q.strip() and state.recs is not None:
-            try:
-                found = recommend.search(state, q, 24)
-            except AppError:
-                found = []
-            cards = request.app.state.shop.cards([i for i, _ in found])
-        return _page(request, "search.html", q=q, cards=cards)
 
-    @app.post("/shop/design", include_in_schema=False)
-    def design(request: Request):
-        """Without JavaScript: queue the picked shopper's designs and show the job page."""
-        state = request.app.state.vitrine
-        user = _user(request)
-        if user is None or state.recs is None or user not in state.recs.user_pos:
-            return _page(request, "error.html", status=400, title="Pick a shopper",
-                         message="Designs are made for a shopper the recommender knows: pick one at the top.")
-        return _follow(request, "design", {"user_id": user, "n": studio.DESIGNS})
+@router.get("/shop/launch", response_class=HTMLResponse, include_in_schema=False)
+def launch_form(request: Request):
+    return _page(request, "launch.html")
 
-    @app.get("/shop/launch", response_class=HTMLResponse, include_in_schema=False)
-    def launch_form(request: Request):
-        return _page(request, "launch.html")
 
-    @app.post("/shop/launch", include_in_schema=False)
-    def launch_post(request: Request, description: str = Form(..., max_length=1000),
-                    price: str = Form("", max_length=20), token: str = Form(..., max_length=200)):
-        """The owner's launch form: the token in the form stands for the bearer header."""
-        state = request.app.state.vitrine
-        if not is_admin_token(state, token):
-            return _page(request, "launch.html", status=401, error="That is not the service's admin token.",
-                         description=description, price=price)
-        try:
-            value = float(price) if price.strip() else None
-            if value is not None and not 0 <= value <= MAX_PRICE:
-                raise ValueError
-        except ValueError:
-            return _page(request, "launch.html", status=422, error="The price must be a number from 0 to 10,000,000.",
-                         description=description, price=price)
-        if not description.strip() or state.recs is None:
-            return _page(request, "launch.html", status=422, description=description, price=price,
-                         error="Describe the product." if state.recs is not None else "No fitted recommender yet.")
-        body = {"description": description.strip(), "price": value, "n": 4, "audience": 100, "seed": 0, "steps": 20,
-                "item_id": None}
-        return _follow(request, "launch", body)
+@router.post("/shop/launch", include_in_schema=False)
+def launch_post(request: Request, description: str = Form(..., max_length=1000),
+                price: str = Form("", max_length=20), token: str = Form(..., max_length=200)):
+    """The owner's launch form: the token in the form stands for the bearer header."""
+    state = request.app.state.vitrine
+    if not is_admin_token(state, token):
+        return _page(request, "launch.html", status=401, error="That is not the service's admin token.",
+                     description=description, price=price)
+    try:
+        value = float(price) if price.strip() else None
+        if value is not None and not 0 <= value <= MAX_PRICE:
+            raise ValueError
+    except ValueError:
+        return _page(request, "launch.html", status=422, error="The price must be a number from 0 to 10,000,000.",
+                     description=description, price=price)
+    if not description.strip() or state.recs is None:
+        return _page(request, "launch.html", status=422, description=description, price=price,
+                     error="Describe the product." if state.recs is not None else "No fitted recommender yet.")
+    body = {"description": description.strip(), "price": value, "n": 4, "audience": 100, "seed": 0, "steps": 20,
+            "item_id": None}
+    return _follow(request, "launch", body)
 
-    @app.post("/shop/tryon", include_in_schema=False)
-    async def tryon_post(request: Request, item_id: str = Form(..., max_length=128),
-                         person: str = Form("", max_length=12), picture: UploadFile | None = File(None)):
-        """The item page's "Try it on": a person of the drawn set, or the visitor's own picture."""
-        from starlette.concurrency import run_in_threadpool
 
-        from vitrine.app.tryon import prepare
-        state = request.app.state.vitrine
-        limit = state.settings.max_upload_bytes
-        data = await picture.read(limit + 1) if picture is not None and picture.filename else None
-        if data is not None and len(data) > limit:
-            return _page(request, "error.html", status=413, title="Too large",
-                         message=f"The picture is larger than {limit:,} bytes.")
-        chosen = int(person) if person.isdigit() and data is None else None
-        try:
-            job = await run_in_threadpool(prepare, state, picture=data, person=chosen, item_id=item_id)
-        except AppError as exc:
-            status = 404 if isinstance(exc, NotFound) else 422
-            return _page(request, "error.html", status=status, title="Cannot try this on", message=str(exc))
-        return _follow(request, "tryon", job)
+@router.post("/shop/tryon", include_in_schema=False)
+async def tryon_post(request: Request, item_id: str = Form(..., max_length=128),
+                     person: str = Form("", max_length=12), picture: UploadFile | None = File(None)):
+    """The item page's "Try it on": a person of the drawn set, or the visitor's own picture."""
+    from starlette.concurrency import run_in_threadpool
 
-    @app.get("/shop/job/{job_id}", response_class=HTMLResponse, include_in_schema=False)
-    def job_page(request: Request, job_id: str):
-        from vitrine.service.jobs import job_view
-        try:
-            job = job_view(request.app.state.vitrine, job_id)
-        except ServiceError as exc:
-            return _not_found(request, exc.message)
-        audience = (job["result"] or {}).get("audience", [])[:12]
-        inputs = {}
-        if job["kind"] == "tryon":  # the person and the true render, shown beside the results
-            asked = request.app.state.vitrine.store.job(job_id).request
-            inputs = {k: f"data:image/png;base64,{asked[k]}" for k in ("picture", "truth") if asked.get(k)}
-        return _page(request, "job.html", job=job, audience=audience, inputs=inputs)
+    from vitrine.app.tryon import prepare
+    state = request.app.state.vitrine
+    limit = state.settings.max_upload_bytes
+    data = await picture.read(limit + 1) if picture is not None and picture.filename else None
+    if data is not None and len(data) > limit:
+        return _page(request, "error.html", status=413, title="Too large",
+                     message=f"The picture is larger than {limit:,} bytes.")
+    chosen = int(person) if person.isdigit() and data is None else None
+    try:
+        job = await run_in_threadpool(prepare, state, picture=data, person=chosen, item_id=item_id)
+    except AppError as exc:
+        status = 404 if isinstance(exc, NotFound) else 422
+        return _page(request, "error.html", status=status, title="Cannot try this on", message=str(exc))
+    return _follow(request, "tryon", job)
+
+
+@router.get("/shop/job/{job_id}", response_class=HTMLResponse, include_in_schema=False)
+def job_page(request: Request, job_id: str):
+    from vitrine.service.jobs import job_view
+    try:
+        job = job_view(request.app.state.vitrine, job_id)
+    except ServiceError as exc:
+        return _not_found(request, exc.message)
+    audience = (job["result"] or {}).get("audience", [])[:12]
+    inputs = {}
+    if job["kind"] == "tryon":  # the person and the true render, shown beside the results
+        asked = request.app.state.vitrine.store.job(job_id).request
+        inputs = {k: f"data:image/png;base64,{asked[k]}" for k in ("picture", "truth") if asked.get(k)}
+    return _page(request, "job.html", job=job, audience=audience, inputs=inputs)
 
 
 def _follow(request: Request, kind: str, body: dict) -> HTMLResponse | RedirectResponse:
@@ -313,3 +320,10 @@ def _follow(request: Request, kind: str, body: dict) -> HTMLResponse | RedirectR
     except Busy as exc:
         return _page(request, "error.html", status=429, title="Busy", message=str(exc))
     return RedirectResponse(f"/shop/job/{job_id}", status_code=303)
+
+
+def install(app: FastAPI) -> None:
+    """The pages on top of the API: their routes, their static files, what they share."""
+    app.state.shop = Shop(app.state.vitrine)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(router)

@@ -4,20 +4,14 @@ load inside each verb."""
 from __future__ import annotations
 
 from vitrine.catalog.prices import MAX_PRICE
-from pathlib import Path
-
-from vitrine.command import UsageError, check_output, check_output_dir, count, number, open_store
-from vitrine.paths import SHIPPED_EVALUATOR, SHIPPED_PIPELINE, default_path
-from vitrine.recommend.config import INDEX_HELP, INDEX_KINDS
+from vitrine.command import (UsageError, add_setting_options, check_output, check_output_dir, count, number,
+                             open_store, settings_for)
 
 
 def _context(args, store):
-    """The application context of a studio verb, over its flags' pipeline, evaluator and recommender."""
+    """The application context of a studio verb: its settings, over a fitted recommender."""
     from vitrine.recommend.cli import context_for
-    paths = {"model": Path(args.model)}
-    if getattr(args, "evaluator", None):
-        paths["evaluator"] = Path(args.evaluator)
-    return context_for(args, store, **paths)
+    return context_for(args, store)
 
 
 def _load(ctx, *models: str) -> None:
@@ -103,13 +97,14 @@ def cmd_previews(args) -> int:
     if not store.items_without_picture(1):  # before loading any model
         print("every item has a photo or a preview: nothing to do")
         return 0
+    settings = settings_for(args, store)
     try:
-        pipe = load_pipeline(args.model)
-        evaluator = load_evaluator(args.evaluator)
+        pipe = load_pipeline(settings.model)
+        evaluator = load_evaluator(settings.evaluator)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     pipe.set_progress_bar_config(disable=True)
-    run = make_previews(store, pipe, evaluator, str(args.model), limit=args.limit, n=args.n, steps=args.steps,
+    run = make_previews(store, pipe, evaluator, str(settings.model), limit=args.limit, n=args.n, steps=args.steps,
                         seed=args.seed, progress=not args.quiet)
     save_grid([im for _, im in run.examples], output, columns=8, labels=[t[:22] for t, _ in run.examples],
               title="previews: generated pictures of items without a photo (stored as generated, not as photos)")
@@ -129,13 +124,14 @@ def cmd_eval_studio(args) -> int:
     parts = _parts(args.parts)
     check_output_dir(args.out, "--out")
     store = open_store(args)
+    settings = settings_for(args, store)
     recs = None
     if "design" in parts:
         from vitrine.recommend.cli import context_for
         recs = context_for(args, store).require_recommender()
     try:
-        pipe = load_pipeline(args.model)
-        evaluator = load_evaluator(args.evaluator)
+        pipe = load_pipeline(settings.model)
+        evaluator = load_evaluator(settings.evaluator)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     try:
@@ -181,11 +177,7 @@ def register(verbs, common) -> None:
     p.add_argument("--seed", type=count(0), default=0, help="seed of the first candidate (default 0)")
     p.add_argument("--add", action="store_true", help="put it in the catalog as a new item with its generated picture")
     p.add_argument("--item-id", help="the new item's ID with --add (default: studio- and 10 hex digits of the description and seed)")
-    p.add_argument("--model", default=default_path(SHIPPED_PIPELINE), help=f"diffusion pipeline (default {SHIPPED_PIPELINE})")
-    p.add_argument("--evaluator", default=default_path(SHIPPED_EVALUATOR),
-                   help=f"evaluator that picks the candidate (default {SHIPPED_EVALUATOR})")
-    p.add_argument("--recommender", dest="model_dir", help="fitted recommender (default DATA_DIR/models/recommender)")
-    p.add_argument("--index", default="exact", choices=INDEX_KINDS, help=INDEX_HELP)
+    add_setting_options(p, "model", "evaluator", "recommender", "index", "config")
     p.add_argument("-o", "--output", default="launch.png", help="PNG of the candidates (default launch.png)")
 
     p = studio.add("design", cmd_design, "products one shopper would want, which need not exist yet, each "
@@ -199,9 +191,7 @@ def register(verbs, common) -> None:
     p.add_argument("--nearest", type=count(0, 100), default=3, help="closest catalog items per design (default 3)")
     p.add_argument("--steps", type=count(1, 1000), default=10, help="sampling steps (default 10)")
     p.add_argument("--seed", type=count(0), default=0, help="seed of each prompt's first picture (default 0)")
-    p.add_argument("--model", default=default_path(SHIPPED_PIPELINE), help=f"diffusion pipeline (default {SHIPPED_PIPELINE})")
-    p.add_argument("--recommender", dest="model_dir", help="fitted recommender (default DATA_DIR/models/recommender)")
-    p.add_argument("--index", default="exact", choices=INDEX_KINDS, help=INDEX_HELP)
+    add_setting_options(p, "model", "recommender", "index", "config")
     p.add_argument("-o", "--output", default="designs.png", help="PNG of the designs and what is closest in stock "
                    "(default designs.png)")
 
@@ -212,9 +202,7 @@ def register(verbs, common) -> None:
                    "showing the item's stated attributes (default 4)")
     p.add_argument("--steps", type=count(1, 1000), default=10, help="sampling steps (default 10)")
     p.add_argument("--seed", type=count(0), default=0, help="seed of each item's first candidate (default 0)")
-    p.add_argument("--model", default=default_path(SHIPPED_PIPELINE), help=f"diffusion pipeline (default {SHIPPED_PIPELINE})")
-    p.add_argument("--evaluator", default=default_path(SHIPPED_EVALUATOR),
-                   help=f"evaluator that picks the candidate (default {SHIPPED_EVALUATOR})")
+    add_setting_options(p, "model", "evaluator", "config")
     p.add_argument("-o", "--output", default="previews.png", help="PNG of the first 32 previews (default previews.png)")
 
     evaluation = verbs.group("eval", "measure the models", metavar="WHAT")
@@ -230,8 +218,6 @@ def register(verbs, common) -> None:
                    "(default 500)")
     p.add_argument("--design-steps", type=count(1, 1000), default=10, help="sampling steps of the previews and "
                    "the designs (default 10)")
-    p.add_argument("--recommender", dest="model_dir", help="fitted recommender the designs use "
-                   "(default DATA_DIR/models/recommender)")
     p.add_argument("--candidates", type=count(1, 64), default=4, help="launch pictures per new item to pick from (default 4)")
     p.add_argument("--audience", type=count(1, 100_000), default=100, help="audience per launched item (default 100)")
     p.add_argument("--steps", type=count(1, 1000), default=20, help="sampling steps of the launches (default 20)")
@@ -239,7 +225,5 @@ def register(verbs, common) -> None:
     p.add_argument("--limit", type=count(1), help="only the first N hidden items and new items (default: all)")
     p.add_argument("--quick", action="store_true", help="a small recommender for the previews and launches "
                    "(a smoke run, not the report)")
-    p.add_argument("--model", default=default_path(SHIPPED_PIPELINE), help=f"diffusion pipeline (default {SHIPPED_PIPELINE})")
-    p.add_argument("--evaluator", default=default_path(SHIPPED_EVALUATOR),
-                   help=f"evaluator that picks and reads the pictures (default {SHIPPED_EVALUATOR})")
+    add_setting_options(p, "model", "evaluator", "recommender", "config")
     p.add_argument("--out", default="reports/studio", help="report folder (default reports/studio)")

@@ -31,6 +31,7 @@ import numpy as np
 from tqdm import tqdm
 
 from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
+from vitrine.results import Column, Table
 from vitrine.studio.design import Designer, combinations, pick
 from vitrine.studio.launch import agreement
 from vitrine.studio.pictures import photos_of
@@ -214,6 +215,12 @@ def _label(bank: Bank, picture: int) -> str:
     return f"{COLOUR_NAMES[c.colour]} {CATEGORY_NAMES[c.category]}"[:22]
 
 
+METHOD_COLUMNS = [Column("method"), Column("utility percentile", "percentile", "{:.1f}"),
+                  Column("asked percentile", "asked_percentile", "{:.1f}"),
+                  Column("in true top category", "top_category", "{:.1%}"),
+                  Column("personal similarity", "similarity", "{:.3f}")]
+
+
 def markdown(result: dict) -> str:
     lines = ["# Designs for one shopper", "",
              f"`vitrine eval studio --parts design` — {result['shoppers']} test-period shoppers (seed {result['seed']}); "
@@ -223,11 +230,7 @@ def markdown(result: dict) -> str:
              f"{result['max_per_prompt']} per prompt. Made in {result['seconds']:.0f} s.", "",
              "Utility percentile: of what the evaluator reads in the design, among all combinations for that "
              "shopper (50 = chance, 100 = their favourite); asked: of what the prompt asked for.", "",
-             "| method | utility percentile | asked percentile | in true top category | personal similarity |",
-             "|---|---:|---:|---:|---:|"]
-    for name, m in result["methods"].items():
-        lines.append(f"| {name} | {m['percentile']:.1f} | {m['asked_percentile']:.1f} | {m['top_category']:.1%} | "
-                     f"{m['similarity']:.3f} |")
+             Table(METHOD_COLUMNS, [{"method": name, **m} for name, m in result["methods"].items()]).markdown()]
     lines += ["", f"The evaluator reads {result['picture_faithfulness']:.1%} of the prompts' most faithful pictures "
               "as exactly the combination asked for.", "", "![three shoppers](design-shoppers.png)"]
     return "\n".join(lines) + "\n"

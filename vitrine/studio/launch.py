@@ -103,7 +103,7 @@ def add_to_catalog(store, result: LaunchResult, item_id: str, model_id: str, par
     import io
     import time
 
-    from vitrine.catalog import schema
+    from vitrine.storage import schema
     from vitrine.catalog.importers.base import item_row
     if store.item_rows(("id",), ids=[item_id]):
         raise Conflict(f"an item {item_id!r} exists already", "item_id")

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from vitrine.results import Column, Table
 from vitrine.studio.launch import agreement
 from vitrine.studio.pictures import photos_of, save_pairs
 from vitrine.studio.read import read_attributes
@@ -152,21 +153,27 @@ def run(store, pipe, evaluator, out_dir: str | Path, candidates: int = 4, audien
     return result
 
 
+ROW_COLUMNS = [Column("new items scored with", lambda r: r["model"].split("with ")[1]),
+               Column("Recall@20", "recall@20", "{:.4f}"), Column("NDCG@20", "ndcg@20", "{:.4f}")]
+
+
+def _audience_table(result: dict) -> Table:
+    k = result["audience"]
+    return Table([Column(f"audience of {k}", "name"), Column("precision", f"precision@{k}", "{:.4f}"),
+                  Column("recall", f"recall@{k}", "{:.4f}"), Column("items", "items", "{:,}")],
+                 [{"name": name, **q} for name, q in result["audience_quality"].items()])
+
+
 def markdown(result: dict) -> str:
     lines = ["# Launch: new items as if not yet photographed", "",
              f"`vitrine eval studio` — {result['new_items']:,} held-out new items; the recommender fitted on the test "
              f"fold's history; each launch picture the best of {result['candidates']} by the evaluator "
              f"({result['steps']} sampling steps). Made in {result['seconds']:.0f} s.", "",
-             "| new items scored with | Recall@20 | NDCG@20 |", "|---|---:|---:|"]
-    for r in result["rows"]:
-        lines.append(f"| {r['model'].split('with ')[1]} | {r['recall@20']:.4f} | {r['ndcg@20']:.4f} |")
+             Table(ROW_COLUMNS, result["rows"]).markdown()]
     lines += ["", f"Generated pictures recover {result['generated_share_of_photo_gain']:.0%} of the real photos' "
               "gain over the same network with no picture (against a separately fitted "
               "text-only model: docs/studio.md).", "",
-              f"| audience of {result['audience']} | precision | recall | items |", "|---|---:|---:|---:|"]
-    k = result["audience"]
-    for name, q in result["audience_quality"].items():
-        lines.append(f"| {name} | {q[f'precision@{k}']:.4f} | {q[f'recall@{k}']:.4f} | {q['items']:,} |")
+              _audience_table(result).markdown()]
     a = result["picture_agreement"]
     lines += ["", f"The evaluator reads the launch pictures as the item's true category {a['category']:.1%}, "
               f"colour {a['colour']:.1%}, pattern {a['pattern']:.1%} of the time.", "",

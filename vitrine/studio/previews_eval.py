@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from vitrine.results import Column, Table
 from vitrine.studio.pictures import photos_of, save_pairs
 from vitrine.studio.previews import best_pictures, prompt_of, stated_attributes
 from vitrine.studio.report import write_part
@@ -112,19 +113,30 @@ def run(store, pipe, evaluator, out_dir: str | Path, hide: float = 0.3, candidat
     return result
 
 
+def _by_label(rows: list[dict]) -> list[dict]:
+    """One row per way the hidden items are shown, with its warm and new-item figures."""
+    by = {(r["model"].split("with ")[1], r["segment"]): r for r in rows}
+    return [{"label": label, "warm": by.get((label, "warm"), {}), "new": by.get((label, "new items"), {})}
+            for label in ("no picture", "generated previews", "real photos")]
+
+
+def _figure(segment: str, metric: str):
+    return lambda row: row[segment].get(metric, float("nan"))
+
+
+ROW_COLUMNS = [Column("hidden items have", "label"), Column("warm Recall@20", _figure("warm", "recall@20"), "{:.4f}"),
+               Column("warm NDCG@20", _figure("warm", "ndcg@20"), "{:.4f}"),
+               Column("new-item Recall@20", _figure("new", "recall@20"), "{:.4f}"),
+               Column("new-item NDCG@20", _figure("new", "ndcg@20"), "{:.4f}")]
+
+
 def markdown(result: dict) -> str:
     lines = ["# Previews for items without a photo", "",
              f"`vitrine eval studio --parts previews` — the photos of {result['hidden']:,} of {result['items']:,} items "
              f"({result['hide']:.0%}, seed {result['seed']}) hidden; each preview the best of {result['candidates']} "
              f"({result['steps']} sampling steps); the recommender fitted on the test fold's history three times. "
              f"Made in {result['seconds']:.0f} s.", "",
-             "| hidden items have | warm Recall@20 | warm NDCG@20 | new-item Recall@20 | new-item NDCG@20 |",
-             "|---|---:|---:|---:|---:|"]
-    by = {(r["model"].split("with ")[1], r["segment"]): r for r in result["rows"]}
-    for label in ("no picture", "generated previews", "real photos"):
-        warm, new = by.get((label, "warm"), {}), by.get((label, "new items"), {})
-        lines.append(f"| {label} | {warm.get('recall@20', float('nan')):.4f} | {warm.get('ndcg@20', float('nan')):.4f} "
-                     f"| {new.get('recall@20', float('nan')):.4f} | {new.get('ndcg@20', float('nan')):.4f} |")
+             Table(ROW_COLUMNS, _by_label(result["rows"])).markdown()]
     shares = result["preview_share_of_photo_gain"]
     lines += [""] + [f"Previews recover {shares[s]:.0%} of the real photos' {s} Recall@20 gain over no picture."
                      if shares[s] is not None else f"The real photos gain nothing over no picture on {s} Recall@20."

@@ -70,15 +70,15 @@ def cmd_eval_tryon(args) -> int:
     if not 1 <= args.n <= len(people.images) // 2:
         raise UsageError(f"-n {args.n}: the people set has {len(people.images):,}; score at most half of them")
     try:
-        tryon = TryOn.load(args.model)
+        tryon = TryOn.load(args.tryon_model)
     except (FileNotFoundError, ValueError) as exc:
-        raise UsageError(f"--model {args.model}: {exc}") from None
+        raise UsageError(f"--tryon-model {args.tryon_model}: {exc}") from None
     # the evaluator never sees the scored people, nor those the try-on model kept out (data.py)
     evaluator = _garment_evaluator(args, store, people, max(args.n, held_out_for(len(people.images))))
-    result = run(store, people, tryon, evaluator, n=args.n, steps=args.steps, guidance=args.guidance, seed=args.seed,
-                 compare_steps=args.compare_steps, progress=not args.quiet)
+    result, pictures = run(store, people, tryon, evaluator, n=args.n, steps=args.steps, guidance=args.guidance,
+                           seed=args.seed, compare_steps=args.compare_steps, progress=not args.quiet)
     command = "vitrine eval tryon " + " ".join(sys.argv[3:]) if sys.argv[1:3] == ["eval", "tryon"] else "vitrine eval tryon"
-    path = write(result, args.out, command.strip())
+    path = write(result, pictures, args.out, command.strip())
     print(path.read_text())
     return 0
 
@@ -94,7 +94,7 @@ def register(verbs, common) -> None:
     p.add_argument("--guidance", type=number(0, 50), default=3.0, help="guidance scale (default 3)")
     p.add_argument("--seed", type=count(0), default=0, help="seed of the cases and the samples (default 0)")
     p.add_argument("--compare-steps", type=count(1, 200), help="also score the model at this many steps (a row)")
-    p.add_argument("--model", default=default_path(SHIPPED_TRYON), help=f"try-on model (default {SHIPPED_TRYON})")
+    p.add_argument("--tryon-model", default=default_path(SHIPPED_TRYON), help=f"try-on model (default {SHIPPED_TRYON})")
     p.add_argument("--evaluator", default=default_path(SHIPPED_GARMENT_EVALUATOR),
                    help=f"garment evaluator folder, trained there on the set's other people if missing "
                         f"(default {SHIPPED_GARMENT_EVALUATOR})")
@@ -114,8 +114,8 @@ def register(verbs, common) -> None:
     p.add_argument("--seed", type=count(0), default=0, help="seed of the first picture; picture i uses seed+i")
     p.add_argument("--steps", type=count(1, 200), default=20, help="sampling steps (default 20)")
     p.add_argument("--guidance", type=number(0, 50), default=3.0, help="classifier-free guidance scale (default 3)")
-    p.add_argument("--model", default=default_path(SHIPPED_TRYON),
-                   help=f"try-on model folder (default: the shipped {SHIPPED_TRYON})")
+    p.add_argument("--tryon-model", default=default_path(SHIPPED_TRYON),
+                   help=f"try-on model folder, its segmenter inside (default: the shipped {SHIPPED_TRYON})")
     p.add_argument("-o", "--output", default="tryon.png", help="grid PNG (default tryon.png); each picture is "
                                                                 "also saved as OUTPUT-0.png …")
 
@@ -192,9 +192,9 @@ def cmd_tryon(args) -> int:
             except ValueError as exc:
                 raise UsageError(f"--mask {args.mask}: {exc}") from None
     try:
-        tryon = TryOn.load(args.model)
+        tryon = TryOn.load(args.tryon_model)
     except (FileNotFoundError, ValueError) as exc:
-        raise UsageError(f"--model {args.model}: {exc}") from None
+        raise UsageError(f"--tryon-model {args.tryon_model}: {exc}") from None
     try:
         result = tryon.dress(picture, description, slot=slot, mask=mask, n=args.n, seed=args.seed, steps=args.steps,
                              guidance=args.guidance)

@@ -89,10 +89,3 @@ def grow(mask: np.ndarray, pixels: int = 1) -> np.ndarray:
             for dx in (0, 1, 2):
                 mask |= padded[dy:dy + h, dx:dx + w]
     return mask
-
-
-def put_back(original: np.ndarray, generated: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The sampled picture inside the mask, the original's exact pixels outside it."""
-    if original.shape != generated.shape or original.shape[:2] != mask.shape:
-        raise ValueError(f"shapes differ: picture {original.shape}, generated {generated.shape}, mask {mask.shape}")
-    return np.where(mask[..., None], generated, original)

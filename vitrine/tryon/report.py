@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
-from vitrine.atomic import write_text
+from vitrine.results import Column, Table, number, write_report
 from vitrine.tryon import evaluate as ev
 
 OVERLAY = "2D overlay of a matching photo into the mask (baseline)"
@@ -17,7 +16,8 @@ TARGETS = {"colour": 0.90, "category": 0.80, "seconds_per_picture": 0.5}
 
 
 def run(store, people, tryon, evaluator, n: int = 500, steps: int = 20, guidance: float = 3.0, seed: int = 0,
-        compare_steps: int | None = None, progress: bool = True) -> dict:
+        compare_steps: int | None = None, progress: bool = True) -> tuple[dict, tuple]:
+    """The figures, and beside them the pictures of the first 8 cases (cases, try-on, overlay, people)."""
     from vitrine.evaluate.evaluator import accuracy, to_tensor
     from vitrine.evaluate.metrics import fid_kid
     start = time.perf_counter()
@@ -48,20 +48,16 @@ def run(store, people, tryon, evaluator, n: int = 500, steps: int = 20, guidance
     return {"n": len(cases), "slots": slots, "steps": steps, "guidance": guidance, "seed": seed,
             "truth_accuracy": ceiling, "fid_floor_real_vs_real": floor, "rows": rows, "speed": speed,
             "batch_seconds_per_picture": generate_seconds / len(cases), "catvton_context": ev.CATVTON,
-            "seconds": round(time.perf_counter() - start, 1),
-            "_pictures": (cases[:8], generated[:8], overlaid[:8], people)}
+            "seconds": round(time.perf_counter() - start, 1)}, (cases[:8], generated[:8], overlaid[:8], people)
 
 
-def write(result: dict, out_dir: str | Path, command: str) -> Path:
+def write(result: dict, pictures: tuple, out_dir: str | Path, command: str) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    cases, generated, overlaid, people = result.pop("_pictures")
     picture = out / "tryon.png"
-    _sheet(cases, generated, overlaid, people, picture)
+    _sheet(*pictures, picture)
     result = {**result, "command": command, "targets": TARGETS, "checks": checks(result)}
-    write_text(out / "tryon.json", json.dumps(result, indent=2) + "\n")
-    write_text(out / "tryon.md", markdown(result, picture.name))
-    return out / "tryon.md"
+    return write_report(out, "tryon", result, markdown(result, picture.name))
 
 
 def checks(result: dict) -> dict[str, bool]:
@@ -77,22 +73,31 @@ def checks(result: dict) -> dict[str, bool]:
             "≤ 0.5 s per picture": result["speed"]["seconds_per_picture"] <= TARGETS["seconds_per_picture"]}
 
 
-def markdown(r: dict, picture: str) -> str:
+def _table(r: dict) -> str:
+    """One row per method, then the evaluator's ceiling on the true renders."""
     truth = r["truth_accuracy"]
+    ceiling = {"method": "true renders (the evaluator's ceiling; FID: the same people's own garments)", "ssim": "1",
+               "psnr": "∞", "ssim_window": "1", "psnr_window": "∞", "perceptual": "0",
+               "category_accuracy": truth["category"], "colour_accuracy": truth["colour"],
+               "pattern_accuracy": truth["pattern"], "fid": r["fid_floor_real_vs_real"], "changed_outside_mask": 0}
+    return Table([Column("method"), Column("SSIM", "ssim", number("{:.3f}")),
+                  Column("PSNR dB", "psnr", number("{:.1f}")),
+                  Column("SSIM window", "ssim_window", number("{:.3f}")),
+                  Column("PSNR window", "psnr_window", number("{:.1f}")),
+                  Column("perceptual ↓", "perceptual", number("{:.2f}")),
+                  Column("category", "category_accuracy", "{:.1%}"),
+                  Column("colour", "colour_accuracy", "{:.1%}"), Column("pattern", "pattern_accuracy", "{:.1%}"),
+                  Column("FID ↓", "fid", "{:.1f}"), Column("pixels changed outside the mask", "changed_outside_mask")],
+                 [{"method": name, **m} for name, m in r["rows"].items()] + [ceiling]).markdown()
+
+
+def markdown(r: dict, picture: str) -> str:
     lines = [f"# Virtual try-on — {r['n']} held-out people, each in a new garment", "",
              f"`{r['command']}` ({r['seconds']:.0f} s). Cases: {r['slots']['top']} tops, {r['slots']['bottom']} "
              f"trousers, {r['slots']['shoes']} shoes; new garments from Fashion-MNIST's test split; "
              f"{r['steps']} sampling steps, guidance {r['guidance']}. The people are drawn, not photographed "
              "(docs/tryon.md).", "",
-             "| method | SSIM | PSNR dB | SSIM window | PSNR window | perceptual ↓ | category | colour | pattern "
-             "| FID ↓ | pixels changed outside the mask |", "|---|" + "---:|" * 10]
-    for name, m in r["rows"].items():
-        lines.append(f"| {name} | {m['ssim']:.3f} | {m['psnr']:.1f} | {m['ssim_window']:.3f} | {m['psnr_window']:.1f} "
-                     f"| {m['perceptual']:.2f} | {m['category_accuracy']:.1%} | {m['colour_accuracy']:.1%} "
-                     f"| {m['pattern_accuracy']:.1%} | {m['fid']:.1f} | {m['changed_outside_mask']} |")
-    lines.append(f"| true renders (the evaluator's ceiling; FID: the same people's own garments) | 1 | ∞ | 1 | ∞ | 0 "
-                 f"| {truth['category']:.1%} | {truth['colour']:.1%} | {truth['pattern']:.1%} "
-                 f"| {r['fid_floor_real_vs_real']:.1f} | 0 |")
+             _table(r)]
     s = r["speed"]
     half = next((k for k in s if k.startswith("seconds_per_picture_at_")), None)
     lines += ["", f"Speed: {s['seconds_per_picture']:.3f} s per picture for one person's 4 at {r['steps']} steps "

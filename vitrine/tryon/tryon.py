@@ -123,7 +123,7 @@ def read_picture(data: bytes, max_side: int = 2048) -> np.ndarray:
 
     from PIL import Image
 
-    from vitrine.catalog.images import UnreadableImage, inspect
+    from vitrine.storage.images import UnreadableImage, inspect
     try:
         width, height, _ = inspect(data)
     except UnreadableImage as exc:
@@ -143,7 +143,7 @@ def read_mask(data: bytes, shape: tuple[int, int]) -> np.ndarray:
 
     from PIL import Image
 
-    from vitrine.catalog.images import UnreadableImage, inspect
+    from vitrine.storage.images import UnreadableImage, inspect
     try:
         width, height, _ = inspect(data)
     except UnreadableImage as exc:

@@ -8,8 +8,8 @@ import json
 import pytest
 from PIL import Image
 
-from vitrine.catalog import schema
-from vitrine.catalog.store import Store
+from vitrine.storage import schema
+from vitrine.storage.store import Store
 
 
 def jpeg_bytes(colour=(200, 30, 30), size=(16, 20)) -> bytes:

@@ -5,7 +5,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from vitrine.catalog import schema
+from vitrine.storage import schema
 from vitrine.catalog.importers import ImportFailed, run_import, source_for
 
 from .conftest import jpeg_bytes, snapshot, write_jsonl

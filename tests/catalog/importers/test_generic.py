@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy import select
 
-from vitrine.catalog import schema
+from vitrine.storage import schema
 from vitrine.catalog.importers import ImportFailed, run_import, source_for
 
 from .conftest import snapshot
@@ -29,7 +29,7 @@ def test_generic_import_loads_good_rows_and_reports_bad_ones(generic_dir, store)
 
 def test_ids_stay_strings_with_leading_zeros(generic_dir, store):
     run_import(store, source_for("generic", generic_dir), progress=False)
-    assert {"007", "008"} <= store.existing_ids(schema.Item.__table__)
+    assert {"007", "008"} <= {r.id for r in store.item_rows(("id",))}
 
 
 def test_strict_aborts_and_leaves_the_store_exactly_as_before(generic_dir, seeded_store):

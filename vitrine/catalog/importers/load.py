@@ -14,11 +14,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from vitrine.catalog import schema
-from vitrine.catalog.images import UnreadableImage
+from vitrine.storage import schema
+from vitrine.storage.images import UnreadableImage
 from vitrine.catalog.importers.fields import user_row
 from vitrine.catalog.importers.report import ImportReport, Problem, RowError
-from vitrine.catalog.store import Store
+from vitrine.storage.store import Store
 
 CHUNK = 20_000
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -116,7 +116,7 @@ def run_import(store: Store, source: Source, strict: bool = False, progress: boo
     with store.loading() as load:
         item_source = load.item_sources()
         known_items = set(item_source)
-        known_users = load.user_ids()
+        known_users = set(load.user_ids())
 
         batch, links = [], []
         seen = set()

@@ -2,13 +2,13 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from vitrine.catalog import schema
+from vitrine.storage import schema
 from vitrine.catalog.build import build_catalog
-from vitrine.catalog.images import ImageStore, UnreadableImage, encode_png
+from vitrine.storage.images import ImageStore, UnreadableImage, encode_png
 from vitrine.catalog.save import save_catalog, save_shopper_log
 from vitrine.catalog.shoppers import ShopperConfig, simulate
 from vitrine.catalog.splits import new_item_ids, split_of
-from vitrine.catalog.store import Store
+from vitrine.storage.store import Store
 
 
 @pytest.fixture

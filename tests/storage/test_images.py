@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vitrine.catalog.images import PENDING_DIR, ImageStore, encode_png
+from vitrine.storage.images import PENDING_DIR, ImageStore, encode_png
 
 
 def _remove_once_after_mkdir(monkeypatch, name: str, remove) -> list[Path]:

@@ -4,6 +4,9 @@ Times of events are epoch milliseconds (integers load and compare fast at millio
 IDs are strings everywhere (shops' IDs keep leading zeros). Images are files addressed by the
 SHA-256 of their bytes; a row in `images` records one such file, rows in `item_images` attach it
 to items. `meta` holds small JSON facts about the data set (split boundaries, build settings).
+
+The database is made and changed by the Alembic migrations in migrations/versions/, never from
+these classes: a change here comes with a new migration (a test compares the two).
 """
 
 from __future__ import annotations
@@ -96,7 +99,7 @@ class GeneratedImage(Base):
     seed: Mapped[int] = mapped_column(Integer)
     model_id: Mapped[str] = mapped_column(String(256))
     path: Mapped[str] = mapped_column(String(256))  # relative to the data directory
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # GET /images/{sha256} looks it up
     params: Mapped[dict] = mapped_column(JSON, default=dict)  # sampler, steps, guidance, size
     item_id: Mapped[str | None] = mapped_column(ForeignKey("items.id"), index=True)  # an item's pictures, per page
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
