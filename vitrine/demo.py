@@ -13,23 +13,27 @@ from vitrine.paths import RECOMMENDER_DIR, SHIPPED_PIPELINE, default_path
 
 
 def cmd_demo(args) -> int:
-    from vitrine.catalog.cli import catalog_settings, cmd_catalog_build, cmd_catalog_sheet, cmd_shoppers_simulate
+    from vitrine.app.shop import build_catalog, catalog_settings, simulate_shoppers
+    from vitrine.catalog.sheet import contact_sheet
     store = open_store(args, create=True)
     catalog_meta, shopper_meta = store.get_meta("catalog") or {}, store.get_meta("shoppers") or {}
-    same_catalog = all(catalog_meta.get(k) == v for k, v in catalog_settings(args).items())
+    same_catalog = all(catalog_meta.get(k) == v for k, v in catalog_settings(args.seed, args.limit).items())
     rebuilt = False
     if args.rebuild or not same_catalog:
-        cmd_catalog_build(args)
+        built = build_catalog(store, args.fashion_dir, seed=args.seed, limit=args.limit, force=args.force,
+                              progress=not args.quiet)
+        print(f"catalog: {built.items:,} items built in {built.build_seconds:.1f} s, stored in "
+              f"{built.store_seconds:.1f} s → {store.data_dir}")
         shopper_meta, rebuilt = {}, True
     else:
         print(f"catalog: already built in {store.data_dir} with these settings (--rebuild to redo)")
     if args.rebuild or shopper_meta.get("users") != args.users or shopper_meta.get("seed") != args.seed:
-        cmd_shoppers_simulate(args)
+        shoppers = simulate_shoppers(store, users=args.users, seed=args.seed, force=args.force, progress=not args.quiet)
+        print(f"shoppers: {shoppers.users:,} users, {shoppers.events:,} events, {shoppers.new_items:,} new items")
         rebuilt = True
     else:
         print(f"shoppers: {shopper_meta['users']:,} users and {shopper_meta['events']:,} events already stored")
-    args.output, args.n, args.columns = None, 48, 8
-    cmd_catalog_sheet(args)
+    print(f"contact sheet: {contact_sheet(store, store.data_dir / 'catalog-sheet.png', n=48, columns=8, seed=args.seed)}")
     from vitrine.catalog.stats import write_summary
     json_path, md_path, _ = write_summary(store)
     print(f"stats: {md_path}")

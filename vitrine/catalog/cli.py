@@ -5,53 +5,19 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 
 from vitrine.command import UsageError, check_output, count, open_store
 
 IMPORT_FORMATS = ["generic", "hm", "amazon", "retailrocket"]  # vitrine.catalog.importers.FORMATS (a test checks)
 
 
-def catalog_settings(args) -> dict:
-    return {"source": "fashion-mnist", "seed": args.seed, "limit": args.limit}
-
-
-def refuse_replacing_imports(store, force: bool, verb: str, items_too: bool) -> None:
-    """A rebuild of the default shop must not silently replace a shop's own data: items of another
-    source (when the rebuild replaces items) and users who are not simulated shoppers (imported
-    users, with their events)."""
-    if force:
-        return
-    held = store.holdings()
-    imported_items = {s: n for s, n in held["items_by_source"].items() if s != "fashion-mnist"} if items_too else {}
-    own_users = held["users"] - held["simulated_users"]
-    if not (imported_items or own_users):
-        return
-    parts = [f"{n:,} {source} items" for source, n in imported_items.items()]
-    parts += [f"{own_users:,} imported users"] if own_users else []
-    parts += [f"{held['events']:,} events"] if held["events"] else []
-    replaces = "every item, user and event" if items_too else "every user and event"
-    raise UsageError(f"{store.data_dir} holds an imported shop ({', '.join(parts)}); `{verb}` replaces {replaces} "
-                     "— pass --force to lose them, or use another --data-dir")
-
-
 def cmd_catalog_build(args) -> int:
-    from vitrine.catalog import fashion
-    from vitrine.catalog.build import build_catalog
-    from vitrine.catalog.save import save_catalog
+    from vitrine.app.shop import build_catalog
     store = open_store(args, create=True)
-    refuse_replacing_imports(store, args.force, "catalog build", items_too=True)
-    start = time.perf_counter()
-    fm = fashion.load(args.fashion_dir)
-    catalog = build_catalog(fm, seed=args.seed, limit=args.limit, progress=not args.quiet)
-    built = time.perf_counter()
-    save_catalog(store, catalog, seed=args.seed, progress=not args.quiet)
-    with store.loading() as load:
-        load.set_meta("catalog", {**(store.get_meta("catalog") or {}), **catalog_settings(args),
-                                  "build_seconds": round(built - start, 1),
-                                  "store_seconds": round(time.perf_counter() - built, 1)})
-    print(f"catalog: {len(catalog):,} items built in {built - start:.1f} s, "
-          f"stored in {time.perf_counter() - built:.1f} s → {store.data_dir}")
+    done = build_catalog(store, args.fashion_dir, seed=args.seed, limit=args.limit, force=args.force,
+                         progress=not args.quiet)
+    print(f"catalog: {done.items:,} items built in {done.build_seconds:.1f} s, "
+          f"stored in {done.store_seconds:.1f} s → {store.data_dir}")
     return 0
 
 
@@ -72,31 +38,12 @@ def cmd_catalog_download(args) -> int:
 
 
 def cmd_shoppers_simulate(args) -> int:
-    import numpy as np
-
-    from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
-    from vitrine.catalog.save import save_shopper_log
-    from vitrine.catalog.shoppers import ShopperConfig, simulate
-    store = open_store(args)
-    rows = store.item_rows(("id", "category", "colour", "pattern", "price"), source="fashion-mnist")
-    if not rows:
-        raise UsageError(f"{store.data_dir} has no Fashion-MNIST catalog; run `vitrine catalog build` first")
-    refuse_replacing_imports(store, args.force, "shoppers simulate", items_too=False)
-    ids, cats, cols, pats, prices = zip(*rows)
-    index = lambda names, values: np.array([names.index(v) for v in values])  # noqa: E731
-    config = ShopperConfig(n_users=args.users, seed=args.seed)
-    start = time.perf_counter()
-    log = simulate(index(CATEGORY_NAMES, cats), index(COLOUR_NAMES, cols), index(PATTERN_NAMES, pats),
-                   np.array(prices, dtype=float), config, progress=not args.quiet)
-    simulated = time.perf_counter()
-    save_shopper_log(store, log, list(ids), progress=not args.quiet)
-    counts = np.bincount(log.event, minlength=3)
-    with store.loading() as load:
-        load.set_meta("shoppers", {**store.get_meta("shoppers"), "simulate_seconds": round(simulated - start, 1),
-                                   "store_seconds": round(time.perf_counter() - simulated, 1)})
-    print(f"shoppers: {args.users:,} users, {len(log.event):,} events "
-          f"({counts[0]:,} views, {counts[1]:,} carts, {counts[2]:,} purchases), {len(log.new_items):,} new items; "
-          f"simulated in {simulated - start:.1f} s, stored in {time.perf_counter() - simulated:.1f} s")
+    from vitrine.app.shop import simulate_shoppers
+    done = simulate_shoppers(open_store(args), users=args.users, seed=args.seed, force=args.force,
+                             progress=not args.quiet)
+    print(f"shoppers: {done.users:,} users, {done.events:,} events ({done.views:,} views, {done.carts:,} carts, "
+          f"{done.purchases:,} purchases), {done.new_items:,} new items; simulated in {done.simulate_seconds:.1f} s, "
+          f"stored in {done.store_seconds:.1f} s")
     return 0
 
 
