@@ -68,7 +68,8 @@ class AppContext:
         with self.lock:
             self.categories = np.array([rows.get(str(i)) or "" for i in recs.item_ids], dtype=object)
             self.recs, self.fit_mark = recs, int(mark)
-            self._models.pop("designer", None)  # it holds the old recommender
+            with self._models_lock:
+                self._models.pop("designer", None)  # it holds the old recommender
             self.deleted = {i for i, item_id in enumerate(recs.item_ids) if str(item_id) not in rows}
 
     def forget_item(self, item_id: str) -> None:
