@@ -67,3 +67,23 @@ def test_a_garbage_model_file_is_named(shop, tmp_path, capsys):
     (folder / "model.json").write_text("{not json")
     assert main(["--data-dir", str(shop.data_dir), "recommend", "a", "--recommender", str(folder)]) == 2
     assert "model.json" in capsys.readouterr().err
+
+
+def test_the_verb_reads_events_stored_since_the_fit_as_the_api_does(data, recommender_dir, tmp_path, capsys):
+    import shutil
+
+    from vitrine.app.context import AppContext
+    from vitrine.app.events import record_event
+    from vitrine.app.settings import Settings
+    from vitrine.storage.store import Store
+    fitted = tmp_path / "rec"
+    shutil.copytree(recommender_dir, fitted)
+    (fitted / "events.json").write_text(json.dumps({"last_event_id": Store(data).last_event_id()}))  # as fit writes
+    argv = ["--data-dir", str(data), "-q", "recommend", "u-00003", "-k", "5", "--recommender", str(fitted)]
+    assert main(argv) == 0
+    before = capsys.readouterr().out
+    top = before.splitlines()[1].split()[1]  # "  1. ITEM  score  title"
+    record_event(AppContext(Settings(data, recommender=fitted)), "u-00003", top, "purchase")
+    assert main(argv) == 0
+    after = capsys.readouterr().out
+    assert "with their events since the fit" in after and f" {top} " not in after  # a bought item is left out

@@ -118,3 +118,14 @@ def test_the_owner_launches_a_product_and_sees_its_pictures(server, browser):
     assert page.locator(".job figure.chosen").count() == 1
     every_picture_loads(page)
     page.close()
+
+
+def test_the_api_docs_render_offline(server, browser):
+    page = browser.new_page()
+    page.set_default_timeout(15_000)
+    failed = []
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.goto(server + "/docs")
+    page.wait_for_selector(".opblock")  # Swagger UI drew the operations from /openapi.json
+    assert page.locator(".opblock").count() >= 20 and failed == []
+    page.close()

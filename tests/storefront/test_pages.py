@@ -120,3 +120,20 @@ def test_the_launch_form_needs_the_token_and_checks_the_price(client):
                          follow_redirects=False)
     assert queued.status_code == 303
     assert 'http-equiv="refresh"' in client.get(queued.headers["location"]).text  # no worker here: still queued
+
+
+def test_the_api_docs_the_favicon_and_the_pages_metrics_need_no_network(client):
+    docs = client.get("/docs")
+    assets = re.findall(r'(?:src|href)=["\']([^"\']+)["\']', docs.text)
+    assert docs.status_code == 200 and assets and all(a.startswith("/") for a in assets), assets  # no CDN
+    assert all(client.get(a).status_code == 200 for a in assets)
+    redoc = client.get("/redoc")
+    assert redoc.status_code == 200 and all(a.startswith("/") for a in re.findall(r'src="([^"]+)"', redoc.text))
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/png" and icon.content[:4] == b"\x89PNG"
+    assert 'rel="icon" href="/favicon.ico"' in client.get("/").text
+    client.get("/shop/browse")
+    client.get("/static/shop.css")
+    metrics = client.get("/metrics").text
+    assert 'route="/shop/browse"' in metrics and 'route="/static/{path}"' in metrics
+    assert 'route="unmatched"' not in metrics

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse
 
 from vitrine.app.context import AppContext
 from vitrine.app.settings import Settings
@@ -16,6 +18,7 @@ from vitrine.service import admin, errors, events, items, jobs, metrics, recomme
 from vitrine.service.asgi import asgi_middleware
 
 SHED_RETRY_AFTER_S = 1
+FAVICON = Path(__file__).parent / "favicon.png"
 REQUEST_THREADS = 4
 
 
@@ -58,8 +61,11 @@ def _shed_load(app: FastAPI, limit: int) -> None:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    app = FastAPI(title="Vitrine", description="Recommendations and generated product pictures for a shop. "
-                  "Admin routes need the service's token as a bearer token.", version="0.1", lifespan=lifespan)
+    from fastapi_offline import FastAPIOffline
+    # Swagger UI (/docs) and ReDoc (/redoc) from the package's own copies: they work offline
+    app = FastAPIOffline(title="Vitrine", description="Recommendations and generated product pictures for a shop. "
+                         "Admin routes need the service's token as a bearer token.", version="0.1", lifespan=lifespan,
+                         favicon_url="/favicon.ico")
     app.state.vitrine = AppContext(settings)
     app.state.vitrine.open_job_queue()
     errors.install(app)
@@ -71,6 +77,10 @@ def create_app(settings: Settings) -> FastAPI:
                            allow_headers=["Content-Type"])
     for router in (items.router, recommend.router, events.router, jobs.router, tryon.router, admin.router):
         app.include_router(router)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon():
+        return FileResponse(FAVICON, media_type="image/png", headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/health", tags=["service"])
     def health(request: Request):

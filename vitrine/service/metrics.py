@@ -11,9 +11,19 @@ import time
 
 from fastapi import FastAPI, Request
 
-from vitrine.service.asgi import asgi_middleware
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.routing import Mount
+
+from vitrine.service.asgi import asgi_middleware
+
+
+def _mounted(app: FastAPI, path: str) -> str:
+    """A static file's label: the folder it is mounted at ("/static/{path}"); else "unmatched"."""
+    for route in app.routes:
+        if isinstance(route, Mount) and path.startswith(route.path + "/"):
+            return route.path + "/{path}"
+    return "unmatched"
 
 
 def install(app: FastAPI) -> None:
@@ -38,7 +48,7 @@ def install(app: FastAPI) -> None:
         try:
             await call(scope, receive, send_status)
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
+            route = getattr(scope.get("route"), "path", None) or _mounted(app, scope["path"])
             requests.labels(scope["method"], route, str(status[0])).inc()
             latency.labels(route).observe(time.perf_counter() - start)
 
