@@ -72,3 +72,13 @@ def test_fit_swaps_the_folder_whole_and_never_replaces_a_folder_of_other_files(s
     done = fit(shop, tmp_path / "rec", {"epochs": 1, "dim": 8, "cf_factors": 4}, progress=False)
     assert (done.folder / "model.json").is_file() and not (tmp_path / "rec.fitting").exists()
     assert json.loads((done.folder / "events.json").read_text())["last_event_id"] == shop.last_event_id()
+
+
+def test_a_fit_reports_its_phases_in_order(shop, features, tmp_path):
+    heard = []
+    fit(shop, tmp_path / "rec", {"epochs": 1, "dim": 8, "cf_factors": 4},
+        progress=lambda phase, fraction: heard.append((phase, fraction)))
+    phases = list(dict.fromkeys(p for p, _ in heard))
+    assert phases[0] == "read the events" and phases[-1] == "save" and any(p.startswith("fit ") for p in phases)
+    training = [f for p, f in heard if p.startswith("fit ")]
+    assert training == sorted(training) and training[-1] == 1.0

@@ -137,3 +137,17 @@ def test_the_api_docs_the_favicon_and_the_pages_metrics_need_no_network(client):
     metrics = client.get("/metrics").text
     assert 'route="/shop/browse"' in metrics and 'route="/static/{path}"' in metrics
     assert 'route="unmatched"' not in metrics
+
+
+def test_before_the_first_fit_the_shop_says_it_is_getting_ready(data, tiny_pipeline_dir):
+    from vitrine.app.settings import Settings as S
+    app = create_app(S(data, recommender=data / "models" / "none", model=tiny_pipeline_dir, token=TOKEN, job_workers=0))
+    client = TestClient(app)
+    app.state.vitrine.queue.add("fit", {}, "demo")  # queued, no worker: it stays queued
+    home = client.get("/").text
+    assert "Vitrine is fitting its recommender (queued for 0 min)" in home
+    assert len(re.findall(r"<option value=\"u-", home)) == 12  # the most active shoppers can be picked already
+    search = client.get("/shop/search", params={"q": "a red dress"}).text
+    assert "Search by meaning starts once the recommender is ready" in search and "a fit is queued" in search
+    api = client.get("/users/u-00003/recommendations")
+    assert api.status_code == 503 and "a fit is queued" in api.json()["error"]

@@ -46,14 +46,22 @@ class AppContext:
             raise NotReady(self.fit_status() or "no fitted recommender yet: fit one (`vitrine fit`, or POST /admin/fit)")
         return recs
 
-    def fit_status(self) -> str | None:
-        """'a fit is running for N min' / 'a fit is queued' when a fit job is open, else None."""
+    def fit_progress(self) -> str | None:
+        """How far the open fit job is ("running for 3 min: encode item texts 42 %"), or None."""
         fit = self.queue.open_fit()
         if fit is None:
             return None
         minutes = (time.time() * 1000 - fit.created_at) / 60_000
-        return (f"no fitted recommender yet: a fit is {fit.status} (for {minutes:.0f} min); recommendations "
-                "start when it is done")
+        done = fit.progress or {}
+        step = f": {done['phase']} {done['fraction']:.0%}" if done.get("phase") else ""
+        return f"{fit.status} for {minutes:.0f} min{step}"
+
+    def fit_status(self) -> str | None:
+        """What NotReady says while a fit job is open: that it is on its way and how far; else None."""
+        progress = self.fit_progress()
+        if progress is None:
+            return None
+        return f"no fitted recommender yet: a fit is {progress}; recommendations start when it is done"
 
     def load_recommender(self) -> None:
         """Serve the recommender saved in the recommender folder; the events it did not read (after

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from vitrine.errors import Invalid
+from vitrine.progress import Reporter
 
 FOLDS = ("all", "test", "valid")
 CONTENT_PARTS = ("text", "image", "price")
@@ -43,8 +44,10 @@ def config_from(overrides: dict):
     return MultimodalConfig(**given)
 
 
-def fit(store, out: Path, overrides: dict | None = None, fold: str = "all", progress: bool = True) -> Fitted:
-    """Fit on the fold's events (`all`, or those before the test / valid period) and save to `out`."""
+def fit(store, out: Path, overrides: dict | None = None, fold: str = "all", progress: bool | Reporter = True) -> Fitted:
+    """Fit on the fold's events (`all`, or those before the test / valid period) and save to `out`.
+    `progress`: a bar, or a reporter told each phase (reading the events, encoding item texts,
+    training the image encoder, fitting, saving) and the fraction of it done."""
     from vitrine.recommend.features import load_fold
     from vitrine.recommend.multimodal import Multimodal
     if fold not in FOLDS:
@@ -54,9 +57,12 @@ def fit(store, out: Path, overrides: dict | None = None, fold: str = "all", prog
     if out.exists() and any(out.iterdir()) and not (out / "model.json").is_file():  # it is replaced whole
         raise Invalid(f"{out} holds files and no fitted recommender; give a new or empty folder", "out")
     start = time.perf_counter()
+    report = progress if callable(progress) else (lambda phase, fraction: None)
+    report("read the events", 0.0)
     last_event = store.last_event_id()  # read before the events, so none is counted twice or missed
     log, data, features = load_fold(store, fold, progress=progress)
     model = Multimodal(features, config).fit(data, progress=progress)
+    report("save", 1.0)
     fresh, old = out.with_name(out.name + ".fitting"), out.with_name(out.name + ".previous")
     shutil.rmtree(fresh, ignore_errors=True)
     model.save(fresh, log.user_ids, log.item_ids)
@@ -70,7 +76,7 @@ def fit(store, out: Path, overrides: dict | None = None, fold: str = "all", prog
                   time.perf_counter() - start)
 
 
-def refit(ctx, overrides: dict | None = None, progress: bool = False) -> Fitted:
+def refit(ctx, overrides: dict | None = None, progress: bool | Reporter = False) -> Fitted:
     """Fit on every stored event into the served folder, then serve the new model."""
     fitted = fit(ctx.store, ctx.settings.recommender_dir, overrides, "all", progress)
     ctx.load_recommender()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 
 from vitrine.app import jobs
 from vitrine.app.context import AppContext
@@ -38,13 +39,25 @@ class JobWorker(threading.Thread):
             keeper = threading.Thread(target=self._keep_lease, args=(job.id, done), daemon=True)
             keeper.start()
             try:
-                result, error = jobs.run(self.ctx, job.kind, job.request), None
+                result, error = jobs.run(self.ctx, job.kind, job.request, self._reporter(job.id)), None
             except Exception as exc:  # a job's failure is its own, reported on the job; the worker goes on
                 result, error = None, f"{type(exc).__name__}: {exc}"[:500]
             finally:
                 done.set()
                 keeper.join()
             store.finish_job(job.id, now_ms(), result=result, error=error, worker=self.worker_id)
+
+    def _reporter(self, job_id: str, every_s: float = 1.0):
+        """report(phase, fraction) → the job's row, at most once a second unless the phase changes."""
+        last = {"phase": None, "at": 0.0}
+
+        def report(phase: str, fraction: float) -> None:
+            now = time.monotonic()
+            if phase == last["phase"] and now - last["at"] < every_s and fraction < 1.0:
+                return
+            last.update(phase=phase, at=now)
+            self.ctx.store.set_job_progress(job_id, self.worker_id, phase, fraction)
+        return report
 
     def _keep_lease(self, job_id: str, done: threading.Event) -> None:
         """Renew the lease every third of its length until the job is done (or no longer ours)."""

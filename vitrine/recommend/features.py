@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors.torch import load_file
-from tqdm import tqdm
 
+from vitrine.progress import Reporter, bar
 from vitrine.atomic import save_safetensors
 from vitrine.recommend.image_encoder import ImageEncoder, ImageEncoderConfig, train_image_encoder
 from vitrine.text.cache import encode_texts
@@ -109,7 +109,7 @@ def _item_photos(store, item_ids: np.ndarray) -> tuple[torch.Tensor, np.ndarray,
     return torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255.0, has, has & ~photo
 
 
-def _text_vectors(store, item_ids: np.ndarray, texts: list[str], progress: bool) -> torch.Tensor:
+def _text_vectors(store, item_ids: np.ndarray, texts: list[str], progress: bool | Reporter) -> torch.Tensor:
     """Pooled MiniLM vectors of `texts`. The generator's training descriptions are usually
     encoded and cached already (`vitrine train`), so those are read back and only the rest
     (test-split and new items) are encoded here."""
@@ -130,16 +130,16 @@ def _text_vectors(store, item_ids: np.ndarray, texts: list[str], progress: bool)
         data = load_file(str(cached))
         out[rows] = pool(data["states"], data["mask"].bool())
         todo = np.setdiff1d(todo, rows)
-    with tqdm(total=len(todo), desc="encode item texts", unit="text", disable=not progress) as bar:
+    with bar(len(todo), "encode item texts", "text", progress) as texts_bar:
         for start in range(0, len(todo), 8192):  # in chunks: token states are 24 KB a text
             chunk = todo[start:start + 8192]
-            states, masks = encode_texts([texts[k] for k in chunk], bar=bar)
+            states, masks = encode_texts([texts[k] for k in chunk], bar=texts_bar)
             out[chunk] = pool(states, masks)
     return out
 
 
 def build_features(store, item_ids: np.ndarray, config: ImageEncoderConfig = ImageEncoderConfig(),
-                   progress: bool = True) -> tuple[ItemFeatures, dict]:
+                   progress: bool | Reporter = True) -> tuple[ItemFeatures, dict]:
     """Encode descriptions, train the image encoder on (photo, description) pairs, embed photos."""
     rows = {r.id: r for r in store.item_rows(("id", "title", "description", "category", "price"))}
     texts = [(rows[i].description or rows[i].title or "") for i in item_ids]
@@ -176,7 +176,7 @@ def _content_digest(store, item_ids: np.ndarray, config: ImageEncoderConfig) -> 
 
 
 def cached_features(store, item_ids: np.ndarray, config: ImageEncoderConfig = ImageEncoderConfig(),
-                    progress: bool = True) -> ItemFeatures:
+                    progress: bool | Reporter = True) -> ItemFeatures:
     """build_features, read from / written atomically to DATA_DIR/cache/items-<key>.safetensors."""
     path = Path(store.data_dir) / "cache" / f"items-{_content_digest(store, item_ids, config)}.safetensors"
     if path.exists():
@@ -204,7 +204,7 @@ def cached_features(store, item_ids: np.ndarray, config: ImageEncoderConfig = Im
     return features
 
 
-def load_fold(store, name: str, progress: bool = True):
+def load_fold(store, name: str, progress: bool | Reporter = True):
     """(log, fold, features): the shopper log, its `name` fold (valid, test or all) and the items'
     content features — what fitting and scoring a model on the default shop needs."""
     from vitrine.recommend.data import load_log, make_fold

@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
-from tqdm import tqdm
+
+from vitrine.progress import Reporter, bar
 
 
 @dataclass
@@ -52,7 +53,7 @@ class ImageEncoder(nn.Module):
 
 def train_image_encoder(images: torch.Tensor, text_vectors: torch.Tensor,
                         config: ImageEncoderConfig = ImageEncoderConfig(),
-                        progress: bool = True) -> tuple[ImageEncoder, dict]:
+                        progress: bool | Reporter = True) -> tuple[ImageEncoder, dict]:
     """Fit on matching (photo, description vector) pairs with the symmetric InfoNCE loss:
     L = ½[CE(softmax_j(s_ij/τ), i) + CE(softmax_i(s_ij/τ), j)], s_ij = ⟨f(x_i), g(y_j)⟩."""
     if len(images) != len(text_vectors):
@@ -66,7 +67,7 @@ def train_image_encoder(images: torch.Tensor, text_vectors: torch.Tensor,
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, config.lr, total_steps=steps)
     start, losses = time.perf_counter(), []
     encoder.train()
-    with tqdm(total=steps, desc="train image encoder", unit="step", disable=not progress) as bar:
+    with bar(steps, "train image encoder", "step", progress) as steps_bar:
         for _ in range(config.epochs):
             order = torch.randperm(len(images), generator=g)
             for k in range(steps // config.epochs):
@@ -81,8 +82,8 @@ def train_image_encoder(images: torch.Tensor, text_vectors: torch.Tensor,
                 opt.step()
                 sched.step()
                 losses.append(float(loss.detach()))
-                bar.update()
-                bar.set_postfix(loss=f"{losses[-1]:.3f}", refresh=False)
+                steps_bar.update()
+                steps_bar.set_postfix(loss=f"{losses[-1]:.3f}", refresh=False)
     info = {"config": asdict(config), "train_seconds": round(time.perf_counter() - start, 1),
             "final_loss": sum(losses[-20:]) / len(losses[-20:]) if losses else math.nan,
             "chance_loss": math.log(config.batch_size)}

@@ -42,8 +42,8 @@ import scipy.sparse as sp
 import torch
 from safetensors.torch import load_file
 from torch import nn
-from tqdm import tqdm
 
+from vitrine.progress import Reporter, bar
 from vitrine.atomic import save_safetensors, write_text
 from vitrine.recommend.baselines import Recommender
 from vitrine.recommend.config import MultimodalConfig
@@ -169,7 +169,7 @@ class Multimodal(Recommender):
         return asdict(self.config)
 
     # ---- fitting -------------------------------------------------------------------------
-    def fit(self, fold: Fold, progress: bool = False) -> "Multimodal":
+    def fit(self, fold: Fold, progress: bool | Reporter = False) -> "Multimodal":
         cfg = self.config
         if not np.array_equal(self.features.item_ids, fold.log.item_ids):
             raise ValueError("item features and the log list different items")
@@ -192,7 +192,7 @@ class Multimodal(Recommender):
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=max(steps, 1))
         self.losses, start = [], time.perf_counter()
         self.net.train()
-        with tqdm(total=steps, desc=f"fit {self.name}", unit="step", disable=not progress) as bar:
+        with bar(steps, f"fit {self.name}", "step", progress) as steps_bar:
             for _ in range(cfg.epochs):
                 shown, hidden = self._split(rng)
                 for batch in np.array_split(rng.permutation(users), max(1, int(np.ceil(len(users) / cfg.batch_size)))):
@@ -202,8 +202,8 @@ class Multimodal(Recommender):
                     opt.step()
                     sched.step()
                     self.losses.append(float(loss.detach()))
-                    bar.update()
-                    bar.set_postfix(loss=f"{self.losses[-1]:.3f}", refresh=False)
+                    steps_bar.update()
+                    steps_bar.set_postfix(loss=f"{self.losses[-1]:.3f}", refresh=False)
         self.net.eval()
         self.cf_user, self.cf_item = self._fit_collaborative(fold) if cfg.cf_weight else (None, None)
         self.fit_seconds = time.perf_counter() - start

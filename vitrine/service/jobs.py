@@ -71,6 +71,7 @@ class Job(BaseModel):
     designs: list[Design]
     result: dict = Field(description="the rest of the job's result (its kind decides)")
     error: str | None
+    progress: dict | None = Field(None, description='how far it is while it runs: {"phase", "fraction"}')
     created_at: int
     finished_at: int | None
 
@@ -85,7 +86,8 @@ def job_view(ctx: AppContext, job_id: str) -> dict:
     designs = [{**d, "image": f"/images/{d['image']}"} for d in result.pop("designs", [])]
     shown = tryon.shown(row.request) if row.kind == "tryon" else row.request
     return {"job": row.id, "kind": row.kind, "status": row.status, "request": shown, "images": images,
-            "designs": designs, "result": result, "error": row.error, "created_at": row.created_at,
+            "designs": designs, "result": result, "error": row.error, "progress": row.progress,
+            "created_at": row.created_at,
             "finished_at": row.finished_at}
 
 

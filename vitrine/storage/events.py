@@ -66,6 +66,14 @@ class EventQueries:
                     last[user_id] = item_id  # time order: the final assignment is the latest
         return last
 
+    def most_active_users(self, n: int) -> list[str]:
+        """The n shoppers with the most events, most first (ties by ID)."""
+        inter = schema.Interaction.__table__
+        count = func.count().label("n")
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(inter.c.user_id).group_by(inter.c.user_id)
+                                     .order_by(count.desc(), inter.c.user_id).limit(n)).scalars())
+
     def active_user_ids(self, since_ms: int) -> list[str]:
         """Users with any event at or after `since_ms`, sorted."""
         inter = schema.Interaction.__table__

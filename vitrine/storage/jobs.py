@@ -77,6 +77,14 @@ class JobQueries:
                                                     table.c.status == "running")
                                 .values(lease_until=now_ms + lease_ms)).rowcount == 1
 
+    def set_job_progress(self, job_id: str, worker: str, phase: str, fraction: float) -> bool:
+        """Record how far a running job is, while `worker` holds it; False when it no longer does."""
+        table = schema.Job.__table__
+        with self.engine.begin() as conn:
+            return conn.execute(update(table).where(table.c.id == job_id, table.c.worker == worker,
+                                                    table.c.status == "running")
+                                .values(progress={"phase": phase, "fraction": round(float(fraction), 4)})).rowcount == 1
+
     def finish_job(self, job_id: str, now_ms: int, result: dict | None = None, error: str | None = None,
                    worker: str | None = None) -> bool:
         """Store a job's result (or error). With `worker`, only while that worker holds the job: a

@@ -123,6 +123,7 @@ class Job(Base):
     finished_at: Mapped[int | None] = mapped_column(BigInteger)
     worker: Mapped[str | None] = mapped_column(String(96))       # host:pid:thread of the worker running it
     lease_until: Mapped[int | None] = mapped_column(BigInteger)  # epoch ms; a running job past it is taken again
+    progress: Mapped[dict | None] = mapped_column(JSON)          # {"phase": …, "fraction": 0–1} while it runs
 
 
 class Meta(Base):

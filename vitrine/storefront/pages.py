@@ -43,9 +43,12 @@ class Shop:
         self._facets, self._facets_at = None, 0.0
 
     def picker(self) -> list[str]:
+        """The fitted shoppers with the longest histories; before a fit, the store's most active."""
         recs = self.state.recs
         if recs is None:
-            return []
+            if self._picker_recs is not None or not self._picker:
+                self._picker, self._picker_recs = sorted(self.state.store.most_active_users(PICKER_SHOPPERS)), None
+            return self._picker
         if self._picker_recs is not recs:
             sizes = recs.model.history.getnnz(axis=1)
             best = sizes.argsort()[::-1][:PICKER_SHOPPERS]
@@ -138,11 +141,7 @@ def home(request: Request):
     recommended, heading = _recommended(request, user, _seen(request))
     shop: Shop = request.app.state.shop
     rows, _ = shop.state.store.browse_items(limit=12, offset=0, newest_first=True)
-    fitting = None
-    if shop.state.recs is None:
-        fit = shop.state.queue.open_fit()
-        if fit is not None:
-            fitting = f"{fit.status} for {(time.time() * 1000 - fit.created_at) / 60_000:.0f} min"
+    fitting = shop.state.fit_progress() if shop.state.recs is None else None
     return _page(request, "home.html", recommended=recommended, heading=heading,
                  newest=shop.cards([r.id for r in rows]), fitting=fitting)
 
@@ -226,14 +225,13 @@ def event(request: Request, item_id: str = Form(..., max_length=128), event: str
 @router.get("/shop/search", response_class=HTMLResponse, include_in_schema=False)
 def search(request: Request, q: str = Query("", max_length=200)):
     state = request.app.state.vitrine
-    cards = []
-    if q.strip() and state.recs is not None:
+    cards, waiting = [], None
+    if q.strip():
         try:
-            found = recommend.search(state, q, 24)
-        except AppError:
-            found = []
-        cards = request.app.state.shop.cards([i for i, _ in found])
-    return _page(request, "search.html", q=q, cards=cards)
+            cards = request.app.state.shop.cards([i for i, _ in recommend.search(state, q, 24)])
+        except AppError as exc:  # no fitted recommender yet: say so, and how far its fit is
+            waiting = str(exc)
+    return _page(request, "search.html", q=q, cards=cards, waiting=waiting)
 
 
 @router.post("/shop/design", include_in_schema=False)
