@@ -97,3 +97,50 @@ def simulate_shoppers(store, users: int = 25_000, seed: int = 0, force: bool = F
         load.set_meta("shoppers", {**store.get_meta("shoppers"), "simulate_seconds": round(done.simulate_seconds, 1),
                                    "store_seconds": round(done.store_seconds, 1)})
     return done
+
+
+@dataclass(frozen=True)
+class Exported:
+    items: int
+    photos: int
+    events: int
+    users: int
+
+
+def export_sample(store, folder, items: int = 2000, progress: bool = True) -> Exported:
+    """A slice of the shop in the generic import layout (items.csv, interactions.csv, images/):
+    the first `items` items by ID with their photos and every event on them — a shop to import
+    elsewhere (`vitrine import generic FOLDER`)."""
+    import csv
+    import shutil
+    from pathlib import Path
+
+    folder = Path(folder)
+    if folder.exists() and any(folder.iterdir()):
+        raise Conflict(f"{folder} is not empty; give a new folder", "folder")
+    columns = ("id", "title", "description", "category", "colour", "pattern", "brand", "price")
+    rows = store.item_rows(columns)[:items]
+    if not rows:
+        raise NotFound(f"{store.data_dir} holds no items to export")
+    chosen = {r.id for r in rows}
+    (folder / "images").mkdir(parents=True, exist_ok=True)
+    with open(folder / "items.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("item_id",) + columns[1:])
+        writer.writerows(tuple("" if v is None else v for v in r) for r in rows)
+    photos = 0
+    for item_id, path in store.main_photos(sorted(chosen)):
+        source = store.images.resolve(path)
+        shutil.copyfile(source, folder / "images" / f"{item_id}{source.suffix}")
+        photos += 1
+    events, users = 0, set()
+    with open(folder / "interactions.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("user_id", "item_id", "event", "timestamp"))
+        for batch_users, batch_items, batch_events, batch_ts in store.interaction_batches():
+            for user, item, event, ts in zip(batch_users, batch_items, batch_events, batch_ts.tolist()):
+                if item in chosen:
+                    writer.writerow((user, item, event, ts))
+                    events += 1
+                    users.add(user)
+    return Exported(len(rows), photos, events, len(users))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
+from vitrine import config
 from vitrine.command import UsageError, check_output, count, open_store
 
 IMPORT_FORMATS = ["generic", "hm", "amazon", "retailrocket"]  # vitrine.catalog.importers.FORMATS (a test checks)
@@ -18,6 +19,14 @@ def cmd_catalog_build(args) -> int:
                          progress=not args.quiet)
     print(f"catalog: {done.items:,} items built in {done.build_seconds:.1f} s, "
           f"stored in {done.store_seconds:.1f} s → {store.data_dir}")
+    return 0
+
+
+def cmd_catalog_export(args) -> int:
+    from vitrine.app.shop import export_sample
+    done = export_sample(open_store(args), args.folder, items=args.items, progress=not args.quiet)
+    print(f"exported {done.items:,} items ({done.photos:,} photos) and {done.events:,} events of {done.users:,} "
+          f"shoppers → {args.folder} (import it: vitrine import generic {args.folder} --data-dir NEW_DIR)")
     return 0
 
 
@@ -56,12 +65,23 @@ def cmd_import(args) -> int:
         options = {"interactions": args.interactions, "images": args.images}
     elif args.format == "amazon":
         options = {"reviews": args.reviews}
+    try:
+        source = source_for(args.format, args.path, **options)  # before any store is made: a wrong path makes none
+    except ImportFailed as exc:
+        raise UsageError(f"import failed, nothing was stored: {exc}") from None
+    data_dir = config.data_dir(args.data_dir)
+    new_store = not data_dir.exists()
     store = open_store(args, create=True)
     try:
-        source = source_for(args.format, args.path, **options)
         report = run_import(store, source, strict=args.strict, update=args.update, progress=not args.quiet,
                             split=SplitConfig(test_days=args.test_days, valid_days=args.valid_days))
-    except ImportFailed as exc:
+    except (ImportFailed, KeyboardInterrupt) as exc:
+        if new_store:  # the store this import made holds nothing: leave no empty store behind
+            import shutil
+            store.engine.dispose()
+            shutil.rmtree(data_dir, ignore_errors=True)
+        if isinstance(exc, KeyboardInterrupt):
+            raise
         raise UsageError(f"import failed, nothing was stored: {exc}") from None
     print(report.summary())
     if args.report:
@@ -111,6 +131,11 @@ def register(verbs, common) -> None:
     p.add_argument("-n", type=count(1, 1000), default=48, help="items on the sheet, 1–1000 (default 48)")
     p.add_argument("--columns", type=count(1, 100), default=8, help="items per row (default 8)")
     p.add_argument("--seed", type=count(0), default=0, help="which evenly spread sample to show (default 0)")
+    p = catalog.add("export", cmd_catalog_export, "a slice of this shop in the generic import layout (items.csv, "
+                    "interactions.csv, images/): a shop to try `vitrine import generic` on")
+    p.add_argument("folder", help="a new or empty folder")
+    p.add_argument("--items", type=count(1, 10_000_000), default=2000,
+                   help="the first N items by ID, with their photos and every event on them (default 2,000)")
     p = catalog.add("download", cmd_catalog_download, "fetch the official Fashion-MNIST files (needs network)")
     p.add_argument("folder", help="where to put the four .gz files")
 
