@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent / "vitrine"
 
 # What each package may import from vitrine, lowest first. The root library modules (BASE) may be
 # imported by every layer and import only each other.
-BASE = {"atomic", "config", "errors", "paths", "results", "weights"}
+BASE = {"atomic", "config", "errors", "paths", "progress", "results", "weights"}
 ORDER = ["storage", "catalog", "text", "diffusion", "evaluate", "recommend", "studio", "tryon", "app", "service",
          "storefront"]
 ALLOWED = {"storage": set(), "catalog": {"storage"}, "text": set(), "diffusion": {"storage", "catalog", "text"},

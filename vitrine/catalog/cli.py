@@ -65,13 +65,14 @@ def cmd_import(args) -> int:
         options = {"interactions": args.interactions, "images": args.images}
     elif args.format == "amazon":
         options = {"reviews": args.reviews}
-    try:
-        source = source_for(args.format, args.path, **options)  # before any store is made: a wrong path makes none
-    except ImportFailed as exc:
-        raise UsageError(f"import failed, nothing was stored: {exc}") from None
     data_dir = config.data_dir(args.data_dir)
     new_store = not data_dir.exists()
-    store = open_store(args, create=True)
+    store = None if new_store else open_store(args, create=True)  # an unusable --data-dir is named first
+    try:
+        source = source_for(args.format, args.path, **options)  # before a new store is made: a wrong path makes none
+    except ImportFailed as exc:
+        raise UsageError(f"import failed, nothing was stored: {exc}") from None
+    store = store or open_store(args, create=True)
     try:
         report = run_import(store, source, strict=args.strict, update=args.update, progress=not args.quiet,
                             split=SplitConfig(test_days=args.test_days, valid_days=args.valid_days))
