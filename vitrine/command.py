@@ -29,8 +29,7 @@ def flag_for(args, field: str | None) -> str | None:
         if action.dest == field:
             if not action.option_strings:
                 return action.metavar or action.dest.upper()
-            return max(action.option_strings, key=len) if len(action.option_strings) > 1 and field != "n" \
-                else action.option_strings[0]
+            return max(action.option_strings, key=len)  # `--output` of `-o/--output`
     return "--" + field.replace("_", "-")
 
 

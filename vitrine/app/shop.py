@@ -32,6 +32,12 @@ def refuse_replacing_imports(store, force: bool, what: str, items_too: bool) -> 
                    "force it to lose them, or use another data dir", "force")
 
 
+def _add_meta(store, key: str, values: dict) -> None:
+    """Merge values into the meta entry `key` (the build's settings and timings)."""
+    with store.loading() as load:
+        load.set_meta(key, {**(store.get_meta(key) or {}), **values})
+
+
 @dataclass(frozen=True)
 class Built:
     items: int
@@ -51,10 +57,8 @@ def build_catalog(store, fashion_dir=None, seed: int = 0, limit: int | None = No
     built = time.perf_counter()
     save_catalog(store, catalog, seed=seed, progress=progress)
     done = Built(len(catalog), built - start, time.perf_counter() - built)
-    with store.loading() as load:
-        load.set_meta("catalog", {**(store.get_meta("catalog") or {}), **catalog_settings(seed, limit),
-                                  "build_seconds": round(done.build_seconds, 1),
-                                  "store_seconds": round(done.store_seconds, 1)})
+    _add_meta(store, "catalog", {**catalog_settings(seed, limit), "build_seconds": round(done.build_seconds, 1),
+                                 "store_seconds": round(done.store_seconds, 1)})
     return done
 
 
@@ -93,9 +97,8 @@ def simulate_shoppers(store, users: int = 25_000, seed: int = 0, force: bool = F
     counts = np.bincount(log.event, minlength=3)
     done = Simulated(users, len(log.event), int(counts[0]), int(counts[1]), int(counts[2]), len(log.new_items),
                      simulated - start, time.perf_counter() - simulated)
-    with store.loading() as load:
-        load.set_meta("shoppers", {**store.get_meta("shoppers"), "simulate_seconds": round(done.simulate_seconds, 1),
-                                   "store_seconds": round(done.store_seconds, 1)})
+    _add_meta(store, "shoppers", {"simulate_seconds": round(done.simulate_seconds, 1),
+                                  "store_seconds": round(done.store_seconds, 1)})
     return done
 
 
@@ -107,7 +110,7 @@ class Exported:
     users: int
 
 
-def export_sample(store, folder, items: int = 2000, progress: bool = True) -> Exported:
+def export_sample(store, folder, items: int = 2000) -> Exported:
     """A slice of the shop in the generic import layout (items.csv, interactions.csv, images/):
     the first `items` items by ID with their photos and every event on them — a shop to import
     elsewhere (`vitrine import generic FOLDER`)."""

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import hashlib
 
-import numpy as np
-
 from vitrine.app.context import AppContext
+from vitrine.app.pictures import store_generated
 from vitrine.errors import Conflict, Invalid, NotFound
 
 DESIGNS = 4         # designs per request, the API's and the storefront's default
@@ -26,20 +25,6 @@ def _check_sampling(prompt: str, n: int, steps: int, field: str = "prompt") -> N
         raise Invalid(f"between 1 and {MAX_STEPS}, got {steps}", "steps")
 
 
-def _store_pictures(ctx: AppContext, pictures, prompt: str, seeds: list[int], params: dict,
-                    item_id: str | None = None, user_id: str | None = None) -> list[str]:
-    """Store pictures (PIL images or uint8 arrays) as generated images; their SHA-256s."""
-    from vitrine.storage.images import encode_png
-    shas = []
-    with ctx.write_lock, ctx.store.loading() as load:
-        for picture, seed in zip(pictures, seeds):
-            stored = load.images.put(encode_png(np.asarray(picture)))
-            load.add_generated_image(stored, prompt, seed, str(ctx.settings.model), params, item_id=item_id,
-                                     user_id=user_id)
-            shas.append(stored.sha256)
-    return shas
-
-
 def generate(ctx: AppContext, prompt: str, n: int = 4, steps: int = 20, guidance: float = 3.0,
              seed: int = 0) -> dict:
     """n pictures of the prompt from seeds seed … seed + n − 1: {"images": [sha256, …]}."""
@@ -50,7 +35,7 @@ def generate(ctx: AppContext, prompt: str, n: int = 4, steps: int = 20, guidance
     images = pipe(prompt, num_images_per_prompt=n, num_inference_steps=steps, guidance_scale=guidance,
                   generator=[torch.Generator().manual_seed(s) for s in seeds]).images
     params = {"steps": steps, "guidance": guidance, "sampler": type(pipe.scheduler).__name__, "use": "job"}
-    return {"images": _store_pictures(ctx, images, prompt, seeds, params)}
+    return {"images": store_generated(ctx, images, prompt, seeds, params)}
 
 
 def check_designs_for(ctx: AppContext, user_id: str, n: int) -> None:
@@ -71,7 +56,7 @@ def design(ctx: AppContext, user_id: str, n: int = DESIGNS) -> dict:
     user = user_id if ctx.store.user_exists(user_id) else None
     shown = []
     for d in designs:
-        [sha] = _store_pictures(ctx, [d.image], d.prompt, [d.seed], {"use": "design", "score": d.score},
+        [sha] = store_generated(ctx, [d.image], d.prompt, [d.seed], {"use": "design", "score": d.score},
                                 user_id=user)
         shown.append({"image": sha, "prompt": d.prompt, "score": round(d.score, 5),
                       "nearest": [i for i, _ in d.nearest]})
@@ -111,7 +96,7 @@ def launch(ctx: AppContext, description: str, price: float | None = None, n: int
                   audience=audience, seed=seed, steps=steps)
     shas = []
     if keep_candidates:
-        shas = _store_pictures(ctx, result.candidates, description, result.seeds,
+        shas = store_generated(ctx, result.candidates, description, result.seeds,
                                {"steps": steps, "use": "launch-candidate"})
     if item_id is not None:
         with ctx.write_lock:

@@ -11,6 +11,7 @@ import base64
 import numpy as np
 
 from vitrine.app.context import AppContext
+from vitrine.app.pictures import store_generated
 from vitrine.errors import Invalid, NotFound
 
 MAX_SIDE = 512   # pixels a side of a person's picture
@@ -94,7 +95,6 @@ def shown(request: dict) -> dict:
 
 def dress(ctx: AppContext, request: dict) -> dict:
     """Draw a prepared try-on and store its pictures as generated images."""
-    from vitrine.storage.images import encode_png
     from vitrine.tryon.tryon import read_mask, read_picture
     picture = read_picture(base64.b64decode(request["picture"]))
     mask = read_mask(base64.b64decode(request["mask"]), picture.shape[:2])
@@ -102,11 +102,6 @@ def dress(ctx: AppContext, request: dict) -> dict:
                                steps=request["steps"])
     params = {"steps": request["steps"], "use": "tryon", "person": request.get("person"),
               "item_id": request.get("item_id")}
-    shas = []
-    with ctx.write_lock, ctx.store.loading() as load:
-        for k, pixels in enumerate(result.pictures):
-            stored = load.images.put(encode_png(pixels))
-            load.add_generated_image(stored, request["description"], request["seed"] + k,
-                                     str(ctx.settings.tryon_model), params)
-            shas.append(stored.sha256)
+    seeds = [request["seed"] + k for k in range(len(result.pictures))]
+    shas = store_generated(ctx, result.pictures, request["description"], seeds, params, model=ctx.settings.tryon_model)
     return {"images": shas, "pixels_repainted": int(mask.sum())}

@@ -24,7 +24,7 @@ def cmd_catalog_build(args) -> int:
 
 def cmd_catalog_export(args) -> int:
     from vitrine.app.shop import export_sample
-    done = export_sample(open_store(args), args.folder, items=args.items, progress=not args.quiet)
+    done = export_sample(open_store(args), args.folder, items=args.items)
     print(f"exported {done.items:,} items ({done.photos:,} photos) and {done.events:,} events of {done.users:,} "
           f"shoppers → {args.folder} (import it: vitrine import generic {args.folder} --data-dir NEW_DIR)")
     return 0

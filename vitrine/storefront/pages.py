@@ -259,9 +259,7 @@ def launch_post(request: Request, description: str = Form(..., max_length=1000),
         return _page(request, "launch.html", status=401, error="That is not the service's admin token.",
                      description=description, price=price)
     try:
-        value = float(price) if price.strip() else None
-        if value is not None and not 0 <= value <= MAX_PRICE:
-            raise ValueError
+        value = _price(price)
     except ValueError:
         return _page(request, "launch.html", status=422, error="The price must be a number from 0 to 10,000,000.",
                      description=description, price=price)
