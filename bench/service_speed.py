@@ -82,10 +82,11 @@ def median_runs(runs: list[dict]) -> dict:
         {"runs": runs, "non_2xx": sum(r["non_2xx"] for r in runs)}
 
 
-def start_server(data_dir: str, workers: int):
-    """`vitrine serve` on a free loopback port, once its recommender is loaded: (process, URL, client)."""
+def start_server(data_dir: str, workers: int, checkout: str | None = None):
+    """`vitrine serve` on a free loopback port, once its recommender is loaded: (process, URL, client).
+    With `checkout`, the vitrine package of that folder runs instead of the installed one."""
     port = free_port()
-    env = {**os.environ, "VITRINE_TOKEN": "bench-token-bench-token", "VITRINE_MAX_INFLIGHT": "1024",
+    env = {**os.environ, **({"PYTHONPATH": checkout} if checkout else {}), "VITRINE_TOKEN": "bench-token-bench-token", "VITRINE_MAX_INFLIGHT": "1024",
            "VITRINE_GENERATIONS_PER_MINUTE": "1000"}
     server = subprocess.Popen([str(Path(sys.executable).parent / "vitrine"), "--data-dir", data_dir, "-q", "serve",
                                "--port", str(port), "--workers", str(workers)],

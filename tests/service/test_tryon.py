@@ -100,6 +100,8 @@ def test_people_pictures_are_served(tryon_copy):
     ({"picture": "PIC", "description": "   "}, 422, "description: empty"),
     ({"picture": "PIC", "description": "x" * 501}, 422, "description"),
     ({"picture": "HUGE", "description": "a red t-shirt"}, 413, "at most 20,000"),
+    ({"picture": "PHOTO", "item_id": "ITEM"}, 422, "no person found"),  # a garment's photo: no one wears it
+    ({"picture": "BLANK", "description": "a red t-shirt"}, 422, "no person found"),
 ])
 def test_bad_requests_are_refused_before_queuing(tryon_copy, body, status, message):
     data, model = tryon_copy
@@ -107,7 +109,11 @@ def test_bad_requests_are_refused_before_queuing(tryon_copy, body, status, messa
     values = {"PIC": _b64(people.images[5]), "SMALL": _b64(np.zeros((8, 8), np.uint8)),
               "BIG": _b64(np.zeros((600, 64, 3), np.uint8)), "BIGMASK": _b64(np.zeros((600, 64), np.uint8)),
               "HUGE": _b64(np.random.default_rng(0).integers(0, 256, (200, 200, 3), dtype=np.uint8)),
-              "ITEM": str(people.worn[0][0])}
+              "ITEM": str(people.worn[0][0]), "BLANK": _b64(np.full((64, 64, 3), 230, np.uint8))}
+    if "PHOTO" in body.values():
+        store = Store(data)
+        with Image.open(store.images.resolve(dict(store.main_photos())[values["ITEM"]])) as im:
+            values["PHOTO"] = _b64(np.asarray(im.convert("RGB").resize((64, 64), Image.BILINEAR)))
     client = _client(data, model, max_upload_bytes=20_000)
     response = client.post("/tryon", json={k: values.get(v, v) for k, v in body.items()})
     assert response.status_code == status and message in response.json()["error"], response.text

@@ -99,3 +99,49 @@ def test_log_written_and_read_in_chunks_is_the_whole_log(tmp_path, tiny_fm, monk
                           np.array(log.EVENT_NAMES)[log.event].tolist()))
     assert stored == expected
     assert store.get_meta("shoppers")["events"] == len(log.ts)
+
+
+def test_listings_filter_by_every_facet_sort_and_count_under_the_other_filters(built_store):
+    from collections import Counter
+
+    from vitrine.storage.catalog import ItemFilter
+    store, _, _ = built_store
+    rows = store.item_rows(("id", "category", "colour", "pattern", "brand", "price"))
+    brand = Counter(r.brand for r in rows).most_common(1)[0][0]
+    chosen = ItemFilter(category=("dress", "coat"), pattern=("striped", "solid"), brand=(brand,), max_price=200.0)
+    wanted = [r for r in rows if r.category in ("dress", "coat") and r.pattern in ("striped", "solid")
+              and r.brand == brand and r.price <= 200]
+    page, total = store.browse_items(chosen, limit=1000, sort="price")
+    assert total == len(wanted) > 0 and {r.id for r in page} == {r.id for r in wanted}
+    assert [r.price for r in page] == sorted(r.price for r in wanted)
+    dearest, _ = store.browse_items(chosen, limit=1000, sort="-price")
+    assert [r.price for r in dearest] == sorted((r.price for r in wanted), reverse=True)
+    assert sorted(store.matching_ids(chosen)) == sorted(r.id for r in wanted)
+    # a facet's counts follow the other filters, not its own: ticking dress still counts the other categories
+    by_category = dict(store.facet_counts("category", chosen))
+    expected = Counter(r.category for r in rows if r.pattern in ("striped", "solid") and r.brand == brand
+                       and r.price <= 200)
+    assert by_category == dict(expected) and set(by_category) > {"dress", "coat"}
+    with pytest.raises(ValueError, match="unknown sort"):
+        store.browse_items(chosen, sort="cheapest")
+
+
+def test_a_cart_holds_what_was_added_and_not_bought_since(built_store):
+    from vitrine.catalog.importers.base import event_row, user_row
+    store, _, _ = built_store
+    a, b, c = [r.id for r in store.item_rows(("id",))[:3]]
+
+    def events(*pairs):
+        with store.loading() as load:
+            if not store.user_exists("cart-tester"):
+                load.insert(schema.User, [user_row("cart-tester")])
+            load.insert(schema.Interaction, [event_row("cart-tester", item, kind, 1) for item, kind in pairs])
+
+    events((a, "view"), (a, "cart"), (b, "cart"), (c, "view"), (a, "view"))
+    assert store.cart("cart-tester") == [b, a]  # latest added first
+    assert store.recent_items("cart-tester", "view") == [a, c]  # each item once, by its latest view
+    events((a, "purchase"))
+    assert store.cart("cart-tester") == [b] and store.recent_items("cart-tester", "purchase") == [a]
+    events((a, "cart"))  # added again after buying it
+    assert store.cart("cart-tester") == [a, b]
+    assert store.purchase_counts()[a] >= 1

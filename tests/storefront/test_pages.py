@@ -26,6 +26,12 @@ def _item_links(html: str) -> list[str]:
     return re.findall(r'href="/shop/item/([^"]+)"', html)
 
 
+def _section(html: str, section_id: str) -> str:
+    """The HTML of one <section id=…> of a page ("" when the page has none)."""
+    found = re.search(rf'<section id="{section_id}".*?</section>', html, re.S)
+    return found.group(0) if found else ""
+
+
 def test_the_home_page_offers_shoppers_and_new_items(client):
     page = client.get("/")
     assert page.status_code == 200 and "New in" in page.text and "Pick a shopper" in page.text
@@ -45,14 +51,14 @@ def test_picking_a_shopper_shows_their_recommendations_with_reasons(client):
 
 def test_views_and_purchases_are_stored_and_a_bought_item_leaves_the_recommendations(client, data):
     client.cookies.set("vitrine_user", "u-00003")
-    first = _item_links(client.get("/").text.split("New in")[0])[0]
+    first = _item_links(_section(client.get("/").text, "recommended"))[0]
     before = Store(data, create=False).last_event_id()
     assert client.get(f"/shop/item/{first}").status_code == 200
     bought = client.post("/shop/event", data={"item_id": first, "event": "purchase"}, follow_redirects=False)
     assert bought.status_code == 303 and bought.headers["location"].endswith("done=purchase")
     events = Store(data, create=False).events_after("u-00003", before)
     assert [tuple(e) for e in events] == [(first, "view"), (first, "purchase")]
-    assert first not in _item_links(client.get("/").text.split("New in")[0])
+    assert first not in _item_links(_section(client.get("/").text, "recommended"))
     assert client.post("/shop/event", data={"item_id": first, "event": "steal"}).status_code == 404
 
 
@@ -108,7 +114,16 @@ def test_designs_without_javascript_land_on_a_job_page_that_shows_them(data, rec
         job_id = queued.headers["location"].rsplit("/", 1)[1]
         assert wait_for_job(client, f"/jobs/{job_id}")["status"] == "done"
         page = client.get(queued.headers["location"]).text
-        assert page.count("<img") == 4 and "closest in stock" in page and 'http-equiv="refresh"' not in page
+        assert page.count('class="badge">generated') == 4 and 'http-equiv="refresh"' not in page
+        # each design beside its closest item: that item's picture, title and price
+        closest = re.findall(r'<a class="closest" href="/shop/item/([^"]+)">\s*<img src="(/images/[0-9a-f]{64})"'
+                             r'.*?(?:Like this item in stock|Closest in stock): [^<]*€\d+\.\d\d</span>', page, re.S)
+        assert len(closest) == 4 and all(client.get(src).status_code == 200 for _, src in closest)
+        prompts = re.findall(r'<figcaption>([^<]+?)\s*<a class="closest"', page)
+        assert len(set(prompts)) == 4, prompts  # four different ideas, not one twice
+        # kept: the home page shows the same designs until the shopper asks again
+        home = client.get("/").text
+        assert _section(home, "designed").count('class="badge">generated') == 4 and "Design again" in home
 
 
 def test_the_launch_form_needs_the_token_and_checks_the_price(client):
@@ -145,9 +160,16 @@ def test_before_the_first_fit_the_shop_says_it_is_getting_ready(data, tiny_pipel
     client = TestClient(app)
     app.state.vitrine.queue.add("fit", {}, "demo")  # queued, no worker: it stays queued
     home = client.get("/").text
-    assert "Vitrine is fitting its recommender (queued for 0 min)" in home
+    assert "it is fitting its recommender (queued for 0 min)" in home
     assert len(re.findall(r"<option value=\"u-", home)) == 12  # the most active shoppers can be picked already
-    search = client.get("/shop/search", params={"q": "a red dress"}).text
+    assert _item_links(_section(home, "best")) and _item_links(_section(home, "newest"))  # useful already
+    search = client.get("/shop/search", params={"q": "something warm"}).text
     assert "Search by meaning starts once the recommender is ready" in search and "a fit is queued" in search
+    # the catalog's own words work before the fit: "red dres under 80" is red dresses up to €80
+    found = client.get("/shop/search", params={"q": "red dres under 80"}).text
+    assert "Only red dress up to €80.00" in found and "a fit is queued" in found
+    store = Store(data, create=False)
+    items = {r.id: r for r in store.item_rows(("id", "category", "colour", "price"), ids=_item_links(found))}
+    assert items and all((r.category, r.colour) == ("dress", "red") and r.price <= 80 for r in items.values())
     api = client.get("/users/u-00003/recommendations")
     assert api.status_code == 503 and "a fit is queued" in api.json()["error"]

@@ -12,8 +12,10 @@ from vitrine.tryon.segment import load_segmenter, region
 
 
 def _labels():
+    """A standing figure: a head above a body in a top."""
     labels = np.full((64, 64), BACKGROUND, np.uint8)
-    labels[10:50, 25:40] = SKIN
+    labels[10:18, 29:36] = SKIN
+    labels[18:50, 25:40] = SKIN
     labels[20:30, 25:40] = TOP
     return labels
 
@@ -26,6 +28,14 @@ def test_the_region_is_the_garment_grown_by_a_pixel():
 def test_no_person_and_no_garment_are_lookup_errors():
     with pytest.raises(LookupError, match="no person found"):
         region(np.full((64, 64), BACKGROUND, np.uint8), "top")
+    garment = np.full((64, 64), BACKGROUND, np.uint8)
+    garment[8:56, 16:48] = TOP  # a garment's photo: one shape filling the frame, no head
+    with pytest.raises(LookupError, match="no person found"):
+        region(garment, "top")
+    headless = _labels()
+    headless[10:18] = BACKGROUND
+    with pytest.raises(LookupError, match="no head"):
+        region(headless, "top")
     with pytest.raises(LookupError, match="no shoes found"):
         region(_labels(), "shoes")
     with pytest.raises(ValueError, match="unknown region 'hat'"):

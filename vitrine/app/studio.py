@@ -50,16 +50,16 @@ def check_designs_for(ctx: AppContext, user_id: str, n: int) -> None:
 
 def design(ctx: AppContext, user_id: str, n: int = DESIGNS) -> dict:
     """Designs for one shopper, each stored for them: {"images", "designs": [{image, prompt, score,
-    nearest}]}."""
+    nearest, nearest_similarity}]}, each of another prompt."""
     check_designs_for(ctx, user_id, n)
-    designs = ctx.designer().design(user_id, n=n)
+    designs = ctx.designer().design(user_id, n=n, prompts=max(8, n), max_per_prompt=1)
     user = user_id if ctx.store.user_exists(user_id) else None
     shown = []
     for d in designs:
         [sha] = store_generated(ctx, [d.image], d.prompt, [d.seed], {"use": "design", "score": d.score},
                                 user_id=user)
         shown.append({"image": sha, "prompt": d.prompt, "score": round(d.score, 5),
-                      "nearest": [i for i, _ in d.nearest]})
+                      "nearest": [i for i, _ in d.nearest], "nearest_similarity": [round(s, 4) for _, s in d.nearest]})
     return {"images": [d["image"] for d in shown], "designs": shown}
 
 

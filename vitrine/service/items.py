@@ -6,12 +6,14 @@ jsonable_encoder, a tenth of a recommendation's time (bench/service_speed.py).""
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 
 from vitrine.catalog.prices import MAX_PRICE
 from vitrine.service.errors import ServiceError
+from vitrine.storage.catalog import SORTS, ItemFilter
 from vitrine.service.limits import MAX_FILTERS, MAX_PAGE
 
 router = APIRouter(tags=["items"])
@@ -25,26 +27,30 @@ def picture_fields(pictures: dict, item_id: str) -> dict:
     return {"image": f"/images/{sha}" if sha else None, "generated": generated}
 
 
-def _filter(values: list[str] | None, name: str) -> list[str] | None:
+def _filter(values: list[str] | None, name: str) -> tuple[str, ...]:
     if values and len(values) > MAX_FILTERS:
         raise ServiceError(422, f"{name}: at most {MAX_FILTERS} values, got {len(values)}")
-    return values or None
+    return tuple(values or ())
 
 
 @router.get("/items")
 def list_items(request: Request, category: list[str] | None = Query(None, description="any of these categories"),
                colour: list[str] | None = Query(None, description="any of these colours"),
+               pattern: list[str] | None = Query(None, description="any of these patterns"),
+               brand: list[str] | None = Query(None, description="any of these brands"),
                min_price: float | None = Query(None, ge=0, le=MAX_PRICE), max_price: float | None = Query(None, ge=0, le=MAX_PRICE),
+               sort: Literal[SORTS] = Query("id", description="id, new (newest launch first), price, -price"),
                limit: int = Query(24, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0, le=10_000_000)):
-    """A page of items matching every filter, ordered by ID, with the total that match."""
+    """A page of items matching every filter, in the order asked for, with the total that match."""
     store = request.app.state.vitrine.store
-    rows, total = store.browse_items(_filter(category, "category"), _filter(colour, "colour"), min_price, max_price,
-                                     limit, offset)
+    filters = ItemFilter(_filter(category, "category"), _filter(colour, "colour"), _filter(pattern, "pattern"),
+                         _filter(brand, "brand"), min_price, max_price)
+    rows, total = store.browse_items(filters, limit, offset, sort)
     pictures = store.item_pictures([r.id for r in rows])
     return JSONResponse({"total": total, "limit": limit, "offset": offset,
                          "items": [{"id": r.id, "title": r.title, "category": r.category, "colour": r.colour,
-                                    "pattern": r.pattern, "price": r.price, "is_new": bool(r.is_new),
-                                    **picture_fields(pictures, r.id)} for r in rows]})
+                                    "pattern": r.pattern, "brand": r.brand, "price": r.price,
+                                    "is_new": bool(r.is_new), **picture_fields(pictures, r.id)} for r in rows]})
 
 
 @router.get("/items/{item_id}")

@@ -59,7 +59,8 @@ class Design(BaseModel):
     image: str
     prompt: str
     score: float
-    nearest: list[str]
+    nearest: list[str] = Field(description="the closest items in stock, closest first")
+    nearest_similarity: list[float] = Field([], description="their cosine similarity to the design")
 
 
 class Job(BaseModel):

@@ -66,6 +66,33 @@ class EventQueries:
                     last[user_id] = item_id  # time order: the final assignment is the latest
         return last
 
+    def recent_items(self, user_id: str, event: str, limit: int = 12) -> list[str]:
+        """The shopper's distinct items of one event type (view, cart, purchase), latest first."""
+        inter = schema.Interaction.__table__
+        last = func.max(inter.c.id)
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(inter.c.item_id).where(inter.c.user_id == user_id, inter.c.event == event)
+                                     .group_by(inter.c.item_id).order_by(last.desc()).limit(limit)).scalars())
+
+    def cart(self, user_id: str, limit: int = 100) -> list[str]:
+        """The shopper's cart: items added to it and not bought since, latest added first."""
+        inter = schema.Interaction.__table__
+        bought = inter.alias("bought")
+        last_added = func.max(inter.c.id)
+        bought_after = (select(bought.c.id).where(bought.c.user_id == user_id, bought.c.item_id == inter.c.item_id,
+                                                  bought.c.event == "purchase", bought.c.id > inter.c.id).exists())
+        query = (select(inter.c.item_id).where(inter.c.user_id == user_id, inter.c.event == "cart", ~bought_after)
+                 .group_by(inter.c.item_id).order_by(last_added.desc()).limit(limit))
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    def purchase_counts(self) -> dict[str, int]:
+        """Purchases per item (items never bought are absent): the shop's best sellers."""
+        inter = schema.Interaction.__table__
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(inter.c.item_id, func.count()).where(inter.c.event == "purchase")
+                                     .group_by(inter.c.item_id)).all())
+
     def most_active_users(self, n: int) -> list[str]:
         """The n shoppers with the most events, most first (ties by ID)."""
         inter = schema.Interaction.__table__

@@ -36,6 +36,18 @@ class JobQueries:
         with self.engine.connect() as conn:
             return conn.execute(select(table).where(table.c.id == job_id)).first()
 
+    def latest_job(self, kind: str, asked: dict, scan: int = 500):
+        """The newest finished job of a kind whose request holds every key/value of `asked` (a
+        shopper's last designs), among the `scan` newest of that kind; None if there is none."""
+        table = schema.Job.__table__
+        query = (select(table).where(table.c.kind == kind, table.c.status == "done")
+                 .order_by(table.c.finished_at.desc()).limit(scan))
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                if all(row.request.get(k) == v for k, v in asked.items()):
+                    return row
+        return None
+
     def open_jobs(self, client: str | None = None) -> int:
         """Jobs queued or running (of one client when given)."""
         table = schema.Job.__table__

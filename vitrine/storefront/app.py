@@ -6,15 +6,21 @@ import os
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
-from vitrine.service.app import create_app as create_api
 from vitrine.app.settings import Settings, load_settings
-from vitrine.storefront import pages
+from vitrine.service.app import create_app as create_api
+from vitrine.storefront import pages, studio
+from vitrine.storefront.shop import HERE, Shop
 
 
 def create_app(settings: Settings) -> FastAPI:
+    """The API, then the pages on top: their routes, their static files, what they share."""
     app = create_api(settings)
-    pages.install(app)
+    app.state.shop = Shop(app.state.vitrine)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(pages.router)
+    app.include_router(studio.router)
     return app
 
 

@@ -84,13 +84,14 @@ class PhotoCache:
 def redraw(store, people: PeopleSet, index: int, swap: dict[str, str] | None = None,
            categories: dict[str, str | None] | None = None, photo: PhotoCache | None = None
            ) -> tuple[np.ndarray, np.ndarray]:
-    """Person `index` drawn again, with the items in `swap` ({slot: item ID}) instead of theirs:
-    (picture, labels). With no swap, exactly the saved picture. `categories` and `photo`: the
-    catalog's, when the caller redraws many and has read them once."""
+    """Person `index` drawn again, with the items in `swap` ({slot: item ID, or None for nothing in
+    that slot}) instead of theirs: (picture, labels). With no swap, exactly the saved picture.
+    `categories` and `photo`: the catalog's, when the caller redraws many and has read them once."""
     categories = item_categories(store) if categories is None else categories
     photo = PhotoCache(store) if photo is None else photo
     chosen = {slot: item for slot, item in zip(SLOTS, people.worn[index].tolist()) if item}
     chosen.update(swap or {})
+    chosen = {slot: item for slot, item in chosen.items() if item}
     if categories.get(chosen.get("top")) == "dress":
         chosen.pop("bottom", None)
     return dress(person_of(people.persons[index]), {slot: (categories[i], photo(i)) for slot, i in chosen.items()})

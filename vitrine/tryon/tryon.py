@@ -8,9 +8,9 @@
 The region to repaint is, in order: the given mask; else the given slot's (top, bottom, shoes)
 pixels as the segmenter labels them, grown by a pixel; else the slot the description names
 (a t-shirt → top, sneakers → shoes). For a person of the people set dressed in a catalog item
-(`person_with_item`), the body is known, so the mask is the worn garment's pixels together with
-the region the new item's cut covers on that body, and the render of the same person wearing
-the item is the ground truth.
+(`person_with_item`), the body is known: the person is drawn without the garment being replaced,
+the mask is the new item's cut on that body, and the render of the same person wearing the item
+is the ground truth.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from vitrine.tryon.people_set import SLOTS, PeopleSet, person_of, redraw
 from vitrine.tryon.segment import REGIONS, load_segmenter, region
 
 SEGMENTER_FOLDER = "segmenter"  # inside the try-on model's folder
+SLOT_ORDER = ("bottom", "shoes", "top")  # the order people.dress paints the garments in
 
 
 def slot_of_category(category: str | None) -> str | None:
@@ -38,6 +39,25 @@ def slot_of_category(category: str | None) -> str | None:
     if category in FOOTWEAR:
         return "shoes"
     return None
+
+
+def garment_prompt(description: str | None, category: str | None = None, colour: str | None = None,
+                   pattern: str | None = None) -> str:
+    """The try-on prompt for a catalog item: its description, led by the colour, pattern and kind of
+    garment from the item's own columns when the description does not name them all — "Sweater in
+    a checked print, by Urbanette." of a navy item becomes "navy checked pullover. Sweater in …".
+    A colour the prompt does not name, the model draws at random. A column outside the catalog's
+    vocabulary (an imported shop's "teal") leads as written."""
+    from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
+    from vitrine.studio.read import read_attributes
+    description = (description or "").strip()
+    named = read_attributes(description)
+    columns = ((colour, COLOUR_NAMES, named.colour), (pattern, PATTERN_NAMES, named.pattern),
+               (category, CATEGORY_NAMES, named.category))
+    if all(not value or (value in names and found == names.index(value)) for value, names, found in columns):
+        return description
+    lead = " ".join(value for value, _, _ in columns if value and value != "solid")
+    return f"{lead}. {description}" if description else lead
 
 
 def slot_of_description(description: str) -> str | None:
@@ -93,27 +113,41 @@ class TryOn:
         return TryOnResult(pictures, mask, slot)
 
 
+def drawn_over(body, labels: np.ndarray, slot: str) -> np.ndarray:
+    """The pixels of a drawn person that lie over a garment of `slot`: people.dress paints, back
+    to front, skin, bottom, shoes, top, then hands, head and hair."""
+    later = SLOT_ORDER[SLOT_ORDER.index(slot) + 1:]
+    over = np.isin(labels, [REGIONS[s] for s in later])
+    for part in ("hand_left", "hand_right", "head", "hair"):
+        over |= body.parts[part]
+    return over
+
+
 def person_with_item(store, people: PeopleSet, index: int, item_id: str) -> dict:
-    """Person `index` of the set and catalog item `item_id`: their picture, the mask to repaint,
-    the item's description, and the ground truth (the same person drawn wearing the item)."""
+    """Person `index` of the set and catalog item `item_id`: the picture to dress, the mask to
+    repaint, the prompt (garment_prompt) and the ground truth (the same person drawn wearing the
+    item). The body is known, so the picture is the person drawn without the garment being
+    replaced — skin, trousers or background where it was, as the truth shows them — and the mask
+    is only the new item's cut on that body, less other garments drawn over it, grown by a pixel:
+    a top in place of a dress does not repaint the legs."""
     if not 0 <= index < len(people.images):
         raise IndexError(f"no person {index}: the people set has {len(people.images):,} (0–{len(people.images) - 1})")
-    rows = store.item_rows(("id", "category", "description"), ids=[item_id])
+    rows = store.item_rows(("id", "category", "colour", "pattern", "description"), ids=[item_id])
     if not rows:
         raise KeyError(f"no item {item_id!r} in the catalog")
     item = rows[0]
     slot = slot_of_category(item.category)
     if slot is None:
         raise ValueError(f"item {item_id} is a {item.category}, not something to wear (a top, trousers or shoes)")
-    s = SLOTS.index(slot)
-    if slot == "bottom" and not people.worn[index][s]:
+    if slot == "bottom" and not people.worn[index][SLOTS.index(slot)]:
         raise ValueError(f"person {index} wears a dress: no trousers to replace")
     body = body_of(person_of(people.persons[index]))
-    worn_region = people.labels[index] == REGIONS[slot]
-    mask = grow(worn_region | garment_region(body, item.category))
+    taken_off = {slot: None} | ({"bottom": None} if item.category == "dress" else {})  # a dress leaves no trousers
+    undressed, labels = redraw(store, people, index, taken_off)
+    mask = grow(garment_region(body, item.category) & ~drawn_over(body, labels, slot))
     truth, _ = redraw(store, people, index, {slot: item_id})
-    return {"picture": people.images[index], "mask": mask, "description": item.description or "",
-            "truth": truth, "slot": slot, "category": item.category}
+    return {"picture": undressed, "mask": mask, "truth": truth, "slot": slot, "category": item.category,
+            "description": garment_prompt(item.description, item.category, item.colour, item.pattern)}
 
 
 def read_picture(data: bytes, max_side: int = 2048) -> np.ndarray:

@@ -1,5 +1,5 @@
-// Progressive enhancement: the design and launch forms work without this script (they post and
-// land on the job page, which refreshes itself); with it, the pictures appear in place.
+// Progressive enhancement: the design form works without this script (it posts and lands on the
+// job page, which refreshes itself); with it, the home page waits in place and reloads with them.
 "use strict";
 
 async function pollJob(url, target) {
@@ -11,27 +11,6 @@ async function pollJob(url, target) {
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error("still not done; look again later");
-}
-
-function figure(src, caption, href) {
-  const fig = document.createElement("figure");
-  fig.className = "card design";
-  const pic = document.createElement("div");
-  pic.className = "pic";
-  const img = document.createElement("img");
-  img.src = src; img.width = 128; img.height = 128; img.alt = caption;
-  const badge = document.createElement("span");
-  badge.className = "badge"; badge.textContent = "generated";
-  pic.append(img, badge);
-  const cap = document.createElement("figcaption");
-  cap.textContent = caption;
-  if (href) {
-    const a = document.createElement("a");
-    a.href = href; a.textContent = " closest in stock";
-    cap.append(document.createElement("br"), a);
-  }
-  fig.append(pic, cap);
-  return fig;
 }
 
 async function queue(url, body, target) {
@@ -51,11 +30,8 @@ document.addEventListener("DOMContentLoaded", () => {
     button.disabled = true;
     try {
       const user = encodeURIComponent(designForm.dataset.design);
-      const job = await queue("/users/" + user + "/designs", {n: 4}, target);
-      const grid = document.createElement("div");
-      grid.className = "grid";
-      for (const d of job.designs) grid.append(figure(d.image, d.prompt, d.nearest.length ? "/shop/item/" + encodeURIComponent(d.nearest[0]) : null));
-      target.replaceChildren(grid);
+      await queue("/users/" + user + "/designs", {n: 4}, target);
+      location.reload();  // the home page shows the shopper's latest designs, each beside its closest item
     } catch (err) {
       target.textContent = "Sorry: " + err.message;
     } finally {
