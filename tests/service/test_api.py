@@ -59,7 +59,7 @@ def test_recommendations_leave_out_purchases_cap_and_filter_categories(client, s
     user = next(str(u) for k, u in enumerate(recs.user_ids) if recs.model.bought[k].nnz)
     body = client.get(f"/users/{user}/recommendations", params={"k": 12, "per_category": 2}).json()
     items = body["items"]
-    assert len(items) == 12 and [i["score"] for i in items] == sorted([i["score"] for i in items], reverse=True)
+    assert len(items) == 12  # in the re-ranked order (tests/recommend/test_diversity.py), not by score
     bought = {str(recs.item_ids[j]) for j in recs.model.bought[recs.user_pos[user]].indices}
     assert not bought & {i["id"] for i in items}
     per = {}

@@ -23,6 +23,7 @@ class AppContext:
         self.store = store if store is not None else Store(settings.data_dir, settings.db_url, create=False)
         self.recs = None
         self.categories = None  # per recommender item index, for the per-category cap
+        self.looks = None       # per recommender item index, "category|colour|pattern": similar items' cap
         self.fit_mark = 0       # the newest event row the fitted recommender read; later ones are read per request
         self.deleted: set[int] = set()  # recommender item indices no longer in the store (deleted since the fit)
         self.lock = threading.Lock()        # guards the swap of the recommender and the queue's bounds
@@ -72,9 +73,12 @@ class AppContext:
         recs.user_matrix  # every fitted shopper's vector now, so a request only searches the index
         mark_file = folder / "events.json"
         mark = json.loads(mark_file.read_text())["last_event_id"] if mark_file.exists() else self.store.last_event_id()
-        rows = {r.id: r.category for r in self.store.item_rows(("id", "category"))}
+        rows = {r.id: r for r in self.store.item_rows(("id", "category", "colour", "pattern"))}
         with self.lock:
-            self.categories = np.array([rows.get(str(i)) or "" for i in recs.item_ids], dtype=object)
+            self.categories = np.array([(rows[str(i)].category if str(i) in rows else "") or "" for i in recs.item_ids],
+                                       dtype=object)
+            self.looks = np.array([f"{r.category}|{r.colour}|{r.pattern}" if (r := rows.get(str(i))) else ""
+                                   for i in recs.item_ids], dtype=object)
             self.recs, self.fit_mark = recs, int(mark)
             with self._models_lock:
                 self._models.pop("designer", None)  # it holds the old recommender

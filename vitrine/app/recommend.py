@@ -11,6 +11,7 @@ from vitrine.errors import Invalid, NotFound, NotReady
 
 MAX_K = 1000       # recommendations or neighbours at most (the recommender's own bound)
 MAX_SESSION = 100  # items of an anonymous session at most
+SIMILAR_POOL = 50  # similar items are picked from the 50·k nearest
 
 
 def _check_k(k: int) -> None:
@@ -78,12 +79,20 @@ def _present(ctx: AppContext, lookup, k: int) -> list[tuple[str, float]]:
 
 
 def similar(ctx: AppContext, item_id: str, k: int = 10) -> list[tuple[str, float]]:
-    """The k items nearest the item in the recommender's space (cosine), nearest first."""
+    """The k items nearest the item in the recommender's space (cosine), nearest first, at most
+    half of them of one category × colour × pattern (the nearest are otherwise all one look:
+    `vitrine eval diversity`)."""
+    from vitrine.recommend.diversity import group_capped
     _check_k(k)
     recs = ctx.require_recommender()
     if item_id not in recs.item_pos:
         raise NotFound(f"no item {item_id!r} in the fitted recommender", "item_id")
-    return _present(ctx, lambda depth: recs.similar(item_id, depth), k)
+    near = _present(ctx, lambda depth: recs.similar(item_id, depth), min(MAX_K, SIMILAR_POOL * k))
+    if ctx.looks is None:
+        return near[:k]
+    score = dict(near)
+    kept = group_capped([recs.item_pos[i] for i, _ in near], ctx.looks, k)
+    return [(str(recs.item_ids[i]), score[str(recs.item_ids[i])]) for i in kept]
 
 
 def search(ctx: AppContext, query: str, k: int = 20) -> list[tuple[str, float]]:

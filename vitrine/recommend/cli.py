@@ -77,6 +77,22 @@ def cmd_eval_recommend(args) -> int:
     return 0
 
 
+def cmd_eval_diversity(args) -> int:
+    from vitrine.recommend.diversity_eval import run
+    check_output_dir(args.out, "--out")
+    folder = Path(args.recommender)
+    if not (folder / "model.json").is_file():
+        raise UsageError(f"--recommender {folder}: no fitted recommender there; fit one on the events before the "
+                         f"test period with `vitrine fit --fold test --out {folder}`")
+    try:
+        result = run(open_store(args), folder, Path(args.out), users=args.users, progress=not args.quiet)
+    except ValueError as exc:
+        raise UsageError(f"--recommender {folder}: {exc}") from None
+    print(Path(args.out, "diversity.md").read_text())
+    print(f"report: {Path(args.out) / 'diversity.md'} ({result['seconds']:.0f} s)")
+    return 0
+
+
 def cmd_eval_movielens(args) -> int:
     from vitrine.recommend.movielens import run
     check_output_dir(args.out, "--out")
@@ -115,6 +131,12 @@ def register(verbs, common) -> None:
     p = evaluation.add("recommend", cmd_eval_recommend, "every recommender side by side on the test period")
     p.add_argument("--out", default="reports/recommend", help="report folder (default reports/recommend)")
     p.add_argument("--quick", action="store_true", help="small grids and few epochs (a smoke run, not the report)")
+
+    p = evaluation.add("diversity", cmd_eval_diversity, "accuracy and diversity of re-rankings on the test period")
+    p.add_argument("--recommender", required=True,
+                   help="a recommender fitted before the test period (`vitrine fit --fold test --out DIR`)")
+    p.add_argument("--users", type=count(1, 1_000_000), default=5000, help="test users sampled (default 5,000)")
+    p.add_argument("--out", default="reports/recommend", help="report folder (default reports/recommend)")
 
     p = evaluation.add("movielens", cmd_eval_movielens, "real-data check: MovieLens-100k on RecBole's protocol")
     p.add_argument("--out", default="reports/movielens", help="report folder (default reports/movielens)")

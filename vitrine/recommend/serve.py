@@ -1,8 +1,8 @@
 """A saved recommender answering questions by ID: what to show a shopper, what is like an item.
 
 Recommendations come from the FAISS index over item vectors (the user's already-bought items
-left out, at most `per_category` items of one category so a page is not all one thing), each
-with the history items that drove it: the user's past items j with the largest ⟨v_i, v_j⟩, the
+left out), re-ranked so a list is not all best sellers nor all alike (RERANK_*; at most
+`per_category` items of one category when asked), each with the history items that drove it: the user's past items j with the largest ⟨v_i, v_j⟩, the
 items the recommended one most resembles in the model's own space.
 """
 
@@ -13,8 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
+from vitrine.recommend.diversity import mmr, penalised
 from vitrine.recommend.index import ItemIndex
 from vitrine.recommend.multimodal import Multimodal
+
+# The re-ranking `vitrine eval diversity` chose (reports/recommend/diversity.md): each list is
+# drawn from the RERANK_DEPTH best candidates, their scores less β·σ·log(1 + buyers) (hubs sink),
+# then picked by MMR with weight λ on dissimilarity to the items already in the list.
+RERANK_DEPTH, RERANK_BETA, RERANK_LAMBDA = 100, 0.5, 0.4
 
 
 def _check_k(k: int) -> None:
@@ -43,6 +49,9 @@ class Recommendations:
         self._similar_index = None
         self._text_index = None
         self._user_matrix = None
+        self._unit = None
+        self.rerank = True  # False: the plain ranking by score (the evaluation's baseline)
+        self.buyers = np.asarray(self.model.bought.getnnz(axis=0), dtype=np.float32)  # per item
 
     @property
     def user_matrix(self) -> np.ndarray:
@@ -102,14 +111,18 @@ class Recommendations:
 
     def rank(self, vector: np.ndarray, history: np.ndarray, bought: set[int], k: int, per_category: int | None,
              categories: np.ndarray | None, explain: int) -> list[Suggestion]:
-        """The top k items for a user vector, `bought` left out, at most `per_category` of one
-        category, each with the `explain` history items most like it."""
-        depth = k if per_category is None else min(4 * k, len(self.item_ids))
-        scores, items = self.index.search(vector[None, :], depth, [bought])
+        """The top k items for a user vector, `bought` left out, re-ranked (RERANK_*), at most
+        `per_category` of one category, each with the `explain` history items most like it."""
+        depth = max(RERANK_DEPTH, k if per_category is None else 4 * k)
+        scores, items = self.index.search(vector[None, :], min(depth, len(self.item_ids)), [bought])
+        found = items[0] >= 0
+        candidates, scores = items[0][found], scores[0][found]
+        if self.rerank and len(candidates):
+            order = mmr(np.arange(len(candidates)), penalised(candidates, scores, self.buyers, RERANK_BETA),
+                        self._unit_vectors(), len(candidates), RERANK_LAMBDA, vectors_of=candidates)
+            candidates, scores = candidates[order], scores[order]
         chosen, per = [], {}
-        for s, i in zip(scores[0], items[0]):
-            if i < 0:
-                continue
+        for s, i in zip(scores, candidates):
             if per_category is not None and categories is not None:
                 c = categories[i]
                 if per.get(c, 0) >= per_category:
@@ -134,10 +147,14 @@ class Recommendations:
         return [[str(self.item_ids[history[r]]) for r in best[:, col] if np.isfinite(sims[r, col])]
                 for col in range(len(items))]
 
+    def _unit_vectors(self) -> np.ndarray:
+        if self._unit is None:
+            self._unit = _unit_rows(self.model.item_vectors)
+        return self._unit
+
     def _unit_index(self) -> ItemIndex:
         if self._similar_index is None:
-            self._unit = _unit_rows(self.model.item_vectors)
-            self._similar_index = ItemIndex(self._unit, None, self.index.kind)
+            self._similar_index = ItemIndex(self._unit_vectors(), None, self.index.kind)
         return self._similar_index
 
     def similar(self, item_id: str, k: int = 10) -> list[tuple[str, float]]:
