@@ -20,16 +20,12 @@ if not os.path.exists(CHROMIUM) and not os.environ.get("VITRINE_REQUIRE_BROWSER"
     pytest.skip(f"no {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
 
-@pytest.fixture(scope="module")
-def server(shop, recommender_dir, tiny_pipeline_dir, tmp_path_factory):
-    """The service on a free loopback port, in a thread, over a copy of the small shop."""
+def _serve(settings):
+    """The storefront on a free loopback port, in a thread: yields its URL."""
     import uvicorn
 
     from vitrine.storefront.app import create_app
-    from vitrine.app.settings import Settings
-    data = tmp_path_factory.mktemp("browser") / "data"
-    shutil.copytree(shop.data_dir, data)
-    app = create_app(Settings(data, recommender=recommender_dir, model=tiny_pipeline_dir, token="t" * 20))
+    app = create_app(settings)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -43,6 +39,26 @@ def server(shop, recommender_dir, tiny_pipeline_dir, tmp_path_factory):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def server(shop, recommender_dir, tiny_pipeline_dir, tmp_path_factory):
+    """The service over a copy of the small shop."""
+    from vitrine.app.settings import Settings
+    data = tmp_path_factory.mktemp("browser") / "data"
+    shutil.copytree(shop.data_dir, data)
+    yield from _serve(Settings(data, recommender=recommender_dir, model=tiny_pipeline_dir, token="t" * 20))
+
+
+@pytest.fixture(scope="module")
+def tour_server(tryon_shop, recommender_dir, tiny_pipeline_dir, tmp_path_factory):
+    """The service over a copy of the small shop with its drawn people and a try-on model."""
+    from vitrine.app.settings import Settings
+    data, model = tryon_shop
+    copy = tmp_path_factory.mktemp("tour") / "data"
+    shutil.copytree(data, copy)
+    yield from _serve(Settings(copy, recommender=recommender_dir, model=tiny_pipeline_dir, tryon_model=model,
+                               token="t" * 20))
 
 
 @pytest.fixture(scope="module")
@@ -71,12 +87,11 @@ def test_a_shopper_browses_opens_an_item_and_gets_designs(server, browser):
     assert page.locator(".item .big img").evaluate("img => getComputedStyle(img).imageRendering") == "pixelated"
     assert page.locator(".item .big img").evaluate("img => img.naturalWidth") > 0  # the picture really loaded
     page.goto(server + "/")
-    page.click("#designed button")
-    page.wait_for_selector("#designed .designs img", timeout=90_000)
-    images = page.locator("#designed .designs img")
-    assert images.count() == 4
-    page.wait_for_function("() => [...document.querySelectorAll('#designed .designs img')]"
-                           ".every(i => i.complete && i.naturalWidth > 0)")
+    page.click("#designed button")  # the script waits for the job, then the page reloads with them
+    page.wait_for_selector("#designed .designs-shown figure", timeout=90_000)
+    assert page.locator("#designed .designs-shown figure").count() == 4
+    assert page.locator("#designed .closest img").count() == 4  # each beside its closest item in stock
+    every_picture_loads(page)
     assert page.locator("#designed .badge").first.inner_text() == "generated"
     page.close()
 
@@ -128,4 +143,64 @@ def test_the_api_docs_render_offline(server, browser):
     page.goto(server + "/docs")
     page.wait_for_selector(".opblock")  # Swagger UI drew the operations from /openapi.json
     assert page.locator(".opblock").count() >= 20 and failed == []
+    page.close()
+
+
+def test_the_tour_home_pick_item_cart_search_sort_filter_design_tryon_launch(tour_server, browser):
+    """A shopper's and then the owner's whole visit, every picture of every page loaded."""
+    import re
+    server = tour_server
+    page = browser.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(server + "/")
+    every_picture_loads(page)
+    page.select_option("#shopper-pick", page.locator("#shopper-pick option").nth(1).get_attribute("value"))
+    page.click(".shopper button")
+    page.wait_for_selector("#recommended .card")
+    every_picture_loads(page)
+    in_cart = int(page.locator(".top .cart .count").inner_text())
+    page.locator("#recommended .card").first.click()  # an item
+    page.wait_for_selector(".item .buy")
+    every_picture_loads(page)
+    item = page.url.rsplit("/", 1)[1]
+    page.click(".buy button[value=cart]")  # into the cart
+    page.wait_for_selector("p.done")
+    assert int(page.locator(".top .cart .count").inner_text()) == in_cart + 1
+    page.click(".top .cart")
+    page.wait_for_selector("#cart")
+    assert page.locator(f'#cart .card[data-item="{item}"]').count() == 1
+    every_picture_loads(page)
+    page.fill("header input[name=q]", "red dres under 80")  # a search with a typo and a price word
+    page.press("header input[name=q]", "Enter")
+    page.wait_for_selector("p.read")
+    assert "Showing results for “red dress”" in page.locator("p.read").inner_text()
+    every_picture_loads(page)
+    page.goto(server + "/shop/browse")  # sort and filter
+    page.select_option("select[name=sort]", "price")
+    page.check("input[name=pattern][value=striped]")
+    page.click(".filters button")
+    page.wait_for_url("**pattern=striped**")
+    prices = [float(t.strip("€")) for t in page.locator(".grid .card .price").all_inner_texts()]
+    assert prices and prices == sorted(prices)
+    every_picture_loads(page)
+    page.goto(server + "/")  # designs
+    page.click("#designed button")
+    page.wait_for_selector("#designed .designs-shown figure", timeout=120_000)
+    every_picture_loads(page)
+    wearable = page.evaluate("""async () => {
+        const r = await fetch('/items?category=t-shirt&category=pullover&category=shirt&limit=1');
+        return (await r.json()).items[0].id; }""")
+    page.goto(f"{server}/shop/item/{wearable}")  # try-on on a drawn model
+    page.click("#tryon button[type=submit]")
+    page.wait_for_selector(".job[data-status=done]", timeout=120_000)
+    assert page.locator(".job img").count() >= 3  # before, the pictures, the true render
+    every_picture_loads(page)
+    page.goto(server + "/shop/launch")  # the owner launches a product
+    page.fill("textarea[name=description]", "a navy checked coat")
+    page.fill("input[name=price]", "90")
+    page.fill("input[name=token]", "t" * 20)
+    page.click(".launch button[type=submit]")
+    page.wait_for_selector(".job[data-status=done]", timeout=120_000)
+    assert page.locator(".job img").count() == 4 and re.search(r"/shop/job/", page.url)
+    every_picture_loads(page)
     page.close()
