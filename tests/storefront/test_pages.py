@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.storefront.html import item_links, section
 from vitrine.storage.images import encode_png
 from vitrine.storage.store import Store
 from vitrine.storefront.app import create_app
@@ -22,20 +23,12 @@ def client(data, recommender_dir, tiny_pipeline_dir):
                                                  token=TOKEN)))
 
 
-def _item_links(html: str) -> list[str]:
-    return re.findall(r'href="/shop/item/([^"]+)"', html)
-
-
-def _section(html: str, section_id: str) -> str:
-    """The HTML of one <section id=…> of a page ("" when the page has none)."""
-    found = re.search(rf'<section id="{section_id}".*?</section>', html, re.S)
-    return found.group(0) if found else ""
 
 
 def test_the_home_page_offers_shoppers_and_new_items(client):
     page = client.get("/")
     assert page.status_code == 200 and "New in" in page.text and "Pick a shopper" in page.text
-    assert len(re.findall(r"<option value=\"u-", page.text)) == 12 and _item_links(page.text)
+    assert len(re.findall(r"<option value=\"u-", page.text)) == 12 and item_links(page.text)
     assert 'href="/static/shop.css"' in page.text and client.get("/static/shop.css").status_code == 200
     assert "image-rendering: pixelated" in client.get("/static/shop.css").text
 
@@ -51,14 +44,14 @@ def test_picking_a_shopper_shows_their_recommendations_with_reasons(client):
 
 def test_views_and_purchases_are_stored_and_a_bought_item_leaves_the_recommendations(client, data):
     client.cookies.set("vitrine_user", "u-00003")
-    first = _item_links(_section(client.get("/").text, "recommended"))[0]
+    first = item_links(section(client.get("/").text, "recommended"))[0]
     before = Store(data, create=False).last_event_id()
     assert client.get(f"/shop/item/{first}").status_code == 200
     bought = client.post("/shop/event", data={"item_id": first, "event": "purchase"}, follow_redirects=False)
     assert bought.status_code == 303 and bought.headers["location"].endswith("done=purchase")
     events = Store(data, create=False).events_after("u-00003", before)
     assert [tuple(e) for e in events] == [(first, "view"), (first, "purchase")]
-    assert first not in _item_links(_section(client.get("/").text, "recommended"))
+    assert first not in item_links(section(client.get("/").text, "recommended"))
     assert client.post("/shop/event", data={"item_id": first, "event": "steal"}).status_code == 404
 
 
@@ -71,7 +64,7 @@ def test_an_anonymous_visitor_gets_picks_from_the_items_they_viewed(client):
 
 def test_item_pages_show_similar_items_and_unknown_items_are_404(client):
     page = client.get("/shop/item/fm-00001")
-    assert "Similar items" in page.text and len(_item_links(page.text)) >= 10
+    assert "Similar items" in page.text and len(item_links(page.text)) >= 10
     assert client.get("/shop/item/nope").status_code == 404
 
 
@@ -88,7 +81,7 @@ def test_browse_filters_and_pages_work_without_javascript(client):
 
 def test_search_finds_items_by_meaning(client):
     page = client.get("/shop/search", params={"q": "a red coat"})
-    assert page.status_code == 200 and len(_item_links(page.text)) > 0
+    assert page.status_code == 200 and len(item_links(page.text)) > 0
 
 
 def test_a_generated_picture_carries_the_badge(client, data):
@@ -123,7 +116,7 @@ def test_designs_without_javascript_land_on_a_job_page_that_shows_them(data, rec
         assert len(set(prompts)) == 4, prompts  # four different ideas, not one twice
         # kept: the home page shows the same designs until the shopper asks again
         home = client.get("/").text
-        assert _section(home, "designed").count('class="badge">generated') == 4 and "Design again" in home
+        assert section(home, "designed").count('class="badge">generated') == 4 and "Design again" in home
 
 
 def test_the_launch_form_needs_the_token_and_checks_the_price(client):
@@ -162,14 +155,14 @@ def test_before_the_first_fit_the_shop_says_it_is_getting_ready(data, tiny_pipel
     home = client.get("/").text
     assert "it is fitting its recommender (queued for 0 min)" in home
     assert len(re.findall(r"<option value=\"u-", home)) == 12  # the most active shoppers can be picked already
-    assert _item_links(_section(home, "best")) and _item_links(_section(home, "newest"))  # useful already
+    assert item_links(section(home, "best")) and item_links(section(home, "newest"))  # useful already
     search = client.get("/shop/search", params={"q": "something warm"}).text
     assert "Search by meaning starts once the recommender is ready" in search and "a fit is queued" in search
     # the catalog's own words work before the fit: "red dres under 80" is red dresses up to €80
     found = client.get("/shop/search", params={"q": "red dres under 80"}).text
     assert "Only red dress up to €80.00" in found and "a fit is queued" in found
     store = Store(data, create=False)
-    items = {r.id: r for r in store.item_rows(("id", "category", "colour", "price"), ids=_item_links(found))}
+    items = {r.id: r for r in store.item_rows(("id", "category", "colour", "price"), ids=item_links(found))}
     assert items and all((r.category, r.colour) == ("dress", "red") and r.price <= 80 for r in items.values())
     api = client.get("/users/u-00003/recommendations")
     assert api.status_code == 503 and "a fit is queued" in api.json()["error"]

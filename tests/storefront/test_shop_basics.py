@@ -7,6 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.storefront.html import item_links, section
 from vitrine.app.settings import Settings
 from vitrine.storage.store import Store
 from vitrine.storefront.app import create_app
@@ -16,15 +17,6 @@ from vitrine.storefront.app import create_app
 def client(data, recommender_dir, tiny_pipeline_dir):
     return TestClient(create_app(Settings(data, recommender=recommender_dir, model=tiny_pipeline_dir,
                                           token="a-test-token-of-enough-length")))
-
-
-def _links(html: str) -> list[str]:
-    return re.findall(r'href="/shop/item/([^"]+)"', html)
-
-
-def _section(html: str, section_id: str) -> str:
-    found = re.search(rf'<section id="{section_id}".*?</section>', html, re.S)
-    return found.group(0) if found else ""
 
 
 def _count(html: str) -> int:
@@ -39,10 +31,10 @@ def test_the_cart_counts_lists_and_buys_and_orders_follow(client, data):
         added = client.post("/shop/event", data={"item_id": item, "event": "cart"})
         assert "Added to your cart." in added.text
     cart = client.get("/shop/cart").text
-    assert _count(cart) == before + 2 and _links(_section(cart, "cart"))[:2] == items[::-1]
+    assert _count(cart) == before + 2 and item_links(section(cart, "cart"))[:2] == items[::-1]
     bought = client.post("/shop/cart/buy")
     assert bought.status_code == 200 and _count(bought.text) == 0 and "The cart is empty" in bought.text
-    assert set(items) <= set(_links(_section(bought.text, "orders")))
+    assert set(items) <= set(item_links(section(bought.text, "orders")))
 
 
 def test_an_anonymous_visitor_has_no_cart_but_is_told_why(data, recommender_dir, tiny_pipeline_dir):
@@ -56,17 +48,17 @@ def test_recently_viewed_follows_the_shoppers_item_pages(client, data):
     items = [r.id for r in Store(data, create=False).item_rows(("id",))[200:203]]
     for item in items:
         client.get(f"/shop/item/{item}")
-    assert _links(_section(client.get("/").text, "viewed"))[:3] == items[::-1]
+    assert item_links(section(client.get("/").text, "viewed"))[:3] == items[::-1]
 
 
 def test_browse_sorts_and_filters_by_pattern_and_brand_with_counts_under_the_other_filters(client, data):
     rows = Store(data, create=False).item_rows(("id", "category", "colour", "pattern", "brand", "price"))
     brand = rows[0].brand
     page = client.get("/shop/browse", params={"pattern": "striped", "brand": brand, "sort": "price"}).text
-    shown = {r.id: r for r in rows if r.id in set(_links(page))}
+    shown = {r.id: r for r in rows if r.id in set(item_links(page))}
     wanted = [r for r in rows if r.pattern == "striped" and r.brand == brand]
     assert shown and all(r.pattern == "striped" and r.brand == brand for r in shown.values())
-    prices = [shown[i].price for i in _links(page)]
+    prices = [shown[i].price for i in item_links(page)]
     assert prices == sorted(prices) and f"{len(wanted):,} items" in page
     # the colour counts are those of striped items of that brand; the pattern counts ignore the pattern filter
     red = sum(r.colour == "red" for r in wanted)
@@ -75,7 +67,7 @@ def test_browse_sorts_and_filters_by_pattern_and_brand_with_counts_under_the_oth
     solid = sum(r.pattern == "solid" and r.brand == brand for r in rows)
     assert re.search(rf'value="solid"\s*> solid <small>{solid:,}</small>', page)
     dearest = client.get("/shop/browse", params={"sort": "-price"}).text
-    assert {r.id: r.price for r in rows}[_links(dearest.split("items</h2>")[1])[0]] == max(r.price for r in rows)
+    assert {r.id: r.price for r in rows}[item_links(dearest.split("items</h2>")[1])[0]] == max(r.price for r in rows)
     assert client.get("/shop/browse", params={"sort": "cheapest"}).status_code == 422
 
 
@@ -83,7 +75,7 @@ def test_search_reads_a_typo_and_a_price_word(client, data):
     page = client.get("/shop/search", params={"q": "red dres under 60"}).text
     assert "Showing results for “red dress”" in page and "Only red dress up to €60.00" in page
     rows = {r.id: r for r in Store(data, create=False).item_rows(("id", "category", "colour", "price"))}
-    found = _links(page)
+    found = item_links(page)
     assert found and all(rows[i].category == "dress" and rows[i].colour == "red" and rows[i].price <= 60
                          for i in found)
 

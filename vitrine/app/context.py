@@ -14,6 +14,7 @@ import numpy as np
 from vitrine.errors import NotFound, NotReady
 from vitrine.app.queue import JobQueue
 from vitrine.app.settings import Settings
+from vitrine.recommend.diversity import look
 from vitrine.storage.store import Store
 
 
@@ -23,7 +24,7 @@ class AppContext:
         self.store = store if store is not None else Store(settings.data_dir, settings.db_url, create=False)
         self.recs = None
         self.categories = None  # per recommender item index, for the per-category cap
-        self.looks = None       # per recommender item index, "category|colour|pattern": similar items' cap
+        self.looks = None       # per recommender item index, its look (diversity.look): similar items' cap
         self.fit_mark = 0       # the newest event row the fitted recommender read; later ones are read per request
         self.deleted: set[int] = set()  # recommender item indices no longer in the store (deleted since the fit)
         self.lock = threading.Lock()        # guards the swap of the recommender and the queue's bounds
@@ -74,15 +75,14 @@ class AppContext:
         mark_file = folder / "events.json"
         mark = json.loads(mark_file.read_text())["last_event_id"] if mark_file.exists() else self.store.last_event_id()
         rows = {r.id: r for r in self.store.item_rows(("id", "category", "colour", "pattern"))}
+        fitted = [rows.get(str(i)) for i in recs.item_ids]  # None: deleted since the fit
         with self.lock:
-            self.categories = np.array([(rows[str(i)].category if str(i) in rows else "") or "" for i in recs.item_ids],
-                                       dtype=object)
-            self.looks = np.array([f"{r.category}|{r.colour}|{r.pattern}" if (r := rows.get(str(i))) else ""
-                                   for i in recs.item_ids], dtype=object)
+            self.categories = np.array([(r.category if r else "") or "" for r in fitted], dtype=object)
+            self.looks = np.array([look(r) if r else "" for r in fitted], dtype=object)
             self.recs, self.fit_mark = recs, int(mark)
             with self._models_lock:
                 self._models.pop("designer", None)  # it holds the old recommender
-            self.deleted = {i for i, item_id in enumerate(recs.item_ids) if str(item_id) not in rows}
+            self.deleted = {i for i, r in enumerate(fitted) if r is None}
 
     def forget_item(self, item_id: str) -> None:
         """Never recommend an item deleted from the store (until a refit drops it)."""

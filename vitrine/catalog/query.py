@@ -1,7 +1,7 @@
 """What a shopper's search box asks for, read with the catalog's own vocabulary.
 
     read_query("red dres under 30", vocabulary)
-    → Query(text="red dress", category=("dress",), colour=("red",), max_price=30.0,
+    → Query(text="red dress", filters=ItemFilter(category=("dress",), colour=("red",), max_price=30.0),
             corrected={"dres": "dress"})
 
 1. Price words come out first: "under 30", "below €30", "less than 30", "over 50", "above 50",
@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from vitrine.catalog.attributes import CATEGORIES, COLOURS, PATTERNS
+from vitrine.storage.catalog import ItemFilter
 
 CUTOFF = 0.75
 NUMBER = r"€?\s*(\d+(?:[.,]\d{1,2})?)\s*(?:€|eur|euros?)?"
@@ -62,17 +63,8 @@ def vocabulary(facet_values: dict[str, list[str]], texts: list[str] = ()) -> Voc
 @dataclass(frozen=True)
 class Query:
     text: str                                   # corrected, price words removed: for search by meaning
-    category: tuple[str, ...] = ()
-    colour: tuple[str, ...] = ()
-    pattern: tuple[str, ...] = ()
-    brand: tuple[str, ...] = ()
-    min_price: float | None = None
-    max_price: float | None = None
+    filters: ItemFilter = ItemFilter()          # the facet values and price bounds the words named
     corrected: dict[str, str] = field(default_factory=dict)  # typed word → the catalog's word
-
-    def filters(self) -> dict:
-        return {"category": self.category, "colour": self.colour, "pattern": self.pattern, "brand": self.brand,
-                "min_price": self.min_price, "max_price": self.max_price}
 
 
 def _price(text: str) -> tuple[str, float | None, float | None]:
@@ -122,5 +114,4 @@ def read_query(raw: str, vocab: Vocabulary) -> Query:
         words.append(fixed)
     text = " ".join(words)
     found = {facet: _found(text, table) for facet, table in vocab.phrases.items()}
-    return Query(text, found.get("category", ()), found.get("colour", ()), found.get("pattern", ()),
-                 found.get("brand", ()), low, high, corrected)
+    return Query(text, ItemFilter(**found, min_price=low, max_price=high), corrected)

@@ -105,6 +105,12 @@ def top10_share(lists: np.ndarray) -> float:
     return float(np.mean([bool(top & set(items.tolist())) for items in lists]))
 
 
+def look(item) -> str:
+    """An item's category × colour × pattern (a row with those columns): the group similar items
+    are capped by."""
+    return f"{item.category}|{item.colour}|{item.pattern}"
+
+
 def group_capped(neighbours: list[int], groups: np.ndarray, k: int, share: float = 0.5) -> list[int]:
     """The first k of `neighbours` (nearest first) with at most ⌊share·k⌋ (≥ 1) of one group;
     when too few groups remain, the rest are filled in order."""

@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from vitrine.recommend.diversity import (calibrated, group_capped, intra_list_diversity, mmr, penalised,
+from vitrine.recommend.diversity import (calibrated, group_capped, intra_list_diversity, look, mmr, penalised,
                                          popularity_penalty, top10_share, unit_rows)
+from vitrine.recommend.evaluate import top_k
 from vitrine.recommend.metrics import evaluate_rankings
 from vitrine.results import Column, Table, write_report
 
@@ -37,22 +38,6 @@ VARIANTS = [("plain", None), ("MMR λ=0.1", ("mmr", 0.1)), ("MMR λ=0.2", ("mmr"
     for beta in (0.25, 0.5) for lam in (0.3, 0.4, 0.5)]
 
 
-def _candidates(model, users: np.ndarray, bought, batch: int = 512) -> tuple[np.ndarray, np.ndarray]:
-    """(U, DEPTH) best items per user (model rows), those of their row of `bought` left out, and their scores."""
-    items, scores = [], []
-    for start in range(0, len(users), batch):
-        rows = users[start:start + batch]
-        s = np.array(model.scores(rows), dtype=np.float32, copy=True)
-        ex = bought[start:start + batch].tocoo()
-        s[ex.row, ex.col] = -np.inf
-        part = np.argpartition(-s, DEPTH, axis=1)[:, :DEPTH]
-        order = np.take_along_axis(s, part, 1).argsort(axis=1)[:, ::-1]
-        best = np.take_along_axis(part, order, 1)
-        items.append(best)
-        scores.append(np.take_along_axis(s, best, 1))
-    return np.concatenate(items), np.concatenate(scores)
-
-
 def run(store, recommender: Path, out: Path, users: int = 5000, items: int = 2000, seed: int = 0,
         progress: bool = True) -> dict:
     from vitrine.recommend.data import load_log, make_fold
@@ -60,15 +45,14 @@ def run(store, recommender: Path, out: Path, users: int = 5000, items: int = 200
     start = time.perf_counter()
     fold = make_fold(load_log(store), "test")
     model, user_ids, item_ids = Multimodal.load(recommender)
-    if [str(i) for i in item_ids] != [str(i) for i in fold.log.item_ids]:
-        raise ValueError(f"{recommender} was fitted on another catalog than this store's; "
-                         "fit one here with `vitrine fit --fold test --out DIR`")
-    position = {str(u): k for k, u in enumerate(user_ids)}
-    everyone = [u for u in fold.users("all").tolist() if str(fold.log.user_ids[u]) in position]
+    for fitted, now, what in ((item_ids, fold.log.item_ids, "catalog"), (user_ids, fold.log.user_ids, "shoppers")):
+        if [str(i) for i in fitted] != [str(i) for i in now]:
+            raise ValueError(f"{recommender} was fitted on other {what} than this store's; "
+                             "fit one here with `vitrine fit --fold test --out DIR`")
+    everyone = fold.users("all")
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(everyone, min(users, len(everyone)), replace=False))
-    model_rows = np.array([position[str(fold.log.user_ids[u])] for u in sample])
-    candidates, scores = _candidates(model, model_rows, fold.bought[sample])
+    candidates, scores = top_k(model, sample, DEPTH, fold.bought, with_scores=True)
     relevant = [fold.targets[u] for u in sample]
     unit = unit_rows(model.item_vectors)
     buyers = np.asarray((fold.bought > 0).sum(axis=0)).ravel().astype(np.float32)
@@ -110,7 +94,7 @@ def run(store, recommender: Path, out: Path, users: int = 5000, items: int = 200
 
 def _similar_items(unit: np.ndarray, rows: dict, item_ids, n: int, rng, k: int = 12) -> dict:
     """Plain nearest neighbours vs neighbours capped at half of the list from one group."""
-    groups = np.array([hash((rows[str(i)].category, rows[str(i)].colour, rows[str(i)].pattern)) for i in item_ids])
+    groups = np.array([look(rows[str(i)]) for i in item_ids])
     chosen = rng.choice(len(item_ids), min(n, len(item_ids)), replace=False)
     out = {}
     for label, capped in (("plain", False), ("at most half of one category × colour × pattern", True)):

@@ -22,11 +22,13 @@ FILTERS = ("none", "bought")
 
 
 def top_k(model: Recommender, users: np.ndarray, k: int, exclude=None, candidates: np.ndarray | None = None,
-          batch: int = 1024) -> np.ndarray:
+          batch: int = 1024, with_scores: bool = False):
     """(len(users), k) item indices, best first. `exclude`: a (U, I) sparse matrix whose non-zeros
-    are removed per user; `candidates`: rank only these items."""
+    are removed per user; `candidates`: rank only these items. With `with_scores`, also their
+    scores: (items, scores)."""
     k = min(k, len(candidates) if candidates is not None else k)  # a catalog smaller than k: rank it all
     out = np.empty((len(users), k), dtype=np.int64)
+    out_scores = np.empty((len(users), k), dtype=np.float32) if with_scores else None
     for start in range(0, len(users), batch):
         rows = users[start:start + batch]
         scores = np.array(model.scores(rows), dtype=np.float32, copy=True)
@@ -39,7 +41,9 @@ def top_k(model: Recommender, users: np.ndarray, k: int, exclude=None, candidate
         order = np.take_along_axis(scores, part, 1).argsort(axis=1)[:, ::-1]
         best = np.take_along_axis(part, order, 1)
         out[start:start + len(rows)] = candidates[best] if candidates is not None else best
-    return out
+        if with_scores:
+            out_scores[start:start + len(rows)] = np.take_along_axis(scores, best, 1)
+    return (out, out_scores) if with_scores else out
 
 
 def segment_users(fold: Fold, segment: str) -> tuple[np.ndarray, list[set[int]], np.ndarray | None]:

@@ -2,8 +2,9 @@
 
 Recommendations come from the FAISS index over item vectors (the user's already-bought items
 left out), re-ranked so a list is not all best sellers nor all alike (RERANK_*; at most
-`per_category` items of one category when asked), each with the history items that drove it: the user's past items j with the largest ⟨v_i, v_j⟩, the
-items the recommended one most resembles in the model's own space.
+`per_category` items of one category when asked), each with the history items that drove it:
+the user's past items j with the largest ⟨v_i, v_j⟩, the items the recommended one most
+resembles in the model's own space.
 """
 
 from __future__ import annotations

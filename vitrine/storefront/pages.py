@@ -72,9 +72,9 @@ def home(request: Request):
     newest, _ = ctx.store.browse_items(limit=12, sort="new")
     viewed = ctx.store.recent_items(user, "view", 12) if user else seen_of(request)
     designs = latest_designs(request, user) if user else None
-    best = [i for i, _ in sorted(shop.best_sellers().items(), key=lambda kv: (-kv[1], kv[0]))[:12]]
+    best = [] if cards else shop.cards(shop.top_sellers(12))  # a home page without recommendations
     return page(request, "home.html", recommended=cards, heading=heading, newest=shop.cards([r.id for r in newest]),
-                viewed=shop.cards(viewed), best=shop.cards(best) if not cards else [], designs=designs,
+                viewed=shop.cards(viewed), best=best, designs=designs,
                 fitting=ctx.fit_progress() if ctx.recs is None else None)
 
 
@@ -216,7 +216,7 @@ def search(request: Request, q: str = Query("", max_length=200)):
     if not q.strip():
         return page(request, "search.html", q=q, cards=[], read=None, waiting=None)
     read = read_query(q, shop.vocabulary())
-    filters = ItemFilter(**read.filters())
+    filters = read.filters
     waiting, ids = None, []
     if ctx.recs is not None and read.text.strip():
         allowed = set(ctx.store.matching_ids(filters)) if filters != ItemFilter() else None

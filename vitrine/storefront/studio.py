@@ -111,9 +111,9 @@ def job_page(request: Request, job_id: str):
         return error_page(request, 404, "Not found", exc.message)
     audience = (job["result"] or {}).get("audience", [])[:12]
     inputs, designs = {}, None
-    row = ctx.store.job(job_id)
     if job["kind"] == "tryon":  # the person and the true render, shown beside the results
-        inputs = {k: f"data:image/png;base64,{row.request[k]}" for k in ("picture", "truth") if row.request.get(k)}
+        asked = ctx.store.job(job_id).request  # job_view shows the pictures' sizes, not their bytes
+        inputs = {k: f"data:image/png;base64,{asked[k]}" for k in ("picture", "truth") if asked.get(k)}
     if job["kind"] == "design":
-        designs = design_cards(request, row)
+        designs = design_cards(request, ctx.store.job(job_id))
     return page(request, "job.html", job=job, audience=audience, inputs=inputs, designs=designs)

@@ -20,10 +20,9 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from vitrine.tryon.people import BOTTOM, FOOTWEAR, SHOES, TOP, TOPS, body_of, garment_region
+from vitrine.tryon.people import FOOTWEAR, SLOT_LABELS, TOPS, body_of, garment_region
 from vitrine.tryon.people_set import SLOTS, PeopleSet, person_of
 
-SLOT_LABELS = {"top": TOP, "bottom": BOTTOM, "shoes": SHOES}
 HELD_OUT = 500
 
 

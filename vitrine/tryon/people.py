@@ -21,6 +21,9 @@ import numpy as np
 SIZE = 64
 LABELS = ("background", "skin", "hair", "top", "bottom", "shoes")
 BACKGROUND, SKIN, HAIR, TOP, BOTTOM, SHOES = range(6)
+SLOT_LABELS = {"top": TOP, "bottom": BOTTOM, "shoes": SHOES}  # each garment slot's label
+GARMENT_LAYERS = ("bottom", "shoes", "top")  # the order dress() paints the slots in, back to front
+DRAWN_OVER_GARMENTS = ("hand_left", "hand_right", "head", "hair")  # body parts dress() paints after them
 TOPS = ("t-shirt", "shirt", "pullover", "coat", "dress")
 BOTTOMS = ("trousers",)
 FOOTWEAR = ("sneakers", "sandals", "ankle boots")
@@ -210,11 +213,11 @@ def dress(person: Person, garments: dict[str, tuple[str, np.ndarray]]) -> tuple[
         | parts["foot_right"] | parts["upper_arm_left"] | parts["upper_arm_right"] | parts["forearm_left"] \
         | parts["forearm_right"]
     paint(body_skin, skin, SKIN)
-    for slot, label in (("bottom", BOTTOM), ("shoes", SHOES), ("top", TOP)):
+    for slot in GARMENT_LAYERS:
         if slot in garments:
             category, photo = garments[slot]
             region = garment_region(body, category)
-            paint(region, fabric(photo, region), label)
+            paint(region, fabric(photo, region), SLOT_LABELS[slot])
     paint(parts["hand_left"] | parts["hand_right"] | parts["head"], skin, SKIN)
     paint(parts["hair"], np.asarray(person.hair, np.float32), HAIR)
     return image.round().clip(0, 255).astype(np.uint8), labels

@@ -18,10 +18,10 @@ from torch import nn
 from tqdm import tqdm
 
 from vitrine.tryon.model import grow as grow_mask
-from vitrine.tryon.people import LABELS, SIZE
+from vitrine.tryon.people import LABELS, SIZE, SLOT_LABELS
 from vitrine.weights import load_network, save_network
 
-REGIONS = {"top": LABELS.index("top"), "bottom": LABELS.index("bottom"), "shoes": LABELS.index("shoes")}
+REGIONS = SLOT_LABELS  # a garment slot → its label
 # A whole standing person, as the people set draws them and the upload form asks for. Over the
 # 20,000 drawn people the segmenter's labels give: person share 0.15–0.26 of the picture, box
 # height/width 1.5–3.6, head (skin or hair) pixels in the box's top fifth ≥ 1.9 % of the

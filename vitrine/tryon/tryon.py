@@ -22,12 +22,12 @@ import numpy as np
 import torch
 
 from vitrine.tryon.model import grow
-from vitrine.tryon.people import BOTTOMS, FOOTWEAR, TOPS, body_of, garment_region
+from vitrine.tryon.people import (BOTTOMS, DRAWN_OVER_GARMENTS, FOOTWEAR, GARMENT_LAYERS, SLOT_LABELS, TOPS, body_of,
+                                  garment_region)
 from vitrine.tryon.people_set import SLOTS, PeopleSet, person_of, redraw
 from vitrine.tryon.segment import REGIONS, load_segmenter, region
 
 SEGMENTER_FOLDER = "segmenter"  # inside the try-on model's folder
-SLOT_ORDER = ("bottom", "shoes", "top")  # the order people.dress paints the garments in
 
 
 def slot_of_category(category: str | None) -> str | None:
@@ -114,11 +114,11 @@ class TryOn:
 
 
 def drawn_over(body, labels: np.ndarray, slot: str) -> np.ndarray:
-    """The pixels of a drawn person that lie over a garment of `slot`: people.dress paints, back
-    to front, skin, bottom, shoes, top, then hands, head and hair."""
-    later = SLOT_ORDER[SLOT_ORDER.index(slot) + 1:]
-    over = np.isin(labels, [REGIONS[s] for s in later])
-    for part in ("hand_left", "hand_right", "head", "hair"):
+    """The pixels of a drawn person that lie over a garment of `slot`: the garments people.dress
+    paints after it, and the body parts it paints after every garment."""
+    later = GARMENT_LAYERS[GARMENT_LAYERS.index(slot) + 1:]
+    over = np.isin(labels, [SLOT_LABELS[s] for s in later])
+    for part in DRAWN_OVER_GARMENTS:
         over |= body.parts[part]
     return over
 
