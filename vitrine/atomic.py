@@ -18,10 +18,11 @@ from pathlib import Path
 @contextmanager
 def replacing(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path to write; on success it replaces `path`, on error it is removed.
-    The temporary name keeps the suffix (numpy and matplotlib choose the format by it)."""
+    The temporary name keeps the suffix (numpy and matplotlib choose the format by it) and carries
+    the process ID, so processes writing the same file at once do not write into one another's."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     try:
         yield tmp
         os.replace(tmp, path)

@@ -156,7 +156,8 @@ def add_config_flags(parser, config_cls, helps: dict[str, str], choices: dict[st
             parser.add_argument(flag, dest=f.name, default=None, help=text + f" (comma-separated; {default_label} "
                                 f"{','.join(shown)})", type=lambda s: tuple(p for p in s.split(",") if p))
         elif f.name in choices:
-            parser.add_argument(flag, dest=f.name, default=None, choices=choices[f.name], help=text)
+            parser.add_argument(flag, dest=f.name, default=None, choices=choices[f.name], help=text,
+                                type=kind if kind in (int, float) else None)
         elif kind is int:
             parser.add_argument(flag, dest=f.name, default=None, type=count(0), metavar="N", help=text)
         elif kind is float:

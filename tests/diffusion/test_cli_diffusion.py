@@ -11,7 +11,7 @@ def test_train_tiny_then_generate(tmp_path, fmnist_dir, capsys):
     data = ["--data-dir", str(tmp_path / "data"), "-q"]
     assert main(data + ["catalog", "build", "--fashion-dir", str(fmnist_dir)]) == 0
     run = tmp_path / "run"
-    assert main(data + ["train", "--preset", "tiny", "--steps", "6", "--out", str(run)]) == 0
+    assert main(data + ["train", "--preset", "tiny", "--min-photos", "1", "--steps", "6", "--out", str(run)]) == 0
     assert (run / "checkpoint.safetensors").exists() and (run / "pipeline" / "model_index.json").exists()
     out = capsys.readouterr().out
     assert "trained to step 6" in out and "pipeline (EMA weights)" in out
@@ -32,7 +32,7 @@ def test_train_tiny_then_generate(tmp_path, fmnist_dir, capsys):
     assert Image.open(tmp_path / "data" / "generated-showcase.png").width == 6 * 128
 
     # Resume continues from the checkpoint instead of starting over.
-    assert main(data + ["train", "--preset", "tiny", "--out", str(run), "--resume", "--until", "8"]) == 0
+    assert main(data + ["train", "--preset", "tiny", "--min-photos", "1", "--out", str(run), "--resume", "--until", "8"]) == 0
     assert "resumed" in capsys.readouterr().out
 
 

@@ -28,7 +28,7 @@ def catalog(tmp_path_factory):
 
 
 def test_two_processes_train_what_one_does_and_resume_exactly(catalog, tmp_path):
-    recipe = ["train", "--preset", "tiny", "--steps", "6", "--batch-size", "8", "--checkpoint-every", "3"]
+    recipe = ["train", "--preset", "tiny", "--min-photos", "1", "--steps", "6", "--batch-size", "8", "--checkpoint-every", "3"]
     assert main(catalog + recipe + ["--out", str(tmp_path / "one")]) == 0
     assert main(catalog + recipe + ["--out", str(tmp_path / "two"), "--processes", "2"]) == 0
     one, two = _losses(tmp_path / "one"), _losses(tmp_path / "two")
@@ -41,13 +41,13 @@ def test_two_processes_train_what_one_does_and_resume_exactly(catalog, tmp_path)
 
 
 def test_a_batch_that_does_not_divide_is_refused(catalog, tmp_path, capsys):
-    assert main(catalog + ["train", "--preset", "tiny", "--batch-size", "7", "--processes", "2", "--out",
+    assert main(catalog + ["train", "--preset", "tiny", "--min-photos", "1", "--batch-size", "7", "--processes", "2", "--out",
                            str(tmp_path)]) == 2
     assert "must divide evenly over --processes 2" in capsys.readouterr().err
 
 
 def test_a_batch_that_does_not_divide_over_a_torchrun_world_is_one_clear_line(catalog, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("WORLD_SIZE", "2")  # as torchrun or accelerate launch set it
-    assert main(catalog + ["train", "--preset", "tiny", "--batch-size", "7", "--out", str(tmp_path)]) == 2
+    assert main(catalog + ["train", "--preset", "tiny", "--min-photos", "1", "--batch-size", "7", "--out", str(tmp_path)]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
         "error: --batch-size 7 must divide evenly over the 2 processes of WORLD_SIZE"]

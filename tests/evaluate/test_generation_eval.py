@@ -14,7 +14,7 @@ def test_evaluator_then_generation_report_on_tiny_models(tmp_path, fmnist_dir, c
     assert main(data + ["evaluator", "train", "--epochs", "1", "--width", "8", "--out", str(tmp_path / "ev")]) == 0
     assert "held-out accuracy" in capsys.readouterr().out
     run = tmp_path / "run"
-    assert main(data + ["train", "--preset", "tiny", "--steps", "2", "--out", str(run)]) == 0
+    assert main(data + ["train", "--preset", "tiny", "--min-photos", "1", "--steps", "2", "--out", str(run)]) == 0
     report = tmp_path / "report"
     models = ["--model", str(run / "pipeline"), "--evaluator", str(tmp_path / "ev")]
     small = ["--prompts", "4", "--samples", "3", "--subset-prompts", "2"]

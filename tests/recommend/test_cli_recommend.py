@@ -87,3 +87,18 @@ def test_the_verb_reads_events_stored_since_the_fit_as_the_api_does(data, recomm
     assert main(argv) == 0
     after = capsys.readouterr().out
     assert "with their events since the fit" in after and f" {top} " not in after  # a bought item is left out
+
+
+def test_eval_diversity_runs_on_a_test_fold_fit_and_refuses_one_that_saw_the_test_period(shop, features, tmp_path,
+                                                                                         capsys):
+    data = ["--data-dir", str(shop.data_dir), "-q"]
+    fit = ["fit", "--epochs", "1", "--dim", "8", "--cf-factors", "4"]
+    everything, before_test = str(tmp_path / "all"), str(tmp_path / "test")
+    assert main(data + fit + ["--out", everything]) == 0
+    assert main(data + fit + ["--fold", "test", "--out", before_test]) == 0
+    out = tmp_path / "report"
+    assert main(data + ["eval", "diversity", "--recommender", everything, "--out", str(out)]) == 2
+    assert "--recommender" in capsys.readouterr().err and not out.exists()
+    assert main(data + ["eval", "diversity", "--recommender", before_test, "--users", "50", "--out", str(out)]) == 0
+    rows = json.loads((out / "diversity.json").read_text())["rows"]
+    assert rows[0]["ranking"] == "plain" and all(0 <= r["recall@20"] <= 1 for r in rows)

@@ -143,5 +143,6 @@ def test_a_cart_holds_what_was_added_and_not_bought_since(built_store):
     events((a, "purchase"))
     assert store.cart("cart-tester") == [b] and store.recent_items("cart-tester", "purchase") == [a]
     events((a, "cart"))  # added again after buying it
-    assert store.cart("cart-tester") == [a, b]
+    assert store.cart("cart-tester") == [a, b] and store.cart("cart-tester", limit=1) == [a]
+    assert store.cart_size("cart-tester") == 2 and store.cart_size("nobody") == 0
     assert store.purchase_counts()[a] >= 1

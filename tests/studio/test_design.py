@@ -11,7 +11,7 @@ from vitrine.catalog.attributes import COLOURS, COLOUR_NAMES
 from vitrine.cli import main
 from vitrine.studio.design import Designer, check_design, combinations, pick
 from vitrine.studio.design_eval import percentiles, utility_table
-from vitrine.studio.read import read_attributes
+from vitrine.catalog.read import read_attributes
 
 
 def test_pick_takes_the_best_but_at_most_so_many_of_one_prompt():

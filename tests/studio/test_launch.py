@@ -9,7 +9,7 @@ from vitrine.catalog.attributes import COLOUR_NAMES
 from vitrine.cli import main
 from vitrine.errors import Conflict
 from vitrine.studio.launch import add_to_catalog, agreement, launch
-from vitrine.studio.read import Wanted
+from vitrine.catalog.read import Wanted
 
 
 def test_launch_picks_scores_and_names_an_audience(parts):

@@ -12,7 +12,8 @@ def test_the_report_scores_the_model_and_the_baselines(tryon_shop, tmp_path):
                  "--tryon-model", str(model), "--evaluator", str(tmp_path / "evaluator"), "--evaluator-epochs", "1",
                  "--out", str(tmp_path / "report")]) == 0
     report = json.loads((tmp_path / "report" / "tryon.json").read_text())
-    assert 1 <= report["n"] <= 12 and len(report["rows"]) == 4
+    assert 1 <= report["n"] <= 12 and len(report["rows"]) == 5
+    assert 0 <= report["item_prompt_differs"] <= report["n"]
     assert all(row["changed_outside_mask"] == 0 for row in report["rows"].values())
     assert report["checks"]["no pixel changed outside the mask"]
     assert 0 < report["rows"]["try-on model"]["ssim"] <= 1 and report["speed"]["seconds_per_picture"] > 0

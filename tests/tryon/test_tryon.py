@@ -149,12 +149,3 @@ def test_catalog_photos_and_blank_pictures_are_no_person(tryon_shop):
         with pytest.raises(LookupError, match="no person found"):
             region(labels, "top")
     assert all(not_a_person(labels) is None for labels in segmenter.labels(load_people(data).images))
-
-
-def test_the_prompt_names_the_items_colour_when_its_description_does_not():
-    from vitrine.tryon.tryon import garment_prompt
-    assert garment_prompt("Sweater in a checked print, by Urbanette.", "pullover", "navy", "checked") == \
-        "navy checked pullover. Sweater in a checked print, by Urbanette."
-    assert garment_prompt("A navy checked pullover.", "pullover", "navy", "checked") == "A navy checked pullover."
-    assert garment_prompt("A soft tee.", "t-shirt", "teal", "solid") == "teal t-shirt. A soft tee."  # imported colour
-    assert garment_prompt(None, "coat", "red", "striped") == "red striped coat"

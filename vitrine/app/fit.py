@@ -66,7 +66,7 @@ def fit(store, out: Path, overrides: dict | None = None, fold: str = "all", prog
     fresh, old = out.with_name(out.name + ".fitting"), out.with_name(out.name + ".previous")
     shutil.rmtree(fresh, ignore_errors=True)
     model.save(fresh, log.user_ids, log.item_ids)
-    (fresh / "events.json").write_text(json.dumps({"last_event_id": int(last_event)}) + "\n")
+    (fresh / "events.json").write_text(json.dumps({"last_event_id": int(last_event), "fold": fold}) + "\n")
     shutil.rmtree(old, ignore_errors=True)
     if out.exists():
         out.rename(old)

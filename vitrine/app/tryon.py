@@ -28,8 +28,8 @@ def prepare(ctx: AppContext, *, picture: bytes | None = None, mask: bytes | None
             description: str | None = None, item_id: str | None = None, region: str | None = None,
             n: int = 4, steps: int = 20, seed: int = 0) -> dict:
     """A checked try-on: {picture, mask, truth (base64 PNG), description, item_id, person, n, steps, seed}."""
-    from vitrine.tryon.tryon import (garment_prompt, person_with_item, read_mask, read_picture,
-                                     slot_of_category)
+    from vitrine.catalog.prompts import item_prompt
+    from vitrine.tryon.tryon import person_with_item, read_mask, read_picture, slot_of_category
     if (picture is None) == (person is None):
         raise Invalid("give a picture or a person of the people set (one of them)", "person")
     if (description is None) == (item_id is None):
@@ -51,11 +51,11 @@ def prepare(ctx: AppContext, *, picture: bytes | None = None, mask: bytes | None
         pixels, region_mask, description, truth = case["picture"], case["mask"], case["description"], case["truth"]
     else:
         if item_id is not None:
-            rows = ctx.store.item_rows(("id", "description", "category", "colour", "pattern"), ids=[item_id])
+            rows = ctx.store.item_rows(("id", "title", "description", "category", "colour", "pattern"), ids=[item_id])
             if not rows:
                 raise NotFound(f"no item {item_id!r}", "item_id")
             item = rows[0]
-            description = garment_prompt(item.description, item.category, item.colour, item.pattern)
+            description = item_prompt(item.description, item.category, item.colour, item.pattern, item.title)
             region = region or slot_of_category(item.category)
         try:
             pixels = read_picture(picture, MAX_SIDE)

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, safe_open
 
 from vitrine.atomic import save_safetensors
@@ -77,25 +78,35 @@ def load_training_state(path: str | Path, *, model: torch.nn.Module, ema, optimi
     return int(meta["step"])
 
 
+class WeightsDoNotFit(ValueError):
+    """A checkpoint or model folder whose weights are not this network's (another preset, or no model)."""
+
+
 def load_ema_weights(path: str | Path, model: torch.nn.Module) -> None:
     """Copy EMA weights into `model` (same architecture): the starting point of a fine-tune, e.g.
     from ε- to v-prediction as Stable Diffusion 2's 768-v model was made. `path` is a training
-    checkpoint (its `ema.*` tensors) or a saved pipeline folder (its U-Net holds the EMA weights)."""
+    checkpoint (its `ema.*` tensors) or a saved pipeline folder (its U-Net holds the EMA weights).
+    The U-Net is convolutional, so weights trained at one size start a model of another.
+    WeightsDoNotFit names what is wrong."""
     path = Path(path)
     unet_file = path / "unet" / "diffusion_pytorch_model.safetensors"
     if path.is_dir():
         if not unet_file.exists():
-            raise FileNotFoundError(f"{path}: not a saved pipeline (no unet/diffusion_pytorch_model.safetensors)")
+            raise WeightsDoNotFit("not a saved model folder (no unet/diffusion_pytorch_model.safetensors)")
         state, own = load_file(str(unet_file)), model.state_dict()
         if set(own) != set(state) or any(state[k].shape != v.shape for k, v in own.items()):
-            raise ValueError(f"{unet_file}: its weights do not fit this model (another preset?)")
+            raise WeightsDoNotFit("its U-Net's weights do not fit this network (another --unet preset, or a "
+                                  "latent model's channels?)")
         model.load_state_dict(state)
         return
-    tensors = load_file(str(path))
+    try:
+        tensors = load_file(str(path))
+    except (OSError, ValueError, SafetensorError) as exc:
+        raise WeightsDoNotFit(f"not a training checkpoint ({str(exc)[:120]})") from None
     shadow = [tensors[f"ema.{i}"] for i in range(sum(1 for k in tensors if k.startswith("ema.")))]
     params = list(model.parameters())
     if len(shadow) != len(params) or any(s.shape != p.shape for s, p in zip(shadow, params)):
-        raise ValueError(f"{path}: its EMA weights do not fit this model (another preset?)")
+        raise WeightsDoNotFit("its EMA weights do not fit this network (another --unet preset?)")
     with torch.no_grad():
         for p, s in zip(params, shadow):
             p.copy_(s)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
 from vitrine.command import (UsageError, add_config_flags, check_output, check_output_dir, count, given_config, number,
                              open_store)
+from vitrine.catalog.training import MIN_PHOTOS
 from vitrine.paths import SHIPPED_PIPELINE, default_path
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+HELD_OUT_FILE = "heldout.json"  # the items a model never trained on, and how they were chosen
 # `vitrine train` trainers of the tasks other packages own, registered by their CLI modules
 # (vitrine.tryon.cli): task → "module:function(config, args, out) → (trainer, data)".
 TASK_TRAINERS: dict[str, str] = {}
@@ -55,10 +58,14 @@ def cmd_train(args) -> int:
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     else:
-        if config.init_from and not Path(config.init_from).is_file():
-            raise UsageError(f"--init-from {config.init_from}: no such checkpoint file")
-        data = from_store(open_store(args), limit=args.limit, progress=not args.quiet)
-        trainer = Trainer(config, data, out)
+        from vitrine.diffusion.checkpoint import WeightsDoNotFit
+        if config.init_from and not Path(config.init_from).exists():
+            raise UsageError(f"--init-from {config.init_from}: no such checkpoint file or model folder")
+        data = store_training_data(open_store(args), config, out, args.limit, args.min_photos, not args.quiet)
+        try:
+            trainer = Trainer(config, data, out)
+        except WeightsDoNotFit as exc:
+            raise UsageError(f"--init-from {config.init_from}: {exc}") from None
     say = print if trainer.accelerator.is_main_process else (lambda *_: None)
     if args.resume:
         trainer.resume()
@@ -71,8 +78,30 @@ def cmd_train(args) -> int:
         f"checkpoint {trainer.checkpoint_path}, loss curve {out / 'loss.png'}")
     if (trainer.step >= config.steps or args.export) and trainer.accelerator.is_main_process:
         folder = trainer.export(args.export or out / "pipeline")
+        if (out / HELD_OUT_FILE).is_file():
+            shutil.copyfile(out / HELD_OUT_FILE, Path(folder) / HELD_OUT_FILE)
         say(f"pipeline (EMA weights): {folder}")
     return 0
+
+
+def store_training_data(store, config, out: Path, limit: int | None, min_photos: int, progress: bool):
+    """The store's training photos for a text-to-image run, with what was held out written to
+    OUT/heldout.json (and beside the exported model) and what was skipped said in one line."""
+    from vitrine.atomic import write_text
+    from vitrine.catalog.photo_cache import count_reasons
+    from vitrine.diffusion.data import NotEnoughPhotos, from_store
+    try:
+        loaded = from_store(store, config.size, config.fit, config.prompts, limit=limit, seed=config.seed,
+                            min_photos=min_photos, progress=progress)
+    except NotEnoughPhotos as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:  # the photo cache could not be written (a full disk): nothing half-written stays
+        raise UsageError(f"{store.data_dir / 'cache'}: cannot write the photo cache ({exc.strerror or exc})") from None
+    write_text(out / HELD_OUT_FILE, json.dumps(loaded.split.record()) + "\n")
+    if loaded.skipped:
+        reasons = ", ".join(f"{n:,} {why}" for why, n in count_reasons(loaded.skipped).most_common())
+        print(f"skipped {len(loaded.skipped):,} photos that cannot be used: {reasons}", file=sys.stderr)
+    return loaded.data
 
 
 def launch_processes(argv: list[str], n: int) -> int:
@@ -190,6 +219,9 @@ def register(verbs, common) -> None:
                         "docs/scale.md for several machines); default 1")
     p.add_argument("--until", type=count(1), help="stop at this step (resume later with --resume)")
     p.add_argument("--limit", type=count(1), help="train on the first N photos (try-on: garments) only")
+    p.add_argument("--min-photos", type=count(1), default=MIN_PHOTOS,
+                   help=f"refuse to train on fewer usable photos than this (default {MIN_PHOTOS}; lower it "
+                        "to try the verb on a small shop)")
     p.add_argument("--out", help="run folder (default runs/PRESET)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     p.add_argument("--export", help="also save the pipeline here (default: OUT/pipeline when finished)")

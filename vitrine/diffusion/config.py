@@ -14,11 +14,17 @@ DEFAULT_T = 1000
 BRIEF_BETA_BAR = 0.01
 UNET_PRESETS = ["tiny", "small", "small-hd32", "mini", "base"]  # models.PRESETS (a test keeps them equal)
 TASKS = ("text-to-image", "tryon")  # tryon: text-conditioned inpainting on the people set (vitrine.tryon)
+SIZES = (32, 64, 128)               # the square, in pixels, a text-to-image model draws
+FITS = ("pad", "crop")              # how a photo of another shape is fitted into it (catalog.photos)
+PROMPTS = ("item", "description")   # what a photo's prompt is made of (catalog.training)
 
 
 @dataclass
 class TrainConfig:
     task: str = "text-to-image"
+    size: int = 32
+    fit: str = "pad"
+    prompts: str = "item"
     preset: str = "small"
     schedule: str = "linear-bar"
     timesteps: int = DEFAULT_T
@@ -48,6 +54,12 @@ class TrainConfig:
         """A ValueError naming the flag of the first bad field."""
         if self.task not in TASKS:
             raise ValueError(f"--task: unknown {self.task!r}; choose one of {', '.join(TASKS)}")
+        if self.size not in SIZES:
+            raise ValueError(f"--size: choose one of {', '.join(map(str, SIZES))}, got {self.size}")
+        if self.fit not in FITS:
+            raise ValueError(f"--fit: choose one of {', '.join(FITS)}, got {self.fit!r}")
+        if self.prompts not in PROMPTS:
+            raise ValueError(f"--prompts: choose one of {', '.join(PROMPTS)}, got {self.prompts!r}")
         if self.preset not in UNET_PRESETS:
             raise ValueError(f"--unet: unknown {self.preset!r}; choose one of {', '.join(UNET_PRESETS)}")
         if ALIASES.get(self.schedule, self.schedule) not in SCHEDULES:
@@ -83,7 +95,8 @@ RECIPE = {"preset": "mini", "schedule": "cosine", "prediction": "v_prediction", 
 TRAIN_PRESETS = {
     "tiny": {"preset": "tiny", "steps": 60, "batch_size": 8, "warmup_steps": 10, "checkpoint_every": 30},
     "quick": {**RECIPE, "batch_size": 16, "steps": 2400},
-    "default": {**RECIPE, "batch_size": 32, "steps": 10000},
+    # the shipped model learnt from the built catalog's descriptions alone (`--prompts description`)
+    "default": {**RECIPE, "batch_size": 32, "steps": 10000, "prompts": "description"},
     # Try-on (vitrine.tryon.train): the same recipe, the U-Net widened to 7 input channels and
     # started from the shipped text-to-image model; `tryon` is the shipped models/vitrine-tryon.
     "tryon-quick": {**RECIPE, "task": "tryon", "init_from": "models/vitrine-fashion-32", "batch_size": 8,
@@ -95,6 +108,10 @@ TRAIN_PRESETS = {
 # Help text of the flags generated from TrainConfig's fields.
 FIELD_HELP = {
     "task": "what the network learns: text-to-image, or tryon (inpainting a garment on the people set)",
+    "size": "the square the model draws, in pixels (a shop's photos are fitted into it)",
+    "fit": "a photo of another shape: pad (whole, on its own background colour) or crop (the centre)",
+    "prompts": "a photo's prompt: item (its description led by its colour, pattern and category columns "
+               "where the text does not name them) or description (the description alone)",
     "preset": "U-Net size preset", "schedule": "noise schedule (linear-bar: β_t = β̄·t/T; alias brief)",
     "timesteps": "number of diffusion steps T", "beta_bar": "the linear-bar schedule's final β̄",
     "prediction": "what the network predicts", "steps": "optimizer steps in the run",
@@ -103,11 +120,12 @@ FIELD_HELP = {
     "grad_clip": "gradient-norm clip", "ema_decay": "EMA decay of the exported weights",
     "cond_dropout": "probability of training on the empty prompt (classifier-free guidance)",
     "snr_gamma": "Min-SNR-γ loss weighting; 0 = plain MSE",
-    "init_from": "start from this training checkpoint's EMA weights (tryon: a saved text-to-image pipeline)",
+    "init_from": "start from a trained model: a training checkpoint's EMA weights or a saved model folder "
+                 "(any size: the U-Net is convolutional); tryon: a saved text-to-image pipeline",
     "precision": "fp32, or bf16 autocast", "channels_last": "channels-last memory layout",
     "compile": "torch.compile the U-Net", "seed": "seed of every random draw",
     "checkpoint_every": "save a resumable checkpoint every N steps", "log_every": "loss-curve interval in steps",
     "threads": "torch threads; 0 = torch's choice",
 }
-FIELD_CHOICES = {"task": list(TASKS), "preset": UNET_PRESETS, "schedule": list(SCHEDULES) + list(ALIASES),
+FIELD_CHOICES = {"task": list(TASKS), "size": list(SIZES), "fit": list(FITS), "prompts": list(PROMPTS), "preset": UNET_PRESETS, "schedule": list(SCHEDULES) + list(ALIASES),
                  "prediction": ["epsilon", "v_prediction"], "precision": ["fp32", "bf16"]}

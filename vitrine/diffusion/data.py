@@ -1,25 +1,37 @@
-"""Training data for the diffusion model: the shop's own photos with their descriptions.
+"""Training data for the diffusion model: a shop's own photos with their prompts.
 
-From a store built by `vitrine catalog build`: the photos and descriptions
-`vitrine.catalog.training.training_texts` picks.
+Any store: the photo items catalog.training splits off for training, fitted into the model's
+square (catalog.photo_cache; a built catalog at its own size is read from its array cache), and
+their prompts encoded by the frozen text encoder (cached per list of texts).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from vitrine.catalog.save import load_catalog_arrays
-from vitrine.catalog.training import training_texts
+from vitrine.catalog.training import MIN_PHOTOS, TrainingSplit, split_photo_items
 from vitrine.diffusion.train import TrainingData
 from vitrine.text.cache import cached_token_states, encode_texts
 
 
+class NotEnoughPhotos(LookupError):
+    """A store whose usable photos are too few to train on."""
+
+
+@dataclass
+class StoreData:
+    data: TrainingData
+    split: TrainingSplit
+    skipped: dict[str, str]  # item ID → why its photo could not be used
+
+
 def from_arrays(images_nhwc: np.ndarray, texts: list[str], cache_dir: str | Path | None = None,
                 progress: bool = True) -> TrainingData:
-    """TrainingData from (N, 32, 32, 3) uint8 photos and their texts (encoded, or read from the cache)."""
+    """TrainingData from (N, S, S, 3) uint8 photos and their texts (encoded, or read from the cache)."""
     if len(images_nhwc) != len(texts):
         raise ValueError(f"{len(images_nhwc)} images but {len(texts)} texts")
     if cache_dir is not None:
@@ -31,11 +43,43 @@ def from_arrays(images_nhwc: np.ndarray, texts: list[str], cache_dir: str | Path
     return TrainingData(images, states, masks, null_state[0], null_mask[0], list(texts))
 
 
-def from_store(store, limit: int | None = None, progress: bool = True) -> TrainingData:
-    arrays = load_catalog_arrays(store)  # each npz field read decompresses it: read each once
-    keep, texts = training_texts(store, arrays["item_ids"])
+def built_arrays(store, size: int) -> tuple[list[str], np.ndarray] | None:
+    """A built catalog's own photos when they are at `size` px: (item IDs, images); else None."""
+    from vitrine.catalog.save import load_catalog_arrays
+    meta = store.get_meta("catalog") or {}
+    if meta.get("source") != "fashion-mnist" or meta.get("image_size", 32) != size:
+        return None
+    try:
+        arrays = load_catalog_arrays(store)
+    except LookupError:
+        return None
+    return [str(i) for i in arrays["item_ids"]], arrays["images"]  # each npz field read decompresses it: once
+
+
+def from_store(store, size: int = 32, fit: str = "pad", prompts: str = "item", limit: int | None = None,
+               seed: int = 0, min_photos: int = MIN_PHOTOS, progress: bool = True) -> StoreData:
+    """The store's training photos at `size` px with their encoded prompts, and the split they came from.
+    NotEnoughPhotos if fewer than `min_photos` photos can be trained on."""
+    from vitrine.catalog.photo_cache import count_reasons, fitted_photos
+    split = split_photo_items(store, seed=seed, prompts=prompts)
+    built = built_arrays(store, size)
+    if built is not None:
+        position = {item_id: k for k, item_id in enumerate(built[0])}
+        items = [p for p in split.train if p.item_id in position]
+        images, skipped = built[1][[position[p.item_id] for p in items]], {}
+    else:
+        fitted = fitted_photos(store, [(p.item_id, p.path) for p in split.train], size, fit, progress)
+        usable = set(fitted.item_ids)
+        items = [p for p in split.train if p.item_id in usable]
+        images, skipped = fitted.images, fitted.skipped
+    if len(items) < min_photos:
+        reasons = ", ".join(f"{n} {why}" for why, n in count_reasons(skipped).most_common(3))
+        raise NotEnoughPhotos(
+            f"{store.data_dir}: {len(items)} usable training photos, at least {min_photos} are needed "
+            f"({len(split.train) + len(split.held_out)} items with a photo, {len(split.held_out)} held out"
+            + (f", {len(skipped)} unusable: {reasons}" if skipped else "")
+            + (f", {split.without_text} without any text" if split.without_text else "") + ")")
     if limit is not None:
-        keep, texts = keep[:limit], texts[:limit]
-    if len(keep) == 0:
-        raise LookupError(f"{store.data_dir}: no training photos found")
-    return from_arrays(arrays["images"][keep], texts, store.data_dir / "cache", progress=progress)
+        items, images = items[:limit], images[:limit]
+    data = from_arrays(images, [p.prompt for p in items], store.data_dir / "cache", progress=progress)
+    return StoreData(data, split, skipped)

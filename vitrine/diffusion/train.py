@@ -33,7 +33,7 @@ from vitrine.diffusion.models import build_unet
 
 @dataclass
 class TrainingData:
-    """Images (N, 3, 32, 32) uint8, token states (N, L, 384) float16, masks (N, L) bool, and the
+    """Images (N, 3, S, S) uint8, token states (N, L, 384) float16, masks (N, L) bool, and the
     empty prompt's states/mask (L, 384)/(L,) used for the unconditional branch."""
 
     images: torch.Tensor
@@ -107,7 +107,7 @@ class Trainer:
 
     def build_model(self, initialise: bool = False):
         """The network this run trains; `initialise` loads config.init_from's EMA weights into it."""
-        model = build_unet(self.config.preset)
+        model = build_unet(self.config.preset, self.config.size)
         if initialise and self.config.init_from:
             load_ema_weights(self.config.init_from, model)
         return model

@@ -14,6 +14,7 @@ how close the neighbours stay.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -38,11 +39,27 @@ VARIANTS = [("plain", None), ("MMR λ=0.1", ("mmr", 0.1)), ("MMR λ=0.2", ("mmr"
     for beta in (0.25, 0.5) for lam in (0.3, 0.4, 0.5)]
 
 
+FOLD_WORDS = {"all": "every event", "valid": "the events before the valid period"}
+
+
+def fitted_fold(recommender: Path) -> str | None:
+    """Which events the recommender learnt from (all, test, valid), as its fit noted in events.json."""
+    try:
+        return json.loads((Path(recommender) / "events.json").read_text()).get("fold")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def run(store, recommender: Path, out: Path, users: int = 5000, items: int = 2000, seed: int = 0,
         progress: bool = True) -> dict:
     from vitrine.recommend.data import load_log, make_fold
     from vitrine.recommend.multimodal import Multimodal
     start = time.perf_counter()
+    fitted_on = fitted_fold(recommender)
+    if fitted_on != "test":
+        learnt = FOLD_WORDS.get(fitted_on, "unknown events (its events.json notes no fold)")
+        raise ValueError(f"{recommender} learnt from {learnt}, not only those before the test period; "
+                         "fit one with `vitrine fit --fold test --out DIR`")
     fold = make_fold(load_log(store), "test")
     model, user_ids, item_ids = Multimodal.load(recommender)
     for fitted, now, what in ((item_ids, fold.log.item_ids, "catalog"), (user_ids, fold.log.user_ids, "shoppers")):

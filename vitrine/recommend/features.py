@@ -109,32 +109,13 @@ def _item_photos(store, item_ids: np.ndarray) -> tuple[torch.Tensor, np.ndarray,
     return torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255.0, has, has & ~photo
 
 
-def _text_vectors(store, item_ids: np.ndarray, texts: list[str], progress: bool | Reporter) -> torch.Tensor:
-    """Pooled MiniLM vectors of `texts`. The generator's training descriptions are usually
-    encoded and cached already (`vitrine train`), so those are read back and only the rest
-    (test-split and new items) are encoded here."""
-    from vitrine.catalog.save import load_catalog_arrays
-    from vitrine.catalog.training import training_texts
-    from vitrine.text.cache import cache_path
+def _text_vectors(texts: list[str], progress: bool | Reporter) -> torch.Tensor:
+    """Pooled MiniLM vectors of `texts`, encoded in chunks (token states are 24 KB a text)."""
     out = torch.empty((len(texts), 384))
-    todo = np.arange(len(texts))
-    try:
-        catalog_ids = load_catalog_arrays(store)["item_ids"]
-        keep, train_texts = training_texts(store, catalog_ids)
-        cached = cache_path(train_texts, Path(store.data_dir) / "cache")
-    except LookupError:
-        cached = None
-    if cached is not None and cached.exists():
-        position = {i: k for k, i in enumerate(item_ids)}
-        rows = np.array([position[i] for i in catalog_ids[keep]])
-        data = load_file(str(cached))
-        out[rows] = pool(data["states"], data["mask"].bool())
-        todo = np.setdiff1d(todo, rows)
-    with bar(len(todo), "encode item texts", "text", progress) as texts_bar:
-        for start in range(0, len(todo), 8192):  # in chunks: token states are 24 KB a text
-            chunk = todo[start:start + 8192]
-            states, masks = encode_texts([texts[k] for k in chunk], bar=texts_bar)
-            out[chunk] = pool(states, masks)
+    with bar(len(texts), "encode item texts", "text", progress) as texts_bar:
+        for start in range(0, len(texts), 8192):
+            states, masks = encode_texts(texts[start:start + 8192], bar=texts_bar)
+            out[start:start + 8192] = pool(states, masks)
     return out
 
 
@@ -143,7 +124,7 @@ def build_features(store, item_ids: np.ndarray, config: ImageEncoderConfig = Ima
     """Encode descriptions, train the image encoder on (photo, description) pairs, embed photos."""
     rows = {r.id: r for r in store.item_rows(("id", "title", "description", "category", "price"))}
     texts = [(rows[i].description or rows[i].title or "") for i in item_ids]
-    text = _text_vectors(store, item_ids, texts, progress)
+    text = _text_vectors(texts, progress)
     photos, has, generated = _item_photos(store, item_ids)
     train_rows = torch.from_numpy(np.flatnonzero(has & ~generated))  # real photos only
     shown = torch.from_numpy(np.flatnonzero(has))

@@ -74,17 +74,26 @@ class EventQueries:
             return list(conn.execute(select(inter.c.item_id).where(inter.c.user_id == user_id, inter.c.event == event)
                                      .group_by(inter.c.item_id).order_by(last.desc()).limit(limit)).scalars())
 
-    def cart(self, user_id: str, limit: int = 100) -> list[str]:
-        """The shopper's cart: items added to it and not bought since, latest added first."""
+    def _cart(self, user_id: str):
+        """Items the shopper added to the cart and has not bought since, with the ID of the last add."""
         inter = schema.Interaction.__table__
         bought = inter.alias("bought")
-        last_added = func.max(inter.c.id)
         bought_after = (select(bought.c.id).where(bought.c.user_id == user_id, bought.c.item_id == inter.c.item_id,
                                                   bought.c.event == "purchase", bought.c.id > inter.c.id).exists())
-        query = (select(inter.c.item_id).where(inter.c.user_id == user_id, inter.c.event == "cart", ~bought_after)
-                 .group_by(inter.c.item_id).order_by(last_added.desc()).limit(limit))
+        return (select(inter.c.item_id, func.max(inter.c.id).label("last_added"))
+                .where(inter.c.user_id == user_id, inter.c.event == "cart", ~bought_after).group_by(inter.c.item_id))
+
+    def cart(self, user_id: str, limit: int | None = None) -> list[str]:
+        """The shopper's cart: items added to it and not bought since, latest added first."""
+        rows = self._cart(user_id).subquery()
+        query = select(rows.c.item_id).order_by(rows.c.last_added.desc()).limit(limit)
         with self.engine.connect() as conn:
             return list(conn.execute(query).scalars())
+
+    def cart_size(self, user_id: str) -> int:
+        """How many distinct items the shopper's cart holds."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(self._cart(user_id).subquery())).scalar_one()
 
     def purchase_counts(self) -> dict[str, int]:
         """Purchases per item (items never bought are absent): the shop's best sellers."""

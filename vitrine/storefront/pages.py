@@ -26,6 +26,7 @@ router = APIRouter(include_in_schema=False)
 PER_PAGE = 24
 SORTS = {"relevance": "Relevance", "new": "Newest", "price": "Price: low to high", "-price": "Price: high to low"}
 BRANDS_SHOWN = 12  # brands listed in the filter, most items first (any ticked one is listed too)
+CART_SHOWN = 200  # cart items drawn on the cart page, latest first; buying takes them all
 
 
 def recommended(request: Request, user: str | None, seen: list[str], k: int = 12) -> tuple[list[dict], str]:
@@ -192,8 +193,8 @@ def cart(request: Request):
         return error_page(request, 400, "Pick a shopper",
                           "Pick a shopper at the top of the page to see their cart: this demo shop has no accounts.")
     store, shop = request.app.state.vitrine.store, shop_of(request)
-    items = shop.cards(store.cart(user))
-    return page(request, "cart.html", items=items, total=sum(c["price"] or 0 for c in items),
+    items = shop.cards(store.cart(user, CART_SHOWN))
+    return page(request, "cart.html", items=items, size=store.cart_size(user), total=sum(c["price"] or 0 for c in items),
                 orders=shop.cards(store.recent_items(user, "purchase", 12)), done=request.query_params.get("done"))
 
 

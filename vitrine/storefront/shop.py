@@ -111,7 +111,7 @@ def page(request: Request, template: str, status: int = 200, **context) -> HTMLR
     user = user_of(request)
     base = {"user": user, "picker": shop.picker(), "categories": shop.facets()["category"],
             "has_recommender": shop.state.recs is not None,
-            "cart_count": len(shop.state.store.cart(user)) if user else 0}
+            "cart_count": shop.state.store.cart_size(user) if user else 0}
     return templates.TemplateResponse(request, template, {**base, **context}, status_code=status)
 
 

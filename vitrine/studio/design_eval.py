@@ -35,7 +35,7 @@ from vitrine.results import Column, Table
 from vitrine.studio.design import Designer, combinations, pick
 from vitrine.studio.launch import agreement
 from vitrine.studio.pictures import photos_of
-from vitrine.studio.read import Wanted
+from vitrine.catalog.read import Wanted
 from vitrine.studio.report import write_part
 
 THETA_FLOOR = 0.00005  # half the stored rounding step

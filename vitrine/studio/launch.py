@@ -21,7 +21,7 @@ from PIL import Image
 from vitrine.catalog.attributes import CATEGORY_NAMES
 from vitrine.catalog.prices import MAX_PRICE
 from vitrine.errors import Conflict, Invalid
-from vitrine.studio.read import Wanted, read_attributes
+from vitrine.catalog.read import Wanted, read_attributes
 
 MAX_CANDIDATES = 64
 MAX_AUDIENCE = 100_000

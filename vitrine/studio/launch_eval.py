@@ -27,7 +27,7 @@ from tqdm import tqdm
 from vitrine.results import Column, Table
 from vitrine.studio.launch import agreement
 from vitrine.studio.pictures import photos_of, save_pairs
-from vitrine.studio.read import read_attributes
+from vitrine.catalog.read import read_attributes
 from vitrine.studio.report import write_part
 
 PROMPTS_PER_CALL = 16

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
 from vitrine.studio.launch import agreement
-from vitrine.studio.read import Wanted, read_attributes
+from vitrine.catalog.read import Wanted, read_attributes
 
 ITEMS_PER_CALL = 16
 EXAMPLES = 32

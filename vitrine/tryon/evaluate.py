@@ -4,8 +4,9 @@ The cases: the last `n` people of the set (never trained on), each given one new
 slot they wear (top, trousers or shoes in turn; tops are t-shirts, shirts, pullovers and coats,
 so a dress never has to take trousers away), drawn from the test split's photos, so never seen
 in training. The mask is the worn garment's pixels together with the new cut's region on that
-body, grown by a pixel (tryon.person_with_item); the prompt is the new item's description; the
-ground truth is the same person drawn wearing the item (people_set.redraw).
+body, grown by a pixel (tryon.person_with_item); the prompt is the new item's description (and, in
+a row of its own, the prompt the service sends: the description led by the item's colour, pattern
+and category columns where it does not name them, catalog.prompts.item_prompt); the ground truth is the same person drawn wearing the item (people_set.redraw).
 
 Measured for the try-on model and for the 2D-overlay baseline (a catalog photo of the same
 category, colour and pattern pasted into the mask, overlay.py; and, as a reference that knows
@@ -33,6 +34,7 @@ from tqdm import tqdm
 from vitrine.tryon.people import TOPS, BOTTOMS, FOOTWEAR, body_of, garment_region
 from vitrine.tryon.people_set import SLOTS, PeopleSet, PhotoCache, item_categories, person_of, redraw
 from vitrine.tryon.segment import REGIONS
+from vitrine.catalog.prompts import item_prompt
 from vitrine.tryon.model import grow
 from vitrine.tryon.window import MODEL_SIZE, window_of
 
@@ -51,6 +53,7 @@ class Case:
     truth: np.ndarray  # (64, 64, 3) uint8
     region: np.ndarray  # the new garment's visible pixels in the truth
     description: str
+    item_prompt: str   # what the service and `vitrine tryon --item` send: the description led by the item's columns
 
 
 def garment_crop(picture: np.ndarray, region: np.ndarray) -> np.ndarray:
@@ -91,7 +94,7 @@ def make_cases(store, people: PeopleSet, n: int, seed: int = 0, progress: bool =
     rng = np.random.default_rng(seed)
     categories = item_categories(store)
     photo = PhotoCache(store)
-    rows = {r.id: r for r in store.item_rows(("id", "description", "attributes"))}
+    rows = {r.id: r for r in store.item_rows(("id", "title", "description", "attributes", "category", "colour", "pattern"))}
     pool = {c: sorted(i for i, cat in categories.items() if cat == c and i in photo.paths
                       and (rows[i].attributes or {}).get("fmnist_split") == "test")
             for cats in CASE_CATEGORIES.values() for c in cats}
@@ -111,8 +114,10 @@ def make_cases(store, people: PeopleSet, n: int, seed: int = 0, progress: bool =
         body = body_of(person_of(people.persons[person]))
         mask = grow((people.labels[person] == REGIONS[slot]) | garment_region(body, category))
         truth, truth_labels = redraw(store, people, person, {slot: item}, categories, photo)
+        row = rows[item]
         cases.append(Case(person, slot, item, category, mask, truth, truth_labels == REGIONS[slot],
-                          rows[item].description or ""))
+                          row.description or "", item_prompt(row.description, row.category, row.colour,
+                                                             row.pattern, row.title)))
     return cases
 
 
@@ -143,13 +148,14 @@ def overlay_baseline(store, people: PeopleSet, cases: list[Case], labels: dict, 
 
 
 def run_model(tryon, people: PeopleSet, cases: list[Case], steps: int, guidance: float, seed: int = 0,
-              batch: int = 50, progress: bool = True) -> list[np.ndarray]:
+              batch: int = 50, progress: bool = True, prompt: str = "description") -> list[np.ndarray]:
+    """The model's picture for each case, prompted with its `description` or its `item_prompt`."""
     out = []
     for start in tqdm(range(0, len(cases), batch), desc="try on", unit="batch", disable=not progress):
         chunk = cases[start:start + batch]
         generators = [torch.Generator().manual_seed(seed + start + k) for k in range(len(chunk))]
         out += tryon.pipeline.inpaint([people.images[c.person] for c in chunk], [c.mask for c in chunk],
-                                      [c.description for c in chunk], steps, guidance, generators)
+                                      [getattr(c, prompt) for c in chunk], steps, guidance, generators)
     return out
 
 

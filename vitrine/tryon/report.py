@@ -11,6 +11,7 @@ from vitrine.results import Column, Table, number, write_report
 from vitrine.tryon import evaluate as ev
 
 OVERLAY = "2D overlay of a matching photo into the mask (baseline)"
+ITEM_PROMPT = "try-on model, the item's prompt (its colour, pattern and kind lead, as the service sends)"
 KNOWING = "reference: the same photo pasted into the true cut (needs the drawn body)"
 TARGETS = {"colour": 0.90, "category": 0.80, "seconds_per_picture": 0.5}
 
@@ -40,12 +41,14 @@ def run(store, people, tryon, evaluator, n: int = 500, steps: int = 20, guidance
     rows = {"try-on model": ev.score(generated, cases, people, evaluator, labels, truth_features),
             OVERLAY: ev.score(overlaid, cases, people, evaluator, labels, truth_features),
             KNOWING: ev.score(knowing, cases, people, evaluator, labels, truth_features)}
+    led = ev.run_model(tryon, people, cases, steps, guidance, seed, progress=progress, prompt="item_prompt")
+    rows[ITEM_PROMPT] = ev.score(led, cases, people, evaluator, labels, truth_features)
     if compare_steps:
         fewer = ev.run_model(tryon, people, cases, compare_steps, guidance, seed, progress=progress)
         rows[f"try-on model, {compare_steps} steps"] = ev.score(fewer, cases, people, evaluator, labels, truth_features)
     speed = ev.speed(tryon, people, cases, steps, guidance)
     slots = {s: sum(c.slot == s for c in cases) for s in ("top", "bottom", "shoes")}
-    return {"n": len(cases), "slots": slots, "steps": steps, "guidance": guidance, "seed": seed,
+    return {"n": len(cases), "slots": slots, "item_prompt_differs": sum(c.item_prompt != c.description for c in cases), "steps": steps, "guidance": guidance, "seed": seed,
             "truth_accuracy": ceiling, "fid_floor_real_vs_real": floor, "rows": rows, "speed": speed,
             "batch_seconds_per_picture": generate_seconds / len(cases), "catvton_context": ev.CATVTON,
             "seconds": round(time.perf_counter() - start, 1)}, (cases[:8], generated[:8], overlaid[:8], people)
@@ -96,7 +99,9 @@ def markdown(r: dict, picture: str) -> str:
              f"`{r['command']}` ({r['seconds']:.0f} s). Cases: {r['slots']['top']} tops, {r['slots']['bottom']} "
              f"trousers, {r['slots']['shoes']} shoes; new garments from Fashion-MNIST's test split; "
              f"{r['steps']} sampling steps, guidance {r['guidance']}. The people are drawn, not photographed "
-             "(docs/tryon.md).", "",
+             "(docs/tryon.md). The first row prompts with the item's description alone; the item's-prompt row "
+             "with what the service and `vitrine tryon --item` send (catalog.prompts.item_prompt), which differs from "
+             f"the description in {r.get('item_prompt_differs', 0)} of the {r['n']} cases.", "",
              _table(r)]
     s = r["speed"]
     half = next((k for k in s if k.startswith("seconds_per_picture_at_")), None)

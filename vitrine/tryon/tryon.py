@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vitrine.catalog.prompts import item_prompt
 from vitrine.tryon.model import grow
 from vitrine.tryon.people import (BOTTOMS, DRAWN_OVER_GARMENTS, FOOTWEAR, GARMENT_LAYERS, SLOT_LABELS, TOPS, body_of,
                                   garment_region)
@@ -41,28 +42,9 @@ def slot_of_category(category: str | None) -> str | None:
     return None
 
 
-def garment_prompt(description: str | None, category: str | None = None, colour: str | None = None,
-                   pattern: str | None = None) -> str:
-    """The try-on prompt for a catalog item: its description, led by the colour, pattern and kind of
-    garment from the item's own columns when the description does not name them all — "Sweater in
-    a checked print, by Urbanette." of a navy item becomes "navy checked pullover. Sweater in …".
-    A colour the prompt does not name, the model draws at random. A column outside the catalog's
-    vocabulary (an imported shop's "teal") leads as written."""
-    from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
-    from vitrine.studio.read import read_attributes
-    description = (description or "").strip()
-    named = read_attributes(description)
-    columns = ((colour, COLOUR_NAMES, named.colour), (pattern, PATTERN_NAMES, named.pattern),
-               (category, CATEGORY_NAMES, named.category))
-    if all(not value or (value in names and found == names.index(value)) for value, names, found in columns):
-        return description
-    lead = " ".join(value for value, _, _ in columns if value and value != "solid")
-    return f"{lead}. {description}" if description else lead
-
-
 def slot_of_description(description: str) -> str | None:
     from vitrine.catalog.attributes import CATEGORY_NAMES
-    from vitrine.studio.read import read_attributes
+    from vitrine.catalog.read import read_attributes
     category = read_attributes(description).category
     return slot_of_category(CATEGORY_NAMES[category]) if category is not None else None
 
@@ -125,14 +107,14 @@ def drawn_over(body, labels: np.ndarray, slot: str) -> np.ndarray:
 
 def person_with_item(store, people: PeopleSet, index: int, item_id: str) -> dict:
     """Person `index` of the set and catalog item `item_id`: the picture to dress, the mask to
-    repaint, the prompt (garment_prompt) and the ground truth (the same person drawn wearing the
+    repaint, the prompt (catalog.prompts.item_prompt) and the ground truth (the same person drawn wearing the
     item). The body is known, so the picture is the person drawn without the garment being
     replaced — skin, trousers or background where it was, as the truth shows them — and the mask
     is only the new item's cut on that body, less other garments drawn over it, grown by a pixel:
     a top in place of a dress does not repaint the legs."""
     if not 0 <= index < len(people.images):
         raise IndexError(f"no person {index}: the people set has {len(people.images):,} (0–{len(people.images) - 1})")
-    rows = store.item_rows(("id", "category", "colour", "pattern", "description"), ids=[item_id])
+    rows = store.item_rows(("id", "title", "category", "colour", "pattern", "description"), ids=[item_id])
     if not rows:
         raise KeyError(f"no item {item_id!r} in the catalog")
     item = rows[0]
@@ -147,7 +129,7 @@ def person_with_item(store, people: PeopleSet, index: int, item_id: str) -> dict
     mask = grow(garment_region(body, item.category) & ~drawn_over(body, labels, slot))
     truth, _ = redraw(store, people, index, {slot: item_id})
     return {"picture": undressed, "mask": mask, "truth": truth, "slot": slot, "category": item.category,
-            "description": garment_prompt(item.description, item.category, item.colour, item.pattern)}
+            "description": item_prompt(item.description, item.category, item.colour, item.pattern, item.title)}
 
 
 def read_picture(data: bytes, max_side: int = 2048) -> np.ndarray:

@@ -1,7 +1,7 @@
 import pytest
 
 from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
-from vitrine.studio.read import read_attributes
+from vitrine.catalog.read import read_attributes
 
 
 @pytest.mark.parametrize("text,category,colour,pattern", [

@@ -1,0 +1,70 @@
+"""A shop's photos fitted into the generator's square once, kept in the store's cache.
+
+`fitted_photos(store, photos, size, fit)` reads each (item ID, photo path) once, fits it
+(catalog.photos), and keeps the result in DATA_DIR/cache/photos-SIZE-FIT-KEY.npz, KEY a digest of
+the exact list of photos: a photo replaced in the store has a new path (its content hash), so a
+changed catalog is fitted again. The file is written atomically: a full disk or a stop leaves no
+half cache behind, and the next run starts over. A built catalog at the requested size is read
+from its own array cache instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from vitrine.atomic import replacing
+from vitrine.catalog.photos import UnusablePhoto, read_photo
+
+FORMAT = 1  # bump when fitting changes, so old caches are not read
+
+
+@dataclass
+class FittedPhotos:
+    item_ids: list[str]
+    images: np.ndarray                       # (N, size, size, 3) uint8, in item_ids' order
+    skipped: dict[str, str] = field(default_factory=dict)  # item ID → why its photo is unusable
+
+
+def count_reasons(skipped: dict[str, str]) -> Counter:
+    """How many photos were skipped for each kind of reason (a reason's words before its bracket)."""
+    return Counter(reason.split(" (")[0] for reason in skipped.values())
+
+
+def cache_file(data_dir: Path, photos: list[tuple[str, str]], size: int, fit: str) -> Path:
+    digest = hashlib.sha256(json.dumps([FORMAT, size, fit, photos]).encode()).hexdigest()[:16]
+    return Path(data_dir) / "cache" / f"photos-{size}-{fit}-{digest}.npz"
+
+
+def fitted_photos(store, photos: list[tuple[str, str]], size: int, fit: str = "pad",
+                  progress: bool = True) -> FittedPhotos:
+    """The listed photos fitted to (size, size), from the cache or read now and cached."""
+    path = cache_file(store.data_dir, photos, size, fit)
+    if path.exists():
+        try:
+            with np.load(path) as saved:
+                return FittedPhotos(list(saved["item_ids"]), saved["images"], json.loads(str(saved["skipped"])))
+        except (OSError, ValueError, KeyError):
+            pass  # damaged: fitted again below, and replaced
+    kept, images, skipped = [], [], {}
+    for item_id, rel_path in tqdm(photos, desc=f"fit photos to {size} px", unit="photo", disable=not progress,
+                                  mininterval=1.0):
+        try:
+            images.append(read_photo(store.images.resolve(rel_path), size, fit))
+        except UnusablePhoto as exc:
+            skipped[item_id] = str(exc)
+            continue
+        except ValueError as exc:  # a path outside the image store
+            skipped[item_id] = f"unreadable ({exc})"
+            continue
+        kept.append(item_id)
+    stacked = np.stack(images) if images else np.zeros((0, size, size, 3), np.uint8)
+    with replacing(path) as tmp:
+        np.savez(tmp, item_ids=np.array(kept, dtype=str), images=stacked, skipped=json.dumps(skipped))
+    return FittedPhotos(kept, stacked, skipped)
