@@ -77,7 +77,7 @@ def test_v_prediction_with_min_snr_trains(handful, tmp_path):
 
 
 def test_init_from_a_checkpoint_or_its_exported_pipeline_gives_the_same_weights(handful, tmp_path):
-    from vitrine.diffusion.checkpoint import load_ema_weights
+    from vitrine.diffusion.checkpoint import WeightsDoNotFit, load_ema_weights
     from vitrine.diffusion.models import build_unet
     trainer = Trainer(_config(steps=2, checkpoint_every=2), handful, tmp_path / "run")
     trainer.run(progress=False)
@@ -89,5 +89,5 @@ def test_init_from_a_checkpoint_or_its_exported_pipeline_gives_the_same_weights(
     assert all(torch.equal(a[k], b[k]) for k in a)
     with pytest.raises(ValueError, match="do not fit"):
         load_ema_weights(folder, build_unet("small"))
-    with pytest.raises(FileNotFoundError, match="not a saved pipeline"):
+    with pytest.raises(WeightsDoNotFit, match="not a saved model folder"):
         load_ema_weights(tmp_path, build_unet("tiny"))
