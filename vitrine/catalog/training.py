@@ -19,7 +19,8 @@ from vitrine.catalog.prompts import item_prompt
 
 HELD_OUT_SHARE = 0.1
 MIN_PHOTOS = 200   # fewer photos than this teach a generator nothing a shop could use
-PROMPTS = ("item", "description")
+PROMPTS = ("item", "description")  # what a photo's prompt is made of
+FITS = ("pad", "crop")             # how a photo of another shape is fitted into the square (catalog.photos)
 
 
 @dataclass

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from vitrine.catalog.training import FITS, PROMPTS
+
 SCHEDULES = ("linear-bar", "ddpm", "cosine")  # the noise schedules (schedules.py implements them)
 ALIASES = {"brief": "linear-bar"}
 DEFAULT_T = 1000
@@ -15,8 +17,6 @@ BRIEF_BETA_BAR = 0.01
 UNET_PRESETS = ["tiny", "small", "small-hd32", "mini", "base"]  # models.PRESETS (a test keeps them equal)
 TASKS = ("text-to-image", "tryon")  # tryon: text-conditioned inpainting on the people set (vitrine.tryon)
 SIZES = (32, 64, 128)               # the square, in pixels, a text-to-image model draws
-FITS = ("pad", "crop")              # how a photo of another shape is fitted into it (catalog.photos)
-PROMPTS = ("item", "description")   # what a photo's prompt is made of (catalog.training)
 
 
 @dataclass
