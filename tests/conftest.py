@@ -250,3 +250,26 @@ def tryon_shop(shop, tmp_path_factory):
     # the shipped segmenter (tests/tryon/test_segment.py trains one through the verb)
     shutil.copytree(REPO / "models" / "vitrine-tryon" / "segmenter", model / "segmenter")
     return data, model
+
+
+@pytest.fixture
+def imported_shop(shop, tmp_path):
+    """imported_shop(items) → (Store, data dir): the small shop's first `items` items exported in the
+    generic layout, some photos swapped for odd kinds the importer accepts (CMYK JPEG, 16-bit
+    greyscale, a wide one), imported into a store of its own — an outside shop's path."""
+    from PIL import Image
+
+    from vitrine.cli import main
+    from vitrine.storage.store import Store
+
+    def make(items: int):
+        export, data = tmp_path / "export", tmp_path / "mine"
+        assert main(["--data-dir", str(shop.data_dir), "-q", "catalog", "export", str(export), "--items", str(items)]) == 0
+        photos = sorted((export / "images").iterdir())
+        Image.open(photos[0]).convert("CMYK").save(photos[0].with_suffix(".jpg"))
+        Image.fromarray((np.asarray(Image.open(photos[1]).convert("L"), np.uint16) * 257)).save(photos[1])
+        Image.open(photos[2]).convert("RGB").resize((400, 90)).save(photos[2])
+        photos[0].unlink()
+        assert main(["--data-dir", str(data), "-q", "import", "generic", str(export)]) == 0
+        return Store(data, create=False), data
+    return make

@@ -43,3 +43,24 @@ def write_text(path: str | Path, text: str) -> Path:
     with replacing(path) as tmp:
         tmp.write_text(text)
     return Path(path)
+
+
+def replace_folder(source: str | Path, target: str | Path) -> Path:
+    """A copy of folder `source` put in place of folder `target` in one rename: readers see the old
+    folder or the new one, never a mix. (The old one is moved aside first and removed after, so
+    between the two renames `target` is briefly missing.)"""
+    import shutil
+    source, target = Path(source), Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = target.with_name(f".{target.name}.{os.getpid()}.new")
+    aside = target.with_name(f".{target.name}.{os.getpid()}.old")
+    shutil.rmtree(staged, ignore_errors=True)
+    try:
+        shutil.copytree(source, staged)
+        if target.exists():
+            os.replace(target, aside)
+        os.replace(staged, target)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
+        shutil.rmtree(aside, ignore_errors=True)
+    return target

@@ -12,9 +12,36 @@ SHIPPED_PIPELINE = "models/vitrine-fashion-32"  # the text-to-image model every 
 SHIPPED_EVALUATOR = "models/evaluator"          # the judge of generated pictures
 SHIPPED_TRYON = "models/vitrine-tryon"          # the try-on model, its segmenter inside
 RECOMMENDER_DIR = "models/recommender"          # inside the data dir: a fitted recommender belongs to its store
+GENERATOR_DIR = "models/generator"              # inside the data dir: the shop's own text-to-image model
+EVALUATOR_DIR = "models/evaluator"              # inside the data dir: the judge trained on the shop's photos
+# what a folder holds when it holds that model
+_MARKERS = {GENERATOR_DIR: "model_index.json", EVALUATOR_DIR: "evaluator.safetensors"}
 
 
 def default_path(relative: str) -> str:
     """A shipped file's path that works from any folder: the checkout's, when it has it."""
     shipped = REPO / relative
     return str(shipped) if shipped.exists() else relative
+
+
+def shop_or_shipped(data_dir: str | Path, inside: str, shipped: str) -> Path:
+    """The shop's own model (DATA_DIR/inside) when it has one, else the shipped model."""
+    own = Path(data_dir) / inside
+    return own if (own / _MARKERS[inside]).is_file() else Path(default_path(shipped))
+
+
+def model_source(model: str | Path, data_dir: str | Path) -> str:
+    """Whose model a folder is: "shop" (inside DATA_DIR/models), "shipped" (the checkout's models/),
+    else "given" (a folder named by a flag or setting)."""
+    model, data_dir = Path(model).resolve(), Path(data_dir).resolve()
+    if model.is_relative_to(data_dir / "models"):
+        return "shop"
+    return "shipped" if model.is_relative_to(REPO / "models") else "given"
+
+
+def whose(model: str | Path, data_dir: str | Path) -> str:
+    """In words, whose model a folder is, for a verb's output."""
+    source = model_source(model, data_dir)
+    if source == "shop":
+        return f"the shop's own model ({model})"
+    return f"the shipped model {Path(model).resolve().relative_to(REPO)}" if source == "shipped" else f"the model {model}"

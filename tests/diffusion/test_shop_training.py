@@ -3,29 +3,11 @@ recorded with the model, unusable photos counted, too few photos one clear line.
 
 import json
 
-import numpy as np
-from PIL import Image
-
 from vitrine.cli import main
-from vitrine.storage.store import Store
 
 
-def _imported(shop, tmp_path, items: int) -> tuple:
-    """The small shop exported in the generic layout, some photos swapped for odd kinds the importer
-    accepts, imported into a store of its own."""
-    export, data = tmp_path / "export", tmp_path / "mine"
-    assert main(["--data-dir", str(shop.data_dir), "-q", "catalog", "export", str(export), "--items", str(items)]) == 0
-    photos = sorted((export / "images").iterdir())
-    Image.open(photos[0]).convert("CMYK").save(photos[0].with_suffix(".jpg"))
-    Image.fromarray((np.asarray(Image.open(photos[1]).convert("L"), np.uint16) * 257)).save(photos[1])  # 16-bit
-    Image.open(photos[2]).convert("RGB").resize((400, 90)).save(photos[2])  # wide
-    photos[0].unlink()
-    assert main(["--data-dir", str(data), "-q", "import", "generic", str(export)]) == 0
-    return Store(data, create=False), data
-
-
-def test_a_shop_trains_on_its_own_photos_and_keeps_its_held_out_items_out(shop, tmp_path, capsys):
-    store, data = _imported(shop, tmp_path, 60)
+def test_a_shop_trains_on_its_own_photos_and_keeps_its_held_out_items_out(imported_shop, tmp_path, capsys):
+    store, data = imported_shop(60)
     damaged = store.images.resolve(dict(store.main_photos())["fm-00010"])
     damaged.write_bytes(damaged.read_bytes()[:40])  # a photo broken after the import
     run = tmp_path / "run"
@@ -41,8 +23,8 @@ def test_a_shop_trains_on_its_own_photos_and_keeps_its_held_out_items_out(shop, 
     assert load_pipeline(run / "pipeline").unet.config.sample_size == 32
 
 
-def test_too_few_photos_and_a_bad_size_are_one_clear_line(shop, tmp_path, capsys):
-    store, data = _imported(shop, tmp_path, 30)
+def test_too_few_photos_and_a_bad_size_are_one_clear_line(imported_shop, tmp_path, capsys):
+    store, data = imported_shop(30)
     run = tmp_path / "run"
     assert main(["--data-dir", str(data), "-q", "train", "--preset", "tiny", "--steps", "1", "--out", str(run)]) == 2
     err = capsys.readouterr().err.strip()
@@ -52,8 +34,8 @@ def test_too_few_photos_and_a_bad_size_are_one_clear_line(shop, tmp_path, capsys
     assert "--size" in capsys.readouterr().err
 
 
-def test_a_model_starts_from_a_trained_one_at_another_size_and_a_wrong_start_is_named(shop, tmp_path, capsys):
-    store, data = _imported(shop, tmp_path, 60)
+def test_a_model_starts_from_a_trained_one_at_another_size_and_a_wrong_start_is_named(imported_shop, tmp_path, capsys):
+    store, data = imported_shop(60)
     train = ["--data-dir", str(data), "-q", "train", "--preset", "tiny", "--min-photos", "20", "--steps", "1"]
     first = tmp_path / "first"
     assert main(train + ["--out", str(first)]) == 0

@@ -11,7 +11,7 @@ from vitrine.evaluate.generation import Setting, parse_settings
 def test_evaluator_then_generation_report_on_tiny_models(tmp_path, fmnist_dir, capsys):
     data = ["--data-dir", str(tmp_path / "data"), "-q"]
     assert main(data + ["catalog", "build", "--fashion-dir", str(fmnist_dir)]) == 0
-    assert main(data + ["evaluator", "train", "--epochs", "1", "--width", "8", "--out", str(tmp_path / "ev")]) == 0
+    assert main(data + ["evaluator", "train", "--epochs", "1", "--width", "8", "--min-photos", "1", "--out", str(tmp_path / "ev")]) == 0
     assert "held-out accuracy" in capsys.readouterr().out
     run = tmp_path / "run"
     assert main(data + ["train", "--preset", "tiny", "--min-photos", "1", "--steps", "2", "--out", str(run)]) == 0

@@ -14,7 +14,8 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from vitrine.paths import RECOMMENDER_DIR, SHIPPED_EVALUATOR, SHIPPED_PIPELINE, SHIPPED_TRYON, default_path
+from vitrine.paths import (EVALUATOR_DIR, GENERATOR_DIR, RECOMMENDER_DIR, SHIPPED_EVALUATOR, SHIPPED_PIPELINE,
+                           SHIPPED_TRYON, default_path, shop_or_shipped)
 from vitrine.recommend.config import INDEX_KINDS
 
 TOKEN_FILE = "service-token"  # inside the data dir, when no token is configured
@@ -30,9 +31,11 @@ class Settings:
     db_url: str | None = None
     recommender: Path | None = None  # default DATA_DIR/models/recommender
     index: str = "exact"
-    model: Path = Path(default_path(SHIPPED_PIPELINE))  # the diffusion pipeline generation jobs use
+    # the diffusion pipeline generation jobs use, and the attribute reader launch and previews pick with:
+    # by default the shop's own (DATA_DIR/models/generator, …/evaluator) when it has them, else the shipped ones
+    model: Path | None = None
     tryon_model: Path = Path(default_path(SHIPPED_TRYON))  # the try-on model (and its segmenter) try-on jobs use
-    evaluator: Path = Path(default_path(SHIPPED_EVALUATOR))  # the attribute reader launch and previews pick with
+    evaluator: Path | None = None
     token: str | None = None       # bearer token of the admin routes (made and saved on first start if unset)
     cors_origins: tuple[str, ...] = ()  # origins allowed to call from a browser; none by default
     max_queue: int = 16            # generation jobs queued or running, in all
@@ -42,6 +45,12 @@ class Settings:
     max_upload_bytes: int = 2 * 1024 * 1024  # an uploaded picture at most
     job_workers: int = 1           # threads working the queue while the server runs (0: `vitrine worker`s do)
     job_lease_s: float = 60.0      # a worker renews its hold on a job this often ×3; lapsed, others take it
+
+    def __post_init__(self):
+        if self.model is None:
+            object.__setattr__(self, "model", shop_or_shipped(self.data_dir, GENERATOR_DIR, SHIPPED_PIPELINE))
+        if self.evaluator is None:
+            object.__setattr__(self, "evaluator", shop_or_shipped(self.data_dir, EVALUATOR_DIR, SHIPPED_EVALUATOR))
 
     @property
     def recommender_dir(self) -> Path:

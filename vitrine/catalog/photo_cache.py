@@ -4,8 +4,8 @@
 (catalog.photos), and keeps the result in DATA_DIR/cache/photos-SIZE-FIT-KEY.npz, KEY a digest of
 the exact list of photos: a photo replaced in the store has a new path (its content hash), so a
 changed catalog is fitted again. The file is written atomically: a full disk or a stop leaves no
-half cache behind, and the next run starts over. A built catalog at the requested size is read
-from its own array cache instead.
+half cache behind, and the next run starts over. `photos_at(store, items, size, fit)` reads a
+built catalog at its own size from its array cache instead.
 """
 
 from __future__ import annotations
@@ -68,3 +68,29 @@ def fitted_photos(store, photos: list[tuple[str, str]], size: int, fit: str = "p
     with replacing(path) as tmp:
         np.savez(tmp, item_ids=np.array(kept, dtype=str), images=stacked, skipped=json.dumps(skipped))
     return FittedPhotos(kept, stacked, skipped)
+
+
+def built_arrays(store, size: int) -> tuple[list[str], np.ndarray] | None:
+    """A built catalog's own photos when they are at `size` px: (item IDs, images); else None."""
+    from vitrine.catalog.save import load_catalog_arrays
+    meta = store.get_meta("catalog") or {}
+    if meta.get("source") != "fashion-mnist" or meta.get("image_size", 32) != size:
+        return None
+    try:
+        arrays = load_catalog_arrays(store)
+    except LookupError:
+        return None
+    return [str(i) for i in arrays["item_ids"]], arrays["images"]  # each npz field read decompresses it: once
+
+
+def photos_at(store, items: list, size: int, fit: str = "pad", progress: bool = True) -> tuple[list, np.ndarray, dict]:
+    """The photos of `items` (anything with .item_id and .path) at (size, size): the items whose photo
+    could be used, their images (N, size, size, 3) uint8, and item ID → why for the rest."""
+    built = built_arrays(store, size)
+    if built is not None:
+        position = {item_id: k for k, item_id in enumerate(built[0])}
+        kept = [p for p in items if p.item_id in position]
+        return kept, built[1][[position[p.item_id] for p in kept]], {}
+    fitted = fitted_photos(store, [(p.item_id, p.path) for p in items], size, fit, progress)
+    usable = set(fitted.item_ids)
+    return [p for p in items if p.item_id in usable], fitted.images, fitted.skipped

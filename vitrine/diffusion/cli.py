@@ -11,7 +11,7 @@ from pathlib import Path
 from vitrine.command import (UsageError, add_config_flags, check_output, check_output_dir, count, given_config, number,
                              open_store)
 from vitrine.catalog.training import MIN_PHOTOS
-from vitrine.paths import SHIPPED_PIPELINE, default_path
+from vitrine.paths import SHIPPED_PIPELINE
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 HELD_OUT_FILE = "heldout.json"  # the items a model never trained on, and how they were chosen
@@ -61,7 +61,9 @@ def cmd_train(args) -> int:
         from vitrine.diffusion.checkpoint import WeightsDoNotFit
         if config.init_from and not Path(config.init_from).exists():
             raise UsageError(f"--init-from {config.init_from}: no such checkpoint file or model folder")
-        data = store_training_data(open_store(args), config, out, args.limit, args.min_photos, not args.quiet)
+        store = open_store(args)
+        loaded = store_training_data(store, config, out, args.limit, args.min_photos, not args.quiet)
+        data = loaded.data
         try:
             trainer = Trainer(config, data, out)
         except WeightsDoNotFit as exc:
@@ -81,12 +83,43 @@ def cmd_train(args) -> int:
         if (out / HELD_OUT_FILE).is_file():
             shutil.copyfile(out / HELD_OUT_FILE, Path(folder) / HELD_OUT_FILE)
         say(f"pipeline (EMA weights): {folder}")
+        if config.task == "text-to-image":
+            card_and_install(trainer, store, loaded, folder, args, result.seconds, say)
     return 0
 
 
+def card_and_install(trainer, store, loaded, folder: Path, args, seconds: float, say) -> None:
+    """The exported model's card (data, recipe, command, held-out loss), and, for a finished run,
+    the model put in DATA_DIR/models/generator, which every generative use then draws with."""
+    from dataclasses import asdict
+
+    from vitrine.atomic import replace_folder
+    from vitrine.diffusion.card import model_card, write_model_card
+    from vitrine.diffusion.data import held_out_sample
+    from vitrine.paths import GENERATOR_DIR
+    config = trainer.config
+    fitted = {"trained on": {"photos": min(len(loaded.data), 256), "loss": trainer.measured_loss(loaded.data)}}
+    held = held_out_sample(store, loaded.split, config.size, config.fit)
+    if held is None:
+        say("no held-out photo to measure the model on; its card says so")
+        fitted["held out"] = {"photos": 0, "loss": float("nan")}
+    else:
+        fitted["held out"] = {"photos": min(len(held), 256), "loss": trainer.measured_loss(held)}
+    name = Path(folder).name
+    write_model_card(folder, model_card(name, asdict(config), loaded.split.record(), fitted, ["vitrine", *args.argv],
+                                        seconds, trainer.step))
+    say(f"held-out loss {fitted['held out']['loss']:.4f} vs {fitted['trained on']['loss']:.4f} on trained-on "
+        f"photos (model card: {Path(folder) / 'README.md'})")
+    if trainer.step >= config.steps and not args.no_install:
+        target = replace_folder(folder, store.data_dir / GENERATOR_DIR)
+        say(f"this shop's generator is now {target}: generate, the studio verbs and serve draw with it "
+            f"(--no-install keeps a run out; remove the folder to go back to the shipped model)")
+
+
 def store_training_data(store, config, out: Path, limit: int | None, min_photos: int, progress: bool):
-    """The store's training photos for a text-to-image run, with what was held out written to
-    OUT/heldout.json (and beside the exported model) and what was skipped said in one line."""
+    """The store's training photos for a text-to-image run (diffusion.data.StoreData), with what
+    was held out written to OUT/heldout.json (and beside the exported model) and what was skipped
+    said in one line."""
     from vitrine.atomic import write_text
     from vitrine.catalog.photo_cache import count_reasons
     from vitrine.diffusion.data import NotEnoughPhotos, from_store
@@ -101,7 +134,7 @@ def store_training_data(store, config, out: Path, limit: int | None, min_photos:
     if loaded.skipped:
         reasons = ", ".join(f"{n:,} {why}" for why, n in count_reasons(loaded.skipped).most_common())
         print(f"skipped {len(loaded.skipped):,} photos that cannot be used: {reasons}", file=sys.stderr)
-    return loaded.data
+    return loaded
 
 
 def launch_processes(argv: list[str], n: int) -> int:
@@ -153,11 +186,13 @@ def cmd_generate(args) -> int:
 
     from vitrine.diffusion.grid import save_grid
     from vitrine.diffusion.pipeline import MAX_PROMPT_CHARS, load_pipeline
+    from vitrine.paths import GENERATOR_DIR, shop_or_shipped, whose
     output = check_output(args.output, "-o/--output", IMAGE_SUFFIXES)  # before minutes of sampling
     if not args.prompt.strip() or len(args.prompt) > MAX_PROMPT_CHARS:
         raise UsageError(f"PROMPT: give 1 to {MAX_PROMPT_CHARS} characters of text")
+    model = args.model or shop_or_shipped(args.data_dir, GENERATOR_DIR, SHIPPED_PIPELINE)
     try:
-        pipe = load_pipeline(args.model, sampler=None)  # errors name the model folder's file
+        pipe = load_pipeline(model, sampler=None)  # errors name the model folder's file
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     try:
@@ -176,7 +211,7 @@ def cmd_generate(args) -> int:
         raise UsageError(str(exc)) from None
     out = save_grid(images, output, columns=min(args.n, 8))
     print(f"{args.n} images for {args.prompt!r} ({args.sampler}, {steps} steps, guidance {args.guidance}, "
-          f"seeds {args.seed}…{args.seed + args.n - 1}): {out}")
+          f"seeds {args.seed}…{args.seed + args.n - 1}) by {whose(model, args.data_dir)}: {out}")
     return 0
 
 
@@ -225,6 +260,9 @@ def register(verbs, common) -> None:
     p.add_argument("--out", help="run folder (default runs/PRESET)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     p.add_argument("--export", help="also save the pipeline here (default: OUT/pipeline when finished)")
+    p.add_argument("--no-install", action="store_true",
+                   help="text-to-image: keep the finished model in the run folder only (by default it becomes the "
+                        "shop's generator, DATA_DIR/models/generator, which generate, studio and serve use)")
 
     diffusion = verbs.group("diffusion", "look at the noise process")
     p = diffusion.add("forward", cmd_diffusion_forward, "noise one item's photo to several t; print ᾱ_t and SNR")
@@ -249,8 +287,8 @@ def register(verbs, common) -> None:
                                                          "ddpm, unipc, euler, … or a diffusers scheduler class name")
     p.add_argument("--negative", help="negative prompt: what the image should not look like")
     p.add_argument("--seed", type=count(0), default=0, help="seed of the first image; image i uses seed+i")
-    p.add_argument("--model", default=default_path(SHIPPED_PIPELINE),
-                   help=f"saved pipeline folder (default: the shipped {SHIPPED_PIPELINE})")
+    p.add_argument("--model", help=f"saved pipeline folder (default: the shop's own, DATA_DIR/models/generator, "
+                                   f"when `vitrine train` made one; else the shipped {SHIPPED_PIPELINE})")
     p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
                    help="U-Net precision: bf16 halves the sampling time on CPUs with AMX and is far slower on "
                         "CPUs without (docs/bench-sample.md); default fp32")

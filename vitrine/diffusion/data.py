@@ -43,35 +43,13 @@ def from_arrays(images_nhwc: np.ndarray, texts: list[str], cache_dir: str | Path
     return TrainingData(images, states, masks, null_state[0], null_mask[0], list(texts))
 
 
-def built_arrays(store, size: int) -> tuple[list[str], np.ndarray] | None:
-    """A built catalog's own photos when they are at `size` px: (item IDs, images); else None."""
-    from vitrine.catalog.save import load_catalog_arrays
-    meta = store.get_meta("catalog") or {}
-    if meta.get("source") != "fashion-mnist" or meta.get("image_size", 32) != size:
-        return None
-    try:
-        arrays = load_catalog_arrays(store)
-    except LookupError:
-        return None
-    return [str(i) for i in arrays["item_ids"]], arrays["images"]  # each npz field read decompresses it: once
-
-
 def from_store(store, size: int = 32, fit: str = "pad", prompts: str = "item", limit: int | None = None,
                seed: int = 0, min_photos: int = MIN_PHOTOS, progress: bool = True) -> StoreData:
     """The store's training photos at `size` px with their encoded prompts, and the split they came from.
     NotEnoughPhotos if fewer than `min_photos` photos can be trained on."""
-    from vitrine.catalog.photo_cache import count_reasons, fitted_photos
+    from vitrine.catalog.photo_cache import count_reasons, photos_at
     split = split_photo_items(store, seed=seed, prompts=prompts)
-    built = built_arrays(store, size)
-    if built is not None:
-        position = {item_id: k for k, item_id in enumerate(built[0])}
-        items = [p for p in split.train if p.item_id in position]
-        images, skipped = built[1][[position[p.item_id] for p in items]], {}
-    else:
-        fitted = fitted_photos(store, [(p.item_id, p.path) for p in split.train], size, fit, progress)
-        usable = set(fitted.item_ids)
-        items = [p for p in split.train if p.item_id in usable]
-        images, skipped = fitted.images, fitted.skipped
+    items, images, skipped = photos_at(store, split.train, size, fit, progress)
     if len(items) < min_photos:
         reasons = ", ".join(f"{n} {why}" for why, n in count_reasons(skipped).most_common(3))
         raise NotEnoughPhotos(
@@ -83,3 +61,15 @@ def from_store(store, size: int = 32, fit: str = "pad", prompts: str = "item", l
         items, images = items[:limit], images[:limit]
     data = from_arrays(images, [p.prompt for p in items], store.data_dir / "cache", progress=progress)
     return StoreData(data, split, skipped)
+
+
+def held_out_sample(store, split: TrainingSplit, size: int, fit: str = "pad", n: int = 256,
+                    progress: bool = False) -> TrainingData | None:
+    """Up to n of the held-out photo items (evenly spread) with their prompts encoded: what the model
+    card's held-out loss is measured on. None when none of them has a usable photo."""
+    from vitrine.catalog.photo_cache import photos_at
+    picked = split.held_out[:: max(len(split.held_out) // n, 1)][:n]
+    items, images, _ = photos_at(store, picked, size, fit, progress)
+    if not items:
+        return None
+    return from_arrays(images, [p.prompt for p in items], store.data_dir / "cache", progress=progress)

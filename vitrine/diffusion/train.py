@@ -210,6 +210,24 @@ class Trainer:
         return TrainResult(self.losses[start_step:], seconds,
                            done * self.config.batch_size / seconds if seconds > 0 else math.nan, self.step)
 
+    @torch.no_grad()
+    def measured_loss(self, data: TrainingData, n: int = 256, seed: int = 0, batch: int = 64) -> float:
+        """The training objective (Min-SNR-weighted, condition kept) of the EMA weights on the first n
+        photos of `data`, with seeded t and ε: the same draws for any data, so two sets compare."""
+        unet, g = self.ema_unet(), torch.Generator().manual_seed(seed)
+        total, count = 0.0, 0
+        for start in range(0, min(n, len(data)), batch):
+            stop = min(start + batch, n, len(data))
+            x0 = data.images[start:stop].float() / 127.5 - 1.0
+            t = torch.randint(0, self.config.timesteps, (len(x0),), generator=g)
+            eps = torch.randn(x0.shape, generator=g)
+            target = eps if self.config.prediction == "epsilon" else self.noise.get_velocity(x0, eps, t)
+            pred = unet(self.noise.add_noise(x0, eps, t), t, encoder_hidden_states=data.states[start:stop].float(),
+                        encoder_attention_mask=data.masks[start:stop]).sample
+            total += float((self.loss_weight[t] * (pred - target).pow(2).mean(dim=(1, 2, 3))).sum())
+            count += len(x0)
+        return total / max(count, 1)
+
     def export(self, folder: str | Path):
         """Save the run's pipeline with the EMA weights (what sampling uses) and the run's config."""
         pipe = self.pipeline_class()(self.ema_unet(), make_noise_scheduler(self.config))

@@ -1,9 +1,12 @@
-"""The evaluator: a small CNN that reads category, colour and pattern off a 32×32 product photo.
+"""The evaluator: a small CNN that reads a shop's label columns (category; colour and pattern where
+the shop has them) off a product photo.
 
-Trained only on real photos of Fashion-MNIST's train split and scored on the held-out test split,
-whose accuracy is the ceiling every generated-image figure is compared against. It shares no
-weights with the generator or the recommender, so it can judge both. Its 256-dim penultimate
-features are the space FID, KID and diversity are measured in.
+Trained only on the shop's real photos that its generator trains on and scored on the photos the
+generator never sees (the held-out items; in the built catalog, Fashion-MNIST's test split), whose
+accuracy is the ceiling every generated-image figure is compared against. It shares no weights
+with the generator or the recommender, so it can judge both. Its 256-dim penultimate features are
+the space FID, KID and diversity are measured in. It reads pictures at its own size (32 px):
+larger ones are scaled down first (antialiased), so models of any size are judged alike.
 """
 
 from __future__ import annotations
@@ -20,8 +23,13 @@ from tqdm import tqdm
 from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
 from vitrine.weights import load_network, save_network
 
-HEADS = {"category": len(CATEGORY_NAMES), "colour": len(COLOUR_NAMES), "pattern": len(PATTERN_NAMES)}
+# The label columns an evaluator can read, in this order, and the built catalog's classes of each
+# (the shipped evaluator's; an evaluator trained on another shop keeps that shop's own).
+COLUMNS = ("category", "colour", "pattern")
+BUILT_CLASSES = {"category": CATEGORY_NAMES, "colour": COLOUR_NAMES, "pattern": PATTERN_NAMES}
 FEATURES = 256
+SIZE = 32
+MISSING = -1  # the label of an item that has no value in a column: left out of loss and accuracy
 
 
 def _block(c_in: int, c_out: int) -> nn.Sequential:
@@ -30,19 +38,24 @@ def _block(c_in: int, c_out: int) -> nn.Sequential:
 
 
 class Evaluator(nn.Module):
-    """Images in [0, 1], (B, 3, 32, 32) → features (B, 256) and one logit vector per attribute."""
+    """Images in [0, 1], (B, 3, H, W) → features (B, 256) and one logit vector per label column.
+    `classes`: column → its class names (index k of a column's logits is classes[column][k])."""
 
     num_features = FEATURES  # read by torchmetrics' FID/KID when used as their feature extractor
 
-    def __init__(self, width: int = 32):
+    def __init__(self, width: int = 32, classes: dict[str, tuple[str, ...]] | None = None, size: int = SIZE):
         super().__init__()
+        self.classes = {name: tuple(names) for name, names in (classes or BUILT_CLASSES).items()}
         self.body = nn.Sequential(_block(3, width), nn.MaxPool2d(2), _block(width, 2 * width), nn.MaxPool2d(2),
                                   _block(2 * width, 4 * width), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
                                   nn.Linear(4 * width, FEATURES), nn.ReLU(inplace=True))
-        self.heads = nn.ModuleDict({name: nn.Linear(FEATURES, n) for name, n in HEADS.items()})
-        self.width = width
+        self.heads = nn.ModuleDict({name: nn.Linear(FEATURES, len(names)) for name, names in self.classes.items()})
+        self.width, self.size = width, size
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
+        if images.shape[-1] != self.size or images.shape[-2] != self.size:  # a larger model's pictures
+            images = nn.functional.interpolate(images, size=(self.size, self.size), mode="bilinear",
+                                               antialias=True, align_corners=False)
         return self.body(images * 2.0 - 1.0)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
@@ -55,9 +68,9 @@ class Evaluator(nn.Module):
 
     @torch.inference_mode()
     def predict(self, images: torch.Tensor, batch: int = 512) -> dict[str, np.ndarray]:
-        """Predicted class index per attribute for (N, 3, 32, 32) images in [0, 1]."""
+        """Predicted class index per column for (N, 3, H, W) images in [0, 1]."""
         self.eval()
-        out = {name: [] for name in HEADS}
+        out = {name: [] for name in self.heads}
         for start in range(0, len(images), batch):
             for name, logits in self.classify(images[start:start + batch].float()).items():
                 out[name].append(logits.argmax(1).numpy())
@@ -84,7 +97,7 @@ class EvaluatorConfig:
 
 
 def to_tensor(images_nhwc: np.ndarray) -> torch.Tensor:
-    """(N, 32, 32, 3) uint8 → (N, 3, 32, 32) float in [0, 1]."""
+    """(N, S, S, 3) uint8 → (N, 3, S, S) float in [0, 1]."""
     return torch.from_numpy(np.ascontiguousarray(images_nhwc)).permute(0, 3, 1, 2).float() / 255.0
 
 
@@ -107,20 +120,28 @@ def _flip_and_noise(x: torch.Tensor, config: "EvaluatorConfig", g: torch.Generat
 
 
 def accuracy(model: Evaluator, images: torch.Tensor, labels: dict[str, np.ndarray]) -> dict[str, float]:
+    """Share read right per column, over the photos that have a value in it."""
     predicted = model.predict(images)
-    return {name: float((predicted[name] == labels[name]).mean()) for name in HEADS}
+    out = {}
+    for name in model.heads:
+        known = np.asarray(labels[name]) != MISSING
+        if known.any():
+            out[name] = float((predicted[name][known] == np.asarray(labels[name])[known]).mean())
+    return out
 
 
 def train_evaluator(images: torch.Tensor, labels: dict[str, np.ndarray], config: EvaluatorConfig = EvaluatorConfig(),
-                    progress: bool = True) -> tuple[Evaluator, dict]:
-    """Fit on (images, labels); cross-entropy summed over the three heads, AdamW, cosine LR."""
+                    progress: bool = True, classes: dict[str, tuple[str, ...]] | None = None) -> tuple[Evaluator, dict]:
+    """Fit on (images, labels); cross-entropy summed over the heads (a photo without a value in a
+    column adds nothing to that head's), AdamW, one-cycle LR. `classes`: the columns and their
+    class names (default the built catalog's three)."""
     torch.manual_seed(config.seed)
     g = torch.Generator().manual_seed(config.seed)
-    model = Evaluator(config.width)
+    model = Evaluator(config.width, classes, size=images.shape[-1])
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = max(len(images) // config.batch_size, 1)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, config.lr, total_steps=config.epochs * steps_per_epoch)
-    targets = {name: torch.as_tensor(labels[name], dtype=torch.long) for name in HEADS}
+    targets = {name: torch.as_tensor(labels[name], dtype=torch.long) for name in model.heads}
     start = time.perf_counter()
     bar = tqdm(total=config.epochs * steps_per_epoch, desc="train evaluator", unit="step", disable=not progress)
     model.train()
@@ -129,7 +150,7 @@ def train_evaluator(images: torch.Tensor, labels: dict[str, np.ndarray], config:
         for k in range(steps_per_epoch):
             idx = order[k * config.batch_size:(k + 1) * config.batch_size]
             logits = model.classify(_flip_and_noise(_shift(images[idx], config.shift, g), config, g))
-            loss = sum(nn.functional.cross_entropy(logits[n], targets[n][idx]) for n in HEADS)
+            loss = sum(_head_loss(logits[n], targets[n][idx]) for n in model.heads)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -140,10 +161,20 @@ def train_evaluator(images: torch.Tensor, labels: dict[str, np.ndarray], config:
     return model.eval(), {"train_seconds": round(time.perf_counter() - start, 1), "config": asdict(config)}
 
 
+def _head_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy over the rows that have a label; zero when none of the batch has one."""
+    if (target == MISSING).all():
+        return logits.sum() * 0.0
+    return nn.functional.cross_entropy(logits, target, ignore_index=MISSING)
+
+
 def save_evaluator(model: Evaluator, folder: str | Path, info: dict) -> Path:
-    return save_network(model, folder, "evaluator", {"width": model.width, **info})
+    return save_network(model, folder, "evaluator", {"width": model.width, "size": model.size,
+                                                     "classes": {k: list(v) for k, v in model.classes.items()}, **info})
 
 
 def load_evaluator(folder: str | Path) -> Evaluator:
-    return load_network(folder, "evaluator", lambda info: Evaluator(int(info.get("width", 32))),
+    """An evaluator saved by save_evaluator; one saved without its classes reads the built catalog's."""
+    return load_network(folder, "evaluator",
+                        lambda info: Evaluator(int(info.get("width", 32)), info.get("classes"), int(info.get("size", SIZE))),
                         "train one with `vitrine evaluator train`")

@@ -1,11 +1,13 @@
-"""`vitrine eval generation`: sample the prompt set under several sampler × steps × guidance
+"""`vitrine eval generation`: sample a prompt set under several sampler × steps × guidance
 settings and measure each against real photos, in the evaluator's eyes.
 
-Per setting: attribute accuracy (category, colour, pattern read back by the evaluator), FID and
-KID against real test photos with the same attributes as the prompts, and within-prompt
-diversity as a fraction of the diversity of real photos sharing those attributes. Fixed
-references: the evaluator's accuracy on those real photos (the ceiling) and the FID between
-real train and real test photos of the same attributes and count (the floor).
+Two prompt sets: `fixed`, the built catalog's 52 seeded prompts (evaluate.prompts), and `shop`,
+the prompts of the shop's own held-out items (any store; the items the generator never trained
+on). Per setting: attribute accuracy (each label column the evaluator reads, read back off the
+pictures), FID and KID against real held-out photos with the same labels as the prompts, and
+within-prompt diversity as a fraction of the diversity of real photos sharing those labels.
+Fixed references: the evaluator's accuracy on those real photos (the ceiling) and the FID
+between real trained-on and real held-out photos of the same labels and count (the floor).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import torch
 from tqdm import tqdm
 
 from vitrine.diffusion.pipeline import DEFAULT_SAMPLER
-from vitrine.evaluate.evaluator import HEADS, Evaluator, to_tensor
+from vitrine.evaluate.evaluator import COLUMNS, MISSING, Evaluator, to_tensor
 from vitrine.evaluate.metrics import attribute_accuracy, fid_kid, mean_pairwise_distance
 from vitrine.evaluate.prompts import Prompt, prompt_set
 from vitrine.results import Column, Table, write_report as write_files
@@ -54,7 +56,7 @@ DEFAULT_SETTINGS = (
 # what a report being extended must share with the new rows for them to be comparable: the same prompts,
 # seeds and model, judged by the same evaluator (its accuracy on the reference photos). Not the floor:
 # KID draws random subsets, so it differs between runs in one process.
-SAME_PROTOCOL = ("prompts", "samples_per_prompt", "subset_prompts", "model", "ceiling", "subset_ceiling")
+SAME_PROTOCOL = ("prompts", "samples_per_prompt", "subset_prompts", "model", "ceiling", "subset_ceiling", "prompt_set")
 
 
 def parse_settings(text: str) -> tuple[Setting, ...]:
@@ -79,15 +81,30 @@ def parse_settings(text: str) -> tuple[Setting, ...]:
 
 
 class RealPool:
-    """Real photos by (category, colour, pattern), from the catalog's array cache."""
+    """Real photos (N, S, S, 3) uint8 by (category, colour, pattern) label indices (MISSING where a
+    shop has none), each from the trained-on side ("train") or the held-out one ("test")."""
 
-    def __init__(self, arrays):
-        self.images = arrays["images"]
-        self.attrs = np.stack([arrays["category"], arrays["colour"], arrays["pattern"]], axis=1)
-        self.origin = arrays["origin"]
+    def __init__(self, images: np.ndarray, attrs: np.ndarray, origin: np.ndarray):
+        self.images, self.attrs, self.origin = images, attrs, origin
+
+    @classmethod
+    def from_arrays(cls, arrays) -> "RealPool":
+        """The built catalog's photos from its array cache, split by their Fashion-MNIST origin."""
+        return cls(arrays["images"], np.stack([arrays["category"], arrays["colour"], arrays["pattern"]], axis=1),
+                   arrays["origin"])
+
+    @classmethod
+    def from_shop(cls, photos) -> "RealPool":
+        """A shop's labelled photos (evaluate.data.ShopPhotos), trained-on and held-out."""
+        sides = (photos.train, photos.held_out)
+        images = np.concatenate([(p.images.permute(0, 2, 3, 1).numpy() * 255).round().astype(np.uint8) for p in sides])
+        attrs = np.concatenate([np.stack([p.labels.get(c, np.full(len(p), MISSING)) for c in COLUMNS], axis=1)
+                                for p in sides])
+        origin = np.array(["train"] * len(photos.train) + ["test"] * len(photos.held_out))
+        return cls(images, attrs, origin)
 
     def sample(self, prompt: Prompt, origin: str, n: int, rng: np.random.Generator) -> np.ndarray:
-        """n photo indices of `origin` matching the prompt's attributes; if none match all three,
+        """n photo indices of `origin` matching the prompt's labels; if none match all three,
         category + colour, then category alone, then any photo of that origin."""
         want = np.array([prompt.category, prompt.colour, prompt.pattern])
         same_origin = self.origin == origin
@@ -99,7 +116,7 @@ class RealPool:
 
 
 def generate(pipe, prompts: list[Prompt], samples: int, setting: Setting, seed: int, progress: bool) -> torch.Tensor:
-    """(len(prompts)·samples, 3, 32, 32) in [0, 1]; image j of every prompt uses seed + j."""
+    """(len(prompts)·samples, 3, S, S) in [0, 1]; image j of every prompt uses seed + j."""
     pipe.with_sampler(setting.sampler)
     out = []
     for prompt in tqdm(prompts, desc=f"sample {setting.name}", unit="prompt", disable=not progress, leave=False):
@@ -110,8 +127,8 @@ def generate(pipe, prompts: list[Prompt], samples: int, setting: Setting, seed: 
     return torch.cat(out)
 
 
-def _targets(prompts: list[Prompt], samples: int) -> dict[str, np.ndarray]:
-    return {name: np.repeat([getattr(p, name) for p in prompts], samples) for name in HEADS}
+def _targets(prompts: list[Prompt], samples: int, columns) -> dict[str, np.ndarray]:
+    return {name: np.repeat([getattr(p, name) for p in prompts], samples) for name in columns}
 
 
 def _diversity_ratio(evaluator: Evaluator, generated: torch.Tensor, real: torch.Tensor, samples: int) -> float:
@@ -124,12 +141,34 @@ def _diversity_ratio(evaluator: Evaluator, generated: torch.Tensor, real: torch.
     return float(np.mean(ratios)) if ratios else float("nan")
 
 
-def evaluate_generation(pipe, evaluator: Evaluator, arrays, settings=DEFAULT_SETTINGS, n_prompts: int = 52,
-                        samples: int = 8, subset_prompts: int = 8, seed: int = 0,
+def shop_prompts(photos, classes: dict[str, tuple[str, ...]], n: int, seed: int = 0) -> list[Prompt]:
+    """n held-out items' own prompts as Prompts, drawn (seeded) in turn from each category so every
+    category the held-out items have appears; labels are indices into `classes` (MISSING for a
+    column the shop or the evaluator lacks)."""
+    rng = np.random.default_rng(seed)
+    names = {c: classes.get(c, ()) for c in COLUMNS}
+    by_category: dict[int, list[int]] = {}
+    for k in rng.permutation(len(photos)):
+        by_category.setdefault(int(photos.labels["category"][k]), []).append(int(k))
+    queues = [by_category[c] for c in sorted(by_category)]
+    chosen = []
+    while len(chosen) < n and any(queues):
+        for queue in queues:
+            if queue and len(chosen) < n:
+                chosen.append(queue.pop(0))
+    out = []
+    for k in chosen:
+        label = {c: int(photos.labels[c][k]) if c in photos.labels and names[c] else MISSING for c in COLUMNS}
+        out.append(Prompt(photos.prompts[k], label["category"], label["colour"], label["pattern"], novel=False))
+    return out
+
+
+def evaluate_generation(pipe, evaluator: Evaluator, pool: RealPool, prompts: list[Prompt],
+                        settings=DEFAULT_SETTINGS, samples: int = 8, subset_prompts: int = 8, seed: int = 0,
                         progress: bool = True) -> tuple[dict, dict]:
     """The figures, and beside them each setting's generated images (for the report's sample grids)."""
-    prompts = prompt_set(n_prompts, seed)
-    pool, rng = RealPool(arrays), np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)
+    columns = list(evaluator.heads)
     groups = {False: prompts, True: prompts[:subset_prompts]}
     refs = {}
     for is_subset, group in groups.items():
@@ -138,7 +177,7 @@ def evaluate_generation(pipe, evaluator: Evaluator, arrays, settings=DEFAULT_SET
         real_test, real_train = to_tensor(pool.images[test_idx]), to_tensor(pool.images[train_idx])
         refs[is_subset] = {
             "real_test": real_test, "real_train": real_train,
-            "ceiling": attribute_accuracy(evaluator.predict(real_test), _targets(group, samples)),
+            "ceiling": attribute_accuracy(evaluator.predict(real_test), _targets(group, samples, columns)),
             "floor": fid_kid(evaluator, real_test, real_train, kid_subset=min(100, len(real_test))),
             "real_diversity_vs_itself": _diversity_ratio(evaluator, real_train, real_test, samples),
         }
@@ -148,14 +187,14 @@ def evaluate_generation(pipe, evaluator: Evaluator, arrays, settings=DEFAULT_SET
         start = time.perf_counter()
         images = generate(pipe, group, samples, setting, seed, progress)
         seconds = time.perf_counter() - start
-        accuracy = attribute_accuracy(evaluator.predict(images), _targets(group, samples))
+        accuracy = attribute_accuracy(evaluator.predict(images), _targets(group, samples, columns))
         by_wording = {}
         for novel in (False, True):
             keep = np.repeat([p.novel == novel for p in group], samples)
             if keep.any():
                 by_wording["novel" if novel else "catalog"] = attribute_accuracy(
                     evaluator.predict(images[torch.from_numpy(keep)]),
-                    {k: v[keep] for k, v in _targets(group, samples).items()})
+                    {k: v[keep] for k, v in _targets(group, samples, columns).items()})
         rows.append({
             "setting": setting.name, "sampler": setting.sampler, "steps": setting.steps,
             "guidance": setting.guidance, "guidance_from": setting.guidance_from, "subset": setting.subset,
@@ -202,10 +241,13 @@ def previous_report(out_dir: str | Path) -> dict:
 
 
 def check_addable(out_dir: str | Path, model: str, n_prompts: int, samples: int, subset_prompts: int,
-                  seed: int) -> None:
-    """Before sampling anything: would rows made with these options fit the report in out_dir?"""
-    planned = {"prompts": [p.__dict__ for p in prompt_set(n_prompts, seed)], "samples_per_prompt": samples,
-               "subset_prompts": subset_prompts, "model": model}
+                  seed: int, source: str | None = None) -> None:
+    """Before sampling anything: would rows made with these options fit the report in out_dir?
+    (`source`: "shop" for the held-out items' prompts, whose texts are checked after drawing them.)"""
+    planned = {"samples_per_prompt": samples, "subset_prompts": subset_prompts, "model": model,
+               "prompt_set": source}
+    if source is None:
+        planned["prompts"] = [p.__dict__ for p in prompt_set(n_prompts, seed)]
     _check_protocol(previous_report(out_dir), planned, planned, Path(out_dir) / "metrics.json")
 
 
@@ -277,20 +319,21 @@ def _slug(name: str) -> str:
 
 
 ROW_COLUMNS = [Column("setting", lambda r: r["setting"] + (" (subset)" if r["subset"] else "")), Column("images"),
-               Column("category", lambda r: r["accuracy"]["category"], "{:.1%}"),
-               Column("colour", lambda r: r["accuracy"]["colour"], "{:.1%}"),
-               Column("pattern", lambda r: r["accuracy"]["pattern"], "{:.1%}"), Column("FID", "fid", "{:.2f}"),
+               *(Column(name, lambda r, name=name: r["accuracy"].get(name, float("nan")), "{:.1%}") for name in COLUMNS),
+               Column("FID", "fid", "{:.2f}"),
                Column("KID", "kid", "{:.4f}"), Column("diversity vs real", "diversity_ratio", "{:.0%}"),
                Column("s/image", "seconds_per_image", "{:.3f}")]
 
 
 def _markdown(m: dict, plot: str) -> str:
     c, f = m["ceiling"], m["floor"]
+    ceiling = ", ".join(f"{name} {value:.1%}" for name, value in c.items())
+    source = ("the shop's held-out items' own prompts" if m.get("prompt_set") == "shop" else "the fixed prompt set")
     lines = [f"# Generation report: {m['model']}", "",
-             f"{len(m['prompts'])} prompts × {m['samples_per_prompt']} samples (subset rows: first "
-             f"{m['subset_prompts']} prompts). Evaluator ceiling on matching real test photos: category "
-             f"{c['category']:.1%}, colour {c['colour']:.1%}, pattern {c['pattern']:.1%}. Real-vs-real FID floor "
-             f"{f['fid']:.2f} (KID {f['kid']:.4f}); subset floor {m['subset_floor']['fid']:.2f}.", "",
+             f"{len(m['prompts'])} prompts ({source}) × {m['samples_per_prompt']} samples (subset rows: first "
+             f"{m['subset_prompts']} prompts). Evaluator ceiling on matching real held-out photos: {ceiling}. "
+             f"Real-vs-real FID floor {f['fid']:.2f} (KID {f['kid']:.4f}); subset floor "
+             f"{m['subset_floor']['fid']:.2f}. A column the shop does not fill shows as nan.", "",
              f"Chosen setting: **{m['chosen']}**.", "",
              Table(ROW_COLUMNS, m["rows"]).markdown()]
     lines += ["", f"![quality against steps and guidance]({plot})", ""]

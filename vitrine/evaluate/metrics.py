@@ -35,9 +35,15 @@ def fid_kid(evaluator: Evaluator, real: torch.Tensor, fake: torch.Tensor, kid_su
 
 
 def attribute_accuracy(predicted: dict[str, np.ndarray], wanted: dict[str, np.ndarray]) -> dict[str, float]:
-    """Share of images whose predicted attribute equals the prompt's, per attribute given."""
-    return {name: float((np.asarray(predicted[name]) == np.asarray(target)).mean())
-            for name, target in wanted.items() if len(target)}
+    """Share of images whose predicted attribute equals the prompt's, per attribute given, over the
+    images whose prompt names one (a wanted label of −1 is no label)."""
+    out = {}
+    for name, target in wanted.items():
+        target = np.asarray(target)
+        known = target != -1
+        if known.any():
+            out[name] = float((np.asarray(predicted[name])[known] == target[known]).mean())
+    return out
 
 
 def mean_pairwise_distance(features: torch.Tensor) -> float:

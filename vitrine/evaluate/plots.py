@@ -21,8 +21,9 @@ def quality_plots(rows: list[dict], out: Path) -> Path:
         for ax, (x_name, subset) in zip(pair, panels):
             subset = sorted(subset, key=lambda r: r[x_name])
             xs = [r[x_name] for r in subset]
-            for attr in ("category", "colour", "pattern"):
-                ax.plot(xs, [r["accuracy"][attr] for r in subset], marker="o", label=f"{attr} accuracy")
+            for attr in ("category", "colour", "pattern"):  # the columns the evaluator reads
+                if subset and attr in subset[0]["accuracy"]:
+                    ax.plot(xs, [r["accuracy"][attr] for r in subset], marker="o", label=f"{attr} accuracy")
             ax.plot(xs, [r["diversity_ratio"] for r in subset], marker="s", ls="--", label="diversity / real")
             ax.set_xlabel(f"{FORMS[form]} {'steps (guidance 3)' if x_name == 'steps' else 'guidance (20 steps)'}")
             ax.set_ylim(0, max([1.05] + [r["diversity_ratio"] + 0.05 for r in subset]))

@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse
 from vitrine.app.context import AppContext
 from vitrine.app.settings import Settings
 from vitrine.app.worker import start_workers, stop_workers
+from vitrine.paths import model_source
 from vitrine.storage import schema
 from vitrine.service import admin, errors, events, items, jobs, metrics, recommend, tryon
 from vitrine.service.asgi import asgi_middleware
@@ -86,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
     def health(request: Request):
         state = request.app.state.vitrine
         return {"status": "ok", "items": state.store.count(schema.Item),
-                "recommender": state.recs is not None, "open_jobs": state.store.open_jobs()}
+                "recommender": state.recs is not None, "open_jobs": state.store.open_jobs(),
+                "generator": model_source(state.settings.model, state.store.data_dir)}
 
     return app

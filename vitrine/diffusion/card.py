@@ -1,0 +1,56 @@
+"""The model card a shop's own generator carries: what it learnt from, how, and how it did on the
+photos it never saw. Written from the run itself (its config, its split, its losses), never by hand."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from vitrine.atomic import write_text
+
+
+def model_card(name: str, config: dict, split: dict, fitted: dict, command: list[str], seconds: float,
+               steps_done: int) -> str:
+    """Markdown: the data (source, items trained on and held out, photo fitting, prompts), the network and
+    recipe, the command, and the denoising loss on trained-on vs held-out photos (`fitted`)."""
+    size = config["size"]
+    rows = "\n".join(f"| {side} | {fitted[side]['photos']:,} | {fitted[side]['loss']:.4f} |" for side in ("trained on", "held out"))
+    gap = fitted["held out"]["loss"] / max(fitted["trained on"]["loss"], 1e-12)
+    return f"""# {name} — model card
+
+A text-to-image diffusion model trained on this shop's own photos: it draws {size}×{size} pictures
+of its items from their text.
+
+```python
+from diffusers import DiffusionPipeline
+pipe = DiffusionPipeline.from_pretrained("{name}", trust_remote_code=True)
+images = pipe("a description of an item", num_images_per_prompt=4, num_inference_steps=20).images
+```
+
+## Data
+- Source: {split.get('source') or 'unknown'}; {split['train_items']:,} photo items trained on,
+  {split['held_out_items']:,} held out ({split['rule']}; listed in `heldout.json`), {split.get('without_text', 0):,}
+  left out for having no text.
+- Photos fitted into {size}×{size} by `{config['fit']}`; prompts: `{config['prompts']}`.
+
+## Training
+- U-Net preset `{config['preset']}`, {config['schedule']} schedule, {config['prediction']}, Min-SNR-γ {config['snr_gamma']:g},
+  {steps_done:,} of {config['steps']:,} steps of batch {config['batch_size']}, lr {config['lr']:g}, seed {config['seed']}
+  {f"(started from {config['init_from']})" if config['init_from'] else "(from scratch)"}; {seconds:,.0f} s of training in the last session.
+- Command: `{shlex.join(command)}`; the whole config is `training_config.json`.
+
+## Held-out figures
+The training loss (the same Min-SNR-weighted objective, EMA weights, seeded noise) on photos it
+trained on and on photos it never saw:
+
+| photos | count | loss |
+|---|---:|---:|
+{rows}
+
+Held-out / trained-on: {gap:.2f} (near 1: the model has not memorised its photos). Judge its
+pictures with `vitrine evaluator train` then `vitrine eval generation` on this shop.
+"""
+
+
+def write_model_card(folder: str | Path, text: str) -> Path:
+    return write_text(Path(folder) / "README.md", text)
