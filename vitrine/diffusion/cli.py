@@ -186,11 +186,13 @@ def cmd_generate(args) -> int:
 
     from vitrine.diffusion.grid import save_grid
     from vitrine.diffusion.pipeline import MAX_PROMPT_CHARS, load_pipeline
+    from vitrine.config import data_dir
     from vitrine.paths import GENERATOR_DIR, shop_or_shipped, whose
     output = check_output(args.output, "-o/--output", IMAGE_SUFFIXES)  # before minutes of sampling
     if not args.prompt.strip() or len(args.prompt) > MAX_PROMPT_CHARS:
         raise UsageError(f"PROMPT: give 1 to {MAX_PROMPT_CHARS} characters of text")
-    model = args.model or shop_or_shipped(args.data_dir, GENERATOR_DIR, SHIPPED_PIPELINE)
+    store_dir = data_dir(args.data_dir)  # no store needed: only where the shop's own model would be
+    model = args.model or shop_or_shipped(store_dir, GENERATOR_DIR, SHIPPED_PIPELINE)
     try:
         pipe = load_pipeline(model, sampler=None)  # errors name the model folder's file
     except ValueError as exc:
@@ -211,7 +213,7 @@ def cmd_generate(args) -> int:
         raise UsageError(str(exc)) from None
     out = save_grid(images, output, columns=min(args.n, 8))
     print(f"{args.n} images for {args.prompt!r} ({args.sampler}, {steps} steps, guidance {args.guidance}, "
-          f"seeds {args.seed}…{args.seed + args.n - 1}) by {whose(model, args.data_dir)}: {out}")
+          f"seeds {args.seed}…{args.seed + args.n - 1}) by {whose(model, store_dir)}: {out}")
     return 0
 
 
