@@ -5,7 +5,8 @@ import pytest
 import torch
 from PIL import Image
 
-from vitrine.catalog.attributes import COLOUR_NAMES
+from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES
+from vitrine.evaluate.evaluator import BUILT_CLASSES
 from vitrine.cli import main
 from vitrine.errors import Conflict
 from vitrine.studio.launch import add_to_catalog, agreement, launch
@@ -28,6 +29,8 @@ def test_launch_picks_scores_and_names_an_audience(parts):
 class Colourist(torch.nn.Module):
     """A stand-in evaluator that reads an image's colour from its mean red level (red → "red")."""
 
+    classes = BUILT_CLASSES
+
     def classify(self, images):
         red = images[:, 0].mean((1, 2)) - images[:, 2].mean((1, 2))
         colour = torch.zeros(len(images), len(COLOUR_NAMES))
@@ -39,6 +42,23 @@ def test_the_candidate_that_shows_what_was_asked_for_is_kept():
     blue, red = Image.new("RGB", (32, 32), (20, 20, 220)), Image.new("RGB", (32, 32), (220, 20, 20))
     scores = agreement(Colourist(), [blue, red, blue], Wanted(None, COLOUR_NAMES.index("red"), None))
     assert int(np.argmax(scores)) == 1 and scores[1] >= 1 > scores[0]
+
+
+def test_an_evaluator_of_other_classes_counts_only_what_it_can_read():
+    """A shop's evaluator whose colours are listed in another order, and that reads no category."""
+    class ShopColourist(Colourist):
+        classes = {"colour": ("red",) + tuple(c for c in COLOUR_NAMES if c != "red")}
+
+        def classify(self, images):
+            red = images[:, 0].mean((1, 2)) - images[:, 2].mean((1, 2))
+            colour = torch.zeros(len(images), len(COLOUR_NAMES))
+            colour[:, 0] = 10 * red
+            return {"colour": colour}
+
+    blue, red = Image.new("RGB", (32, 32), (20, 20, 220)), Image.new("RGB", (32, 32), (220, 20, 20))
+    wanted = Wanted(CATEGORY_NAMES.index("bag"), COLOUR_NAMES.index("red"), None)
+    scores = agreement(ShopColourist(), [blue, red], wanted)
+    assert int(np.argmax(scores)) == 1 and 1 <= scores[1] < 2  # the category, unreadable, adds nothing
 
 
 def test_added_product_is_a_new_item_whose_picture_is_generated_not_a_photo(parts, shop, tmp_path):

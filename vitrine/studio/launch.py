@@ -60,11 +60,17 @@ def check_launch(description: str, price: float | None, n: int, audience: int) -
 @torch.inference_mode()
 def agreement(evaluator, images: list[Image.Image], wanted: Wanted) -> list[float]:
     """Per image: how many named attributes the evaluator reads back, plus a tie-break in (0, 1)
-    that grows with the summed log-probability of the named classes."""
-    from vitrine.evaluate.evaluator import to_tensor
-    pixels = np.stack([np.asarray(im.convert("RGB").resize((32, 32))) for im in images])
+    that grows with the summed log-probability of the named classes. `wanted` names the built
+    catalog's classes; each is looked up by name among the evaluator's own (a shop's evaluator may
+    read other columns or classes; an attribute it cannot read does not count)."""
+    from vitrine.evaluate.evaluator import BUILT_CLASSES, to_tensor
+    pixels = np.stack([np.asarray(im.convert("RGB")) for im in images])  # the evaluator scales to its size
     logits = evaluator.eval().classify(to_tensor(pixels))
-    named = wanted.named()
+    named = {}
+    for head, index in wanted.named().items():
+        name = BUILT_CLASSES[head][index]
+        if name in evaluator.classes.get(head, ()):
+            named[head] = evaluator.classes[head].index(name)
     score = torch.zeros(len(images))
     log_p = torch.zeros(len(images))
     for head, index in named.items():
