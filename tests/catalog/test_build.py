@@ -48,3 +48,20 @@ def test_title_names_colour_and_pattern():
         lower = title.lower()
         assert any(w in lower for w in COLOURS[8].words)
         assert any(w in lower for w in PATTERNS[2].adjectives)
+
+
+def test_a_catalog_built_at_64_px_stores_64_px_photos_of_the_same_items(tmp_path, fmnist_dir):
+    from PIL import Image
+
+    from vitrine.catalog.photo_cache import built_arrays
+    from vitrine.cli import main
+    from vitrine.storage.store import Store
+    data = ["--data-dir", str(tmp_path / "d"), "-q"]
+    assert main(data + ["catalog", "build", "--size", "64", "--fashion-dir", str(fmnist_dir)]) == 0
+    store = Store(tmp_path / "d", create=False)
+    assert store.get_meta("catalog")["image_size"] == 64
+    ids, images = built_arrays(store, 64)
+    assert images.shape[1:] == (64, 64, 3) and built_arrays(store, 32) is None
+    item, path = store.main_photos(ids[:1])[0]
+    assert Image.open(store.images.resolve(path)).size == (64, 64)
+    assert main(data + ["catalog", "build", "--size", "48", "--fashion-dir", str(fmnist_dir)]) == 2

@@ -53,3 +53,18 @@ def test_contrast_colour_is_lighter_for_dark_and_darker_for_light():
     navy, yellow = np.array([[25, 35, 95]], float), np.array([[246, 208, 30]], float)
     assert render.contrast_colour(navy).sum() > navy.sum()
     assert render.contrast_colour(yellow).sum() < yellow.sum()
+
+
+def test_a_64_px_photo_is_the_32_px_one_finer_grained():
+    gray, period = _garment(), np.array([4])
+    for pattern in (render.SOLID, render.STRIPED, render.CHECKED):
+        small = render.render(gray[None], RED[None], np.array([pattern]), period, np.zeros((1, 2), int))[0]
+        big = render.render(gray[None], RED[None], np.array([pattern]), period, np.zeros((1, 2), int), size=64)[0]
+        assert big.shape == (64, 64, 3)
+        shrunk = big.reshape(32, 2, 32, 2, 3).mean(axis=(1, 3))
+        assert np.abs(shrunk - small).mean() < 12, pattern  # the same picture, up to the smooth edge
+    stripes = render.pattern_mask(render.STRIPED, 4, 0, 0, size=64)  # drawn at full size: bands 4 px tall
+    assert stripes[:4].all() and not stripes[4:8].any()
+    import pytest
+    with pytest.raises(ValueError, match="multiple of 32"):
+        render.render(gray[None], RED[None], np.array([0]), period, np.zeros((1, 2), int), size=48)

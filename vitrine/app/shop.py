@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from vitrine.errors import Conflict, NotFound
 
 
-def catalog_settings(seed: int, limit: int | None) -> dict:
+def catalog_settings(seed: int, limit: int | None, size: int = 32) -> dict:
     """What the built catalog depends on (stored in meta; `vitrine demo` rebuilds when it differs)."""
-    return {"source": "fashion-mnist", "seed": seed, "limit": limit}
+    return {"source": "fashion-mnist", "seed": seed, "limit": limit, "image_size": size}
 
 
 def refuse_replacing_imports(store, force: bool, what: str, items_too: bool) -> None:
@@ -46,18 +46,19 @@ class Built:
 
 
 def build_catalog(store, fashion_dir=None, seed: int = 0, limit: int | None = None, force: bool = False,
-                  progress: bool = True) -> Built:
-    """The default catalog (Fashion-MNIST photos, coloured, patterned, priced, described) into the store."""
+                  progress: bool = True, size: int = 32) -> Built:
+    """The default catalog (Fashion-MNIST photos, coloured, patterned, priced, described) into the
+    store, its photos `size` px square."""
     from vitrine.catalog import fashion
     from vitrine.catalog.build import build_catalog as build
     from vitrine.catalog.save import save_catalog
     refuse_replacing_imports(store, force, "building the catalog", items_too=True)
     start = time.perf_counter()
-    catalog = build(fashion.load(fashion_dir), seed=seed, limit=limit, progress=progress)
+    catalog = build(fashion.load(fashion_dir), seed=seed, limit=limit, progress=progress, size=size)
     built = time.perf_counter()
     save_catalog(store, catalog, seed=seed, progress=progress)
     done = Built(len(catalog), built - start, time.perf_counter() - built)
-    _add_meta(store, "catalog", {**catalog_settings(seed, limit), "build_seconds": round(done.build_seconds, 1),
+    _add_meta(store, "catalog", {**catalog_settings(seed, limit, size), "build_seconds": round(done.build_seconds, 1),
                                  "store_seconds": round(done.store_seconds, 1)})
     return done
 

@@ -60,8 +60,9 @@ def draw_prices(category: np.ndarray, brand: np.ndarray, rng: np.random.Generato
 
 
 def build_catalog(fm: FashionMNIST, seed: int = 0, limit: int | None = None,
-                  progress: bool = True) -> Catalog:
-    """Turn the (first `limit`) Fashion-MNIST photos into products, deterministically from `seed`."""
+                  progress: bool = True, size: int = render.SIZE) -> Catalog:
+    """Turn the (first `limit`) Fashion-MNIST photos into products, deterministically from `seed`;
+    photos of `size` px (32, 64 or 128: the same items, colours and patterns at any size)."""
     n = len(fm) if limit is None else min(limit, len(fm))
     rng = np.random.default_rng(seed)
     colour, pattern, brand = draw_attributes(n, rng)
@@ -71,10 +72,10 @@ def build_catalog(fm: FashionMNIST, seed: int = 0, limit: int | None = None,
     price = draw_prices(category, brand, rng)
 
     rgb = np.array([c.rgb for c in COLOURS], dtype=np.float32)[colour]
-    images = np.empty((n, render.SIZE, render.SIZE, 3), dtype=np.uint8)
+    images = np.empty((n, size, size, 3), dtype=np.uint8)
     for start in tqdm(range(0, n, RENDER_CHUNK), desc="render images", unit="chunk", disable=not progress):
         sl = slice(start, min(start + RENDER_CHUNK, n))
-        images[sl] = render.render(fm.images[sl], rgb[sl], pattern[sl], period[sl], phase[sl])
+        images[sl] = render.render(fm.images[sl], rgb[sl], pattern[sl], period[sl], phase[sl], size)
 
     text_rng = random.Random(seed)
     titles, descriptions = [], []

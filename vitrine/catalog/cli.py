@@ -16,7 +16,7 @@ def cmd_catalog_build(args) -> int:
     from vitrine.app.shop import build_catalog
     store = open_store(args, create=True)
     done = build_catalog(store, args.fashion_dir, seed=args.seed, limit=args.limit, force=args.force,
-                         progress=not args.quiet)
+                         progress=not args.quiet, size=args.size)
     print(f"catalog: {done.items:,} items built in {done.build_seconds:.1f} s, "
           f"stored in {done.store_seconds:.1f} s → {store.data_dir}")
     return 0
@@ -127,6 +127,9 @@ def register(verbs, common) -> None:
     p = catalog.add("build", cmd_catalog_build, "turn Fashion-MNIST into a coloured, priced, described catalog "
                     "(replaces the store's items, users and events)")
     add_catalog_options(p)
+    p.add_argument("--size", type=int, choices=(32, 64, 128), default=32,
+                   help="photo size in pixels: 32 (default, the shipped models'), or 64 / 128 (the silhouette "
+                        "upsampled smoothly, colour and pattern drawn at full size)")
     p = catalog.add("sheet", cmd_catalog_sheet, "write a labelled grid PNG of sample items")
     p.add_argument("-o", "--output", help="PNG path (default DATA_DIR/catalog-sheet.png)")
     p.add_argument("-n", type=count(1, 1000), default=48, help="items on the sheet, 1–1000 (default 48)")

@@ -1,12 +1,16 @@
-"""Colour and pattern a grey Fashion-MNIST photo into a 32×32 RGB product image.
+"""Colour and pattern a grey Fashion-MNIST photo into a 32×32 (or 64×64, 128×128) RGB product image.
 
 Steps, per image:
-1. pad 28×28 → 32×32 (2 px of background each side; no resampling, so no blur);
+1. pad 28×28 → 32×32 (2 px of background each side; no resampling, so no blur); at a larger
+   size the padded photo is then upsampled smoothly (bicubic) — the silhouette and its shading
+   are the photo's, only finer-grained;
 2. silhouette: background = dark pixels (v < EDGE) connected to the border; everything else is
    garment, so dark prints inside a T-shirt stay garment instead of becoming holes;
 3. alpha = 1 on the garment, v / EDGE on the background's anti-aliased fringe, 0 elsewhere;
 4. fabric = pattern(base colour, contrast colour) × shade, shade = 0.5 + 0.5·s where s is the
    photo's own intensity scaled to its 95th percentile, so folds, seams and prints stay visible;
+   the pattern is drawn at the output size (period, offset and dots scaled with it), so a 64-px
+   stripe is sharp, not an upsampled 32-px one;
 5. out = alpha·fabric + (1 − alpha)·white. Background pixels (alpha = 0) stay exactly white.
 """
 
@@ -55,27 +59,37 @@ def contrast_colour(rgb: np.ndarray) -> np.ndarray:
     return np.where((luminance < 0.55)[:, None], tint, shade)
 
 
-def pattern_mask(pattern: int, period: int, phase_y: int, phase_x: int) -> np.ndarray:
-    """Where the contrast colour goes (32, 32) bool, for one pattern, repeat period and offset."""
-    y, x = np.mgrid[0:SIZE, 0:SIZE]
-    yy, xx, p = y + phase_y, x + phase_x, period
+def pattern_mask(pattern: int, period: int, phase_y: int, phase_x: int, size: int = SIZE) -> np.ndarray:
+    """Where the contrast colour goes (size, size) bool, for one pattern, repeat period and offset
+    given in 32-px pixels (scaled by size/32 here)."""
+    scale = size // SIZE
+    y, x = np.mgrid[0:size, 0:size]
+    yy, xx, p, dot = y + phase_y * scale, x + phase_x * scale, period * scale, 2 * scale
     if pattern == STRIPED:   # horizontal bands, half the period wide
         return (yy % p) < (p // 2)
-    if pattern == DOTTED:    # 2×2 dots on a p-pixel grid, alternate rows staggered by half
+    if pattern == DOTTED:    # 2×2 dots (at 32 px) on a p-pixel grid, alternate rows staggered by half
         shifted = xx + ((yy // p) % 2) * (p // 2)
-        return ((yy % p) < 2) & ((shifted % p) < 2)
+        return ((yy % p) < dot) & ((shifted % p) < dot)
     if pattern == CHECKED:   # checkerboard of half-period squares
-        half = max(p // 2, 2)
+        half = max(p // 2, dot)
         return ((yy // half) + (xx // half)) % 2 == 1
-    return np.zeros((SIZE, SIZE), dtype=bool)
+    return np.zeros((size, size), dtype=bool)
 
 
-def pattern_masks(pattern: np.ndarray, period: np.ndarray, phase: np.ndarray) -> np.ndarray:
-    """pattern_mask for a batch (B, 32, 32), each distinct (pattern, period, phase) computed once."""
+def pattern_masks(pattern: np.ndarray, period: np.ndarray, phase: np.ndarray, size: int = SIZE) -> np.ndarray:
+    """pattern_mask for a batch (B, size, size), each distinct (pattern, period, phase) computed once."""
     keys = np.stack([pattern, period, phase[:, 0], phase[:, 1]], axis=1)
     unique, inverse = np.unique(keys, axis=0, return_inverse=True)
-    table = np.stack([pattern_mask(*map(int, key)) for key in unique])
+    table = np.stack([pattern_mask(*map(int, key), size=size) for key in unique])
     return table[inverse.reshape(-1)]
+
+
+def upsample(gray: np.ndarray, size: int) -> np.ndarray:
+    """(B, 32, 32) grey levels → (B, size, size), bicubic, kept in [0, 255]."""
+    import torch
+    x = torch.from_numpy(gray.astype(np.float32))[:, None]
+    out = torch.nn.functional.interpolate(x, size=(size, size), mode="bicubic", align_corners=False)
+    return out[:, 0].clamp(0, 255).numpy()
 
 
 def garment_percentile(gray: np.ndarray, background: np.ndarray, q: float) -> np.ndarray:
@@ -92,9 +106,13 @@ def garment_percentile(gray: np.ndarray, background: np.ndarray, q: float) -> np
 
 
 def render(gray28: np.ndarray, rgb: np.ndarray, pattern: np.ndarray,
-           period: np.ndarray, phase: np.ndarray) -> np.ndarray:
-    """Render a batch: gray28 (B,28,28) uint8, rgb (B,3), pattern/period (B,), phase (B,2) → (B,32,32,3) uint8."""
+           period: np.ndarray, phase: np.ndarray, size: int = SIZE) -> np.ndarray:
+    """Render a batch: gray28 (B,28,28) uint8, rgb (B,3), pattern/period (B,), phase (B,2) → (B,size,size,3) uint8."""
+    if size % SIZE:
+        raise ValueError(f"size must be a multiple of {SIZE}, got {size}")
     gray = pad(gray28).astype(np.float32)
+    if size != SIZE:
+        gray = upsample(gray, size)
     background = background_mask(gray)
     alpha = np.where(background, gray / np.float32(EDGE), np.float32(1.0))[..., None]
 
@@ -104,7 +122,7 @@ def render(gray28: np.ndarray, rgb: np.ndarray, pattern: np.ndarray,
 
     rgb = np.asarray(rgb, dtype=np.float32)
     second = contrast_colour(rgb).astype(np.float32)
-    use_second = pattern_masks(pattern, period, phase)[..., None]
+    use_second = pattern_masks(pattern, period, phase, size)[..., None]
     fabric = np.where(use_second, second[:, None, None, :], rgb[:, None, None, :]) * shade
 
     out = alpha * fabric + (np.float32(1.0) - alpha) * np.float32(BACKGROUND)

@@ -20,11 +20,12 @@ EVENT_CHUNK = 200_000  # events turned into rows at a time
 def save_catalog(store: Store, catalog: Catalog, seed: int, progress: bool = True) -> None:
     """Replace the store's contents with `catalog`: items, their photos as files, and an array cache."""
     rows, links = [], []
+    size = catalog.images.shape[1]
     with store.loading() as load:
         load.clear()
         for i in tqdm(range(len(catalog)), desc="store items", unit="item", disable=not progress, mininterval=0.5):
             item_id = catalog.item_ids[i]
-            image = load.images.put_verified(encode_png(catalog.images[i]), 32, 32, "PNG")
+            image = load.images.put_verified(encode_png(catalog.images[i]), size, size, "PNG")
             links.append((item_id, image, 0))
             rows.append({
                 "id": item_id, "title": catalog.titles[i], "description": catalog.descriptions[i],
@@ -37,7 +38,7 @@ def save_catalog(store: Store, catalog: Catalog, seed: int, progress: bool = Tru
         load.insert(schema.Item, rows)
         load.attach_images(links)
         load.set_meta("catalog", {"source": "fashion-mnist", "seed": seed, "items": len(catalog),
-                                  "image_size": 32, "arrays": ARRAYS_FILE})
+                                  "image_size": size, "arrays": ARRAYS_FILE})
     store.prune_images()  # the replaced rows' photos, now pointed to by nothing
     cache = store.data_dir / ARRAYS_FILE
     with replacing(cache) as tmp:
