@@ -31,3 +31,32 @@ def test_a_few_steps_lower_the_loss_and_the_scale_gives_unit_variance():
     assert abs(float(latents.std()) - 1.0) < 1e-3
     rebuilt = round_trip(autoencoder, pixels)
     assert rebuilt.shape == pixels.shape and rebuilt.abs().max() <= 1
+
+
+def test_autoencoder_train_resumes_exactly_saves_a_diffusers_model_and_reports_held_out_figures(imported_shop, tmp_path,
+                                                                                               capsys):
+    import json
+
+    from diffusers import AutoencoderKL
+    from safetensors.torch import load_file
+
+    from vitrine.cli import main
+    store, data = imported_shop(60)
+    train = ["--data-dir", str(data), "-q", "autoencoder", "train", "--preset", "tiny", "--size", "32", "--steps", "4",
+             "--batch-size", "4", "--checkpoint-every", "2", "--min-photos", "20"]
+    assert main(train + ["--out", str(tmp_path / "whole")]) == 0
+    assert "held-out reconstruction of" in capsys.readouterr().out
+    assert main(train + ["--until", "2", "--out", str(tmp_path / "half")]) == 0
+    assert not (tmp_path / "half" / "autoencoder").exists()
+    assert main(train + ["--resume", "--out", str(tmp_path / "half")]) == 0
+    whole, half = (load_file(str(tmp_path / run / "checkpoint.safetensors")) for run in ("whole", "half"))
+    assert all(torch.equal(whole[k], half[k]) for k in whole if k.startswith("model."))  # bit-identical
+    model = AutoencoderKL.from_pretrained(tmp_path / "whole" / "autoencoder")
+    figures = json.loads((tmp_path / "whole" / "autoencoder" / "figures.json").read_text())
+    assert model.config.scaling_factor == figures["scaling_factor"] > 0
+    assert figures["held_out"]["photos"] >= 1 and set(figures["held_out"]["read_back"]) == {"category", "colour", "pattern"}
+    capsys.readouterr()
+    assert main(train + ["--resume", "--out", str(tmp_path / "none")]) == 2
+    assert "no checkpoint" in capsys.readouterr().err
+    assert main(train[:-2] + ["--min-photos", "1000", "--out", str(tmp_path / "few")]) == 2
+    assert "at least 1000" in capsys.readouterr().err

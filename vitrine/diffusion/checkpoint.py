@@ -43,7 +43,7 @@ def save_training_state(path: str | Path, *, model: torch.nn.Module, ema, optimi
                         generator: torch.Generator, step: int, info: dict) -> None:
     path = Path(path)
     tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    ema_state = ema.state_dict()
+    ema_state = ema.state_dict() if ema is not None else {"shadow_params": []}  # a run without EMA: None
     for i, p in enumerate(ema_state.pop("shadow_params")):
         tensors[f"ema.{i}"] = p.detach().cpu().contiguous()
     optim_tensors, optim_extra = _flatten_optimizer(optimizer.state_dict())
@@ -67,10 +67,11 @@ def load_training_state(path: str | Path, *, model: torch.nn.Module, ema, optimi
     tensors = load_file(str(path))
     meta = read_metadata(path)
     model.load_state_dict({k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")})
-    ema_state = json.loads(meta["ema"])
-    count = sum(1 for k in tensors if k.startswith("ema."))
-    ema_state["shadow_params"] = [tensors[f"ema.{i}"] for i in range(count)]
-    ema.load_state_dict(ema_state)
+    if ema is not None:
+        ema_state = json.loads(meta["ema"])
+        count = sum(1 for k in tensors if k.startswith("ema."))
+        ema_state["shadow_params"] = [tensors[f"ema.{i}"] for i in range(count)]
+        ema.load_state_dict(ema_state)
     optimizer.load_state_dict(_unflatten_optimizer(tensors, json.loads(meta["optimizer"])))
     lr_scheduler.load_state_dict(json.loads(meta["lr_scheduler"]))
     generator.set_state(tensors["rng.generator"])

@@ -217,6 +217,59 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def cmd_autoencoder_train(args) -> int:
+    import torch
+
+    from vitrine.atomic import write_text
+    from vitrine.catalog.photo_cache import photos_at
+    from vitrine.catalog.training import split_photo_items
+    from vitrine.diffusion.autoencoder_train import (MEASURED, AutoencoderConfig, AutoencoderTrainer,
+                                                     reconstruction_figures)
+    from vitrine.evaluate.evaluator import load_evaluator
+    from vitrine.paths import EVALUATOR_DIR, SHIPPED_EVALUATOR, shop_or_shipped
+    out = check_output_dir(args.out, "--out", create=True)
+    config = AutoencoderConfig(args.preset, args.size, args.fit, args.steps, args.batch_size, args.lr, args.seed,
+                               args.checkpoint_every)
+    if args.resume:
+        if not (out / "checkpoint.safetensors").is_file():
+            raise UsageError(f"--resume: no checkpoint in {out}")
+        try:
+            config = AutoencoderConfig(**json.loads((out / "config.json").read_text()))
+        except (OSError, ValueError, TypeError) as exc:
+            raise UsageError(f"{out / 'config.json'}: unreadable run config ({exc})") from None
+    store = open_store(args)
+    split = split_photo_items(store, seed=config.seed)
+    train, images, skipped = photos_at(store, split.train, config.size, config.fit, not args.quiet)
+    if len(train) < args.min_photos:
+        raise UsageError(f"{store.data_dir}: {len(train)} usable training photos, at least {args.min_photos} are "
+                         "needed (--min-photos)")
+    pixels = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
+    trainer = AutoencoderTrainer(config, pixels, out)
+    if args.resume:
+        trainer.resume()
+    seconds = trainer.run(args.until, progress=not args.quiet)
+    print(f"autoencoder trained to step {trainer.step:,} in {seconds:.0f} s on {len(train):,} photos; "
+          f"checkpoint {trainer.checkpoint_path}")
+    if trainer.step < config.steps:
+        return 0
+    folder = trainer.export(out / "autoencoder")
+    picked = split.held_out[:: max(len(split.held_out) // MEASURED, 1)][:MEASURED]
+    held, held_images, _ = photos_at(store, picked, config.size, config.fit, progress=False)
+    evaluator = load_evaluator(shop_or_shipped(store.data_dir, EVALUATOR_DIR, SHIPPED_EVALUATOR))
+    figures = {"held_out": reconstruction_figures(trainer.model, torch.from_numpy(held_images).permute(0, 3, 1, 2),
+                                                  evaluator) if held else None,
+               "train_seconds": round(seconds, 1), "steps": trainer.step, "train_photos": len(train),
+               "scaling_factor": trainer.model.config.scaling_factor}
+    write_text(folder / "figures.json", json.dumps(figures, indent=2) + "\n")
+    shown = figures["held_out"]
+    if shown:
+        reads = ", ".join(f"{k} {v:.1%}" for k, v in shown.get("read_back", {}).items())
+        print(f"held-out reconstruction of {shown['photos']:,} photos: PSNR {shown['psnr']:.2f} dB, SSIM "
+              f"{shown['ssim']:.3f}; read the same as the original: {reads}")
+    print(f"autoencoder (latent scale {figures['scaling_factor']:.4f}): {folder}")
+    return 0
+
+
 def cmd_diffusion_forward(args) -> int:
     import numpy as np
     from PIL import Image as PILImage
@@ -265,6 +318,27 @@ def register(verbs, common) -> None:
     p.add_argument("--no-install", action="store_true",
                    help="text-to-image: keep the finished model in the run folder only (by default it becomes the "
                         "shop's generator, DATA_DIR/models/generator, which generate, studio and serve use)")
+
+    from vitrine.catalog.training import FITS
+    from vitrine.diffusion.autoencoder import PRESETS as AUTOENCODER_PRESETS
+    autoencoder = verbs.group("autoencoder", "the shop's autoencoder: photos ↔ latents for a 64-px or larger model")
+    p = autoencoder.add("train", cmd_autoencoder_train, "train it on the shop's photos (the generator's training "
+                        "split); report held-out PSNR, SSIM and the evaluator's read-back of reconstructions")
+    p.add_argument("--preset", choices=list(AUTOENCODER_PRESETS), default="small",
+                   help="size: small (64 px → 16×16×4 latents; default) or tiny (tests)")
+    p.add_argument("--size", type=int, choices=(32, 64, 128), default=64, help="photo size in pixels (default 64)")
+    p.add_argument("--fit", choices=FITS, default="pad", help="a photo of another shape: pad (default) or crop")
+    p.add_argument("--steps", type=count(1), default=4000, help="optimizer steps (default 4,000)")
+    p.add_argument("--batch-size", type=count(1, 4096), default=32, help="photos per step (default 32)")
+    p.add_argument("--lr", type=number(1e-7, 1), default=1e-3, help="AdamW learning rate (default 1e-3)")
+    p.add_argument("--seed", type=count(0), default=0, help="seed of the weights, batches and split (default 0)")
+    p.add_argument("--checkpoint-every", type=count(1), default=250, help="save a resumable checkpoint every N steps")
+    p.add_argument("--until", type=count(1), help="stop at this step (resume later with --resume)")
+    p.add_argument("--min-photos", type=count(1), default=MIN_PHOTOS,
+                   help=f"refuse to train on fewer usable photos than this (default {MIN_PHOTOS})")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    p.add_argument("--out", default="runs/autoencoder", help="run folder; the model goes to OUT/autoencoder "
+                                                            "(default runs/autoencoder)")
 
     diffusion = verbs.group("diffusion", "look at the noise process")
     p = diffusion.add("forward", cmd_diffusion_forward, "noise one item's photo to several t; print ᾱ_t and SNR")
