@@ -24,6 +24,9 @@ def test_unet_preset_names_match_the_models():
     from vitrine.diffusion.config import UNET_PRESETS
     from vitrine.diffusion.models import PRESETS
     assert UNET_PRESETS == list(PRESETS)
+    from vitrine.diffusion.autoencoder import PRESETS as AUTOENCODER
+    from vitrine.diffusion.config import AUTOENCODER_PRESETS
+    assert AUTOENCODER_PRESETS == list(AUTOENCODER)
 
 
 def test_import_format_choices_match_the_importers():

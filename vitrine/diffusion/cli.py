@@ -320,11 +320,11 @@ def register(verbs, common) -> None:
                         "shop's generator, DATA_DIR/models/generator, which generate, studio and serve use)")
 
     from vitrine.catalog.training import FITS
-    from vitrine.diffusion.autoencoder import PRESETS as AUTOENCODER_PRESETS
+    from vitrine.diffusion.config import AUTOENCODER_PRESETS
     autoencoder = verbs.group("autoencoder", "the shop's autoencoder: photos ↔ latents for a 64-px or larger model")
     p = autoencoder.add("train", cmd_autoencoder_train, "train it on the shop's photos (the generator's training "
                         "split); report held-out PSNR, SSIM and the evaluator's read-back of reconstructions")
-    p.add_argument("--preset", choices=list(AUTOENCODER_PRESETS), default="small",
+    p.add_argument("--preset", choices=AUTOENCODER_PRESETS, default="small",
                    help="size: small (64 px → 16×16×4 latents; default) or tiny (tests)")
     p.add_argument("--size", type=int, choices=(32, 64, 128), default=64, help="photo size in pixels (default 64)")
     p.add_argument("--fit", choices=FITS, default="pad", help="a photo of another shape: pad (default) or crop")

@@ -15,6 +15,7 @@ ALIASES = {"brief": "linear-bar"}
 DEFAULT_T = 1000
 BRIEF_BETA_BAR = 0.01
 UNET_PRESETS = ["tiny", "small", "small-hd32", "mini", "base"]  # models.PRESETS (a test keeps them equal)
+AUTOENCODER_PRESETS = ["tiny", "small"]                          # autoencoder.PRESETS (likewise)
 TASKS = ("text-to-image", "tryon")  # tryon: text-conditioned inpainting on the people set (vitrine.tryon)
 SIZES = (32, 64, 128)               # the square, in pixels, a text-to-image model draws
 
