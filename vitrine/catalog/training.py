@@ -45,6 +45,11 @@ class TrainingSplit:
                 "held_out": [p.item_id for p in self.held_out]}
 
 
+def spread(items, n: int):
+    """Up to n of `items` (a list, array or tensor), evenly spread over it, in its order."""
+    return items[:: max(len(items) // n, 1)][:n]
+
+
 def hashed_share(item_id: str, seed: int) -> float:
     """A number in [0, 1) fixed by the seed and the item ID."""
     digest = hashlib.sha256(f"{seed}:{item_id}".encode()).digest()

@@ -21,6 +21,7 @@ import torch
 from tqdm import tqdm
 
 from vitrine.atomic import write_text
+from vitrine.catalog.training import spread
 from vitrine.diffusion.autoencoder import build_autoencoder, measure_scale, reconstruction_loss, round_trip
 from vitrine.diffusion.checkpoint import load_training_state, read_metadata, save_training_state
 
@@ -48,7 +49,6 @@ class AutoencoderTrainer:
         torch.manual_seed(config.seed)
         self.model = build_autoencoder(config.preset, config.size)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.lr, weight_decay=0.0)
-        self.lr_schedule = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda step: 1.0)
         self.generator = torch.Generator().manual_seed(config.seed)
         self.step, self.losses = 0, []
 
@@ -57,7 +57,7 @@ class AutoencoderTrainer:
         return self.out / "checkpoint.safetensors"
 
     def _parts(self) -> dict:
-        return {"model": self.model, "ema": None, "optimizer": self.optimizer, "lr_scheduler": self.lr_schedule,
+        return {"model": self.model, "ema": None, "optimizer": self.optimizer, "lr_scheduler": None,
                 "generator": self.generator}
 
     def save(self) -> None:
@@ -77,7 +77,6 @@ class AutoencoderTrainer:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
-        self.lr_schedule.step()
         self.step += 1
         return float(loss.detach())
 
@@ -98,7 +97,7 @@ class AutoencoderTrainer:
     def export(self, folder: Path) -> Path:
         """The trained model with its measured latent scale, as a diffusers AutoencoderKL folder."""
         self.model.eval()
-        scale = measure_scale(self.model, self.images[:: max(len(self.images) // 2000, 1)].float() / 127.5 - 1.0)
+        scale = measure_scale(self.model, spread(self.images, 2000).float() / 127.5 - 1.0)
         self.model.register_to_config(scaling_factor=scale)
         self.model.save_pretrained(folder, safe_serialization=True)
         return Path(folder)

@@ -50,7 +50,8 @@ def save_training_state(path: str | Path, *, model: torch.nn.Module, ema, optimi
     tensors.update(optim_tensors)
     tensors["rng.generator"] = generator.get_state()
     tensors["rng.torch"] = torch.get_rng_state()
-    sched = lr_scheduler.state_dict()  # LambdaLR keeps None in place of plain-function lambdas
+    # LambdaLR keeps None in place of plain-function lambdas; a run without an LR schedule passes None
+    sched = lr_scheduler.state_dict() if lr_scheduler is not None else {}
     metadata = {"step": str(step), "info": json.dumps(info), "optimizer": json.dumps(optim_extra),
                 "lr_scheduler": json.dumps(sched, default=lambda _: None), "ema": json.dumps(ema_state)}
     save_safetensors(tensors, path, metadata)  # a crash mid-write leaves the previous checkpoint intact
@@ -73,7 +74,8 @@ def load_training_state(path: str | Path, *, model: torch.nn.Module, ema, optimi
         ema_state["shadow_params"] = [tensors[f"ema.{i}"] for i in range(count)]
         ema.load_state_dict(ema_state)
     optimizer.load_state_dict(_unflatten_optimizer(tensors, json.loads(meta["optimizer"])))
-    lr_scheduler.load_state_dict(json.loads(meta["lr_scheduler"]))
+    if lr_scheduler is not None:
+        lr_scheduler.load_state_dict(json.loads(meta["lr_scheduler"]))
     generator.set_state(tensors["rng.generator"])
     torch.set_rng_state(tensors["rng.torch"])
     return int(meta["step"])

@@ -30,12 +30,7 @@ def cmd_train(args) -> int:
     values = {**TRAIN_PRESETS[args.recipe], **given_config(args, TrainConfig)}
     config = TrainConfig.from_dict(values)
     if args.resume:
-        if not (out / "checkpoint.safetensors").exists():
-            raise UsageError(f"--resume: no checkpoint in {out}")
-        try:
-            saved = json.loads((out / "config.json").read_text())
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"{out / 'config.json'}: unreadable run config ({exc})") from None
+        saved = saved_run_config(out)
         config = TrainConfig.from_dict({**saved, "threads": values.get("threads", saved.get("threads", 0))})
     try:
         config.validate()
@@ -114,6 +109,20 @@ def card_and_install(trainer, store, loaded, folder: Path, args, seconds: float,
         target = replace_folder(folder, store.data_dir / GENERATOR_DIR)
         say(f"this shop's generator is now {target}: generate, the studio verbs and serve draw with it "
             f"(--no-install keeps a run out; remove the folder to go back to the shipped model)")
+
+
+def saved_run_config(out: Path) -> dict:
+    """The config a run in `out` was started with, for --resume; a UsageError when there is no
+    checkpoint to resume or its config cannot be read."""
+    if not (out / "checkpoint.safetensors").is_file():
+        raise UsageError(f"--resume: no checkpoint in {out}")
+    try:
+        saved = json.loads((out / "config.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{out / 'config.json'}: unreadable run config ({exc})") from None
+    if not isinstance(saved, dict):
+        raise UsageError(f"{out / 'config.json'}: unreadable run config (not a JSON object)")
+    return saved
 
 
 def store_training_data(store, config, out: Path, limit: int | None, min_photos: int, progress: bool):
@@ -222,7 +231,7 @@ def cmd_autoencoder_train(args) -> int:
 
     from vitrine.atomic import write_text
     from vitrine.catalog.photo_cache import photos_at
-    from vitrine.catalog.training import split_photo_items
+    from vitrine.catalog.training import split_photo_items, spread
     from vitrine.diffusion.autoencoder_train import (MEASURED, AutoencoderConfig, AutoencoderTrainer,
                                                      reconstruction_figures)
     from vitrine.evaluate.evaluator import load_evaluator
@@ -231,12 +240,10 @@ def cmd_autoencoder_train(args) -> int:
     config = AutoencoderConfig(args.preset, args.size, args.fit, args.steps, args.batch_size, args.lr, args.seed,
                                args.checkpoint_every)
     if args.resume:
-        if not (out / "checkpoint.safetensors").is_file():
-            raise UsageError(f"--resume: no checkpoint in {out}")
         try:
-            config = AutoencoderConfig(**json.loads((out / "config.json").read_text()))
-        except (OSError, ValueError, TypeError) as exc:
-            raise UsageError(f"{out / 'config.json'}: unreadable run config ({exc})") from None
+            config = AutoencoderConfig(**saved_run_config(out))
+        except TypeError as exc:
+            raise UsageError(f"{out / 'config.json'}: not an autoencoder run's config ({exc})") from None
     store = open_store(args)
     split = split_photo_items(store, seed=config.seed)
     train, images, skipped = photos_at(store, split.train, config.size, config.fit, not args.quiet)
@@ -253,8 +260,7 @@ def cmd_autoencoder_train(args) -> int:
     if trainer.step < config.steps:
         return 0
     folder = trainer.export(out / "autoencoder")
-    picked = split.held_out[:: max(len(split.held_out) // MEASURED, 1)][:MEASURED]
-    held, held_images, _ = photos_at(store, picked, config.size, config.fit, progress=False)
+    held, held_images, _ = photos_at(store, spread(split.held_out, MEASURED), config.size, config.fit, progress=False)
     evaluator = load_evaluator(shop_or_shipped(store.data_dir, EVALUATOR_DIR, SHIPPED_EVALUATOR))
     figures = {"held_out": reconstruction_figures(trainer.model, torch.from_numpy(held_images).permute(0, 3, 1, 2),
                                                   evaluator) if held else None,

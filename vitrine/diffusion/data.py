@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vitrine.catalog.training import MIN_PHOTOS, TrainingSplit, split_photo_items
+from vitrine.catalog.training import MIN_PHOTOS, TrainingSplit, split_photo_items, spread
 from vitrine.diffusion.train import TrainingData
 from vitrine.text.cache import cached_token_states, encode_texts
 
@@ -68,8 +68,7 @@ def held_out_sample(store, split: TrainingSplit, size: int, fit: str = "pad", n:
     """Up to n of the held-out photo items (evenly spread) with their prompts encoded: what the model
     card's held-out loss is measured on. None when none of them has a usable photo."""
     from vitrine.catalog.photo_cache import photos_at
-    picked = split.held_out[:: max(len(split.held_out) // n, 1)][:n]
-    items, images, _ = photos_at(store, picked, size, fit, progress)
+    items, images, _ = photos_at(store, spread(split.held_out, n), size, fit, progress)
     if not items:
         return None
     return from_arrays(images, [p.prompt for p in items], store.data_dir / "cache", progress=progress)

@@ -164,9 +164,11 @@ class Trainer:
         masks[drop] = self.data.null_mask
         t = torch.randint(0, cfg.timesteps, (cfg.batch_size,), generator=g)
         eps = torch.randn(x0.shape, generator=g)
-        xt = self.noise.add_noise(x0, eps, t)
-        target = eps if cfg.prediction == "epsilon" else self.noise.get_velocity(x0, eps, t)
-        return xt, t, states, masks, target
+        return self.noise.add_noise(x0, eps, t), t, states, masks, self.target(x0, eps, t)
+
+    def target(self, x0: torch.Tensor, eps: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """What the network learns to predict at x_t: ε, or v = √ᾱ_t·ε − √(1−ᾱ_t)·x0."""
+        return eps if self.config.prediction == "epsilon" else self.noise.get_velocity(x0, eps, t)
 
     def train_step(self) -> float:
         xt, t, states, masks, target = self.batch()  # xt: the U-Net's whole input
@@ -221,10 +223,9 @@ class Trainer:
             x0 = data.images[start:stop].float() / 127.5 - 1.0
             t = torch.randint(0, self.config.timesteps, (len(x0),), generator=g)
             eps = torch.randn(x0.shape, generator=g)
-            target = eps if self.config.prediction == "epsilon" else self.noise.get_velocity(x0, eps, t)
             pred = unet(self.noise.add_noise(x0, eps, t), t, encoder_hidden_states=data.states[start:stop].float(),
                         encoder_attention_mask=data.masks[start:stop]).sample
-            total += float((self.loss_weight[t] * (pred - target).pow(2).mean(dim=(1, 2, 3))).sum())
+            total += float((self.loss_weight[t] * (pred - self.target(x0, eps, t)).pow(2).mean(dim=(1, 2, 3))).sum())
             count += len(x0)
         return total / max(count, 1)
 

@@ -24,8 +24,8 @@ def cmd_evaluator_train(args) -> int:
         raise UsageError(f"{store.data_dir}: {len(train)} labelled photos to learn from and {len(test)} held out; "
                          f"the evaluator needs at least {args.min_photos} and {MIN_TEST_PHOTOS} (--min-photos)")
     config = EvaluatorConfig(epochs=args.epochs, width=args.width, seed=args.seed, noise=args.noise)
-    model, info = train_evaluator(train.images, train.labels, config, progress=not args.quiet, classes=photos.classes)
-    held_out = accuracy(model, test.images, test.labels)
+    model, info = train_evaluator(train.pixels(), train.labels, config, progress=not args.quiet, classes=photos.classes)
+    held_out = accuracy(model, test.pixels(), test.labels)
     info.update({"train_photos": len(train), "test_photos": len(test), "test_accuracy": held_out,
                  "held_out_rule": photos.rule, "skipped_photos": len(photos.skipped)})
     folder = save_evaluator(model, out, info)

@@ -27,12 +27,16 @@ class NoLabels(LookupError):
 @dataclass
 class LabelledPhotos:
     item_ids: list[str]
-    images: torch.Tensor              # (N, 3, S, S) in [0, 1]
+    images: np.ndarray                # (N, S, S, 3) uint8, as the photo cache holds them
     labels: dict[str, np.ndarray]     # column → class index per photo (MISSING where the item has none)
     prompts: list[str]                # each item's prompt (catalog.prompts.item_prompt)
 
     def __len__(self) -> int:
         return len(self.item_ids)
+
+    def pixels(self) -> torch.Tensor:
+        """The photos as the evaluator reads them: (N, 3, S, S) float in [0, 1]."""
+        return to_tensor(self.images)
 
 
 @dataclass
@@ -74,7 +78,7 @@ def shop_photos(store, size: int = SIZE, fit: str = "pad", seed: int = 0, progre
     def labelled(items, images) -> LabelledPhotos:
         labels = {c: np.array([_index(names, getattr(rows[p.item_id], c)) for p in items], dtype=np.int64)
                   for c, names in classes.items()}
-        return LabelledPhotos([p.item_id for p in items], to_tensor(images), labels, [p.prompt for p in items])
+        return LabelledPhotos([p.item_id for p in items], images, labels, [p.prompt for p in items])
 
     return ShopPhotos(labelled(train, train_images), labelled(held, held_images), classes, split.rule,
                       {**skipped, **skipped_held})

@@ -120,14 +120,9 @@ def _flip_and_noise(x: torch.Tensor, config: "EvaluatorConfig", g: torch.Generat
 
 
 def accuracy(model: Evaluator, images: torch.Tensor, labels: dict[str, np.ndarray]) -> dict[str, float]:
-    """Share read right per column, over the photos that have a value in it."""
-    predicted = model.predict(images)
-    out = {}
-    for name in model.heads:
-        known = np.asarray(labels[name]) != MISSING
-        if known.any():
-            out[name] = float((predicted[name][known] == np.asarray(labels[name])[known]).mean())
-    return out
+    """Share read right per column the model reads, over the photos that have a value in it."""
+    from vitrine.evaluate.metrics import attribute_accuracy  # metrics imports this module
+    return attribute_accuracy(model.predict(images), {name: labels[name] for name in model.heads})
 
 
 def train_evaluator(images: torch.Tensor, labels: dict[str, np.ndarray], config: EvaluatorConfig = EvaluatorConfig(),

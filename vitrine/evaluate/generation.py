@@ -97,7 +97,7 @@ class RealPool:
     def from_shop(cls, photos) -> "RealPool":
         """A shop's labelled photos (evaluate.data.ShopPhotos), trained-on and held-out."""
         sides = (photos.train, photos.held_out)
-        images = np.concatenate([(p.images.permute(0, 2, 3, 1).numpy() * 255).round().astype(np.uint8) for p in sides])
+        images = np.concatenate([p.images for p in sides])
         attrs = np.concatenate([np.stack([p.labels.get(c, np.full(len(p), MISSING)) for c in COLUMNS], axis=1)
                                 for p in sides])
         origin = np.array(["train"] * len(photos.train) + ["test"] * len(photos.held_out))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from vitrine.evaluate.evaluator import Evaluator
+from vitrine.evaluate.evaluator import MISSING, Evaluator
 
 
 def fid_kid(evaluator: Evaluator, real: torch.Tensor, fake: torch.Tensor, kid_subset: int = 100,
@@ -36,11 +36,11 @@ def fid_kid(evaluator: Evaluator, real: torch.Tensor, fake: torch.Tensor, kid_su
 
 def attribute_accuracy(predicted: dict[str, np.ndarray], wanted: dict[str, np.ndarray]) -> dict[str, float]:
     """Share of images whose predicted attribute equals the prompt's, per attribute given, over the
-    images whose prompt names one (a wanted label of −1 is no label)."""
+    images whose prompt names one (a wanted label of MISSING is no label)."""
     out = {}
     for name, target in wanted.items():
         target = np.asarray(target)
-        known = target != -1
+        known = target != MISSING
         if known.any():
             out[name] = float((np.asarray(predicted[name])[known] == target[known]).mean())
     return out
