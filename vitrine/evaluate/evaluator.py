@@ -119,9 +119,20 @@ def _flip_and_noise(x: torch.Tensor, config: "EvaluatorConfig", g: torch.Generat
     return x
 
 
+def attribute_accuracy(predicted: dict[str, np.ndarray], wanted: dict[str, np.ndarray]) -> dict[str, float]:
+    """Share of images whose predicted attribute equals the prompt's, per attribute given, over the
+    images whose prompt names one (a wanted label of MISSING is no label)."""
+    out = {}
+    for name, target in wanted.items():
+        target = np.asarray(target)
+        known = target != MISSING
+        if known.any():
+            out[name] = float((np.asarray(predicted[name])[known] == target[known]).mean())
+    return out
+
+
 def accuracy(model: Evaluator, images: torch.Tensor, labels: dict[str, np.ndarray]) -> dict[str, float]:
     """Share read right per column the model reads, over the photos that have a value in it."""
-    from vitrine.evaluate.metrics import attribute_accuracy  # metrics imports this module
     return attribute_accuracy(model.predict(images), {name: labels[name] for name in model.heads})
 
 
