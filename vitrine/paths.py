@@ -14,8 +14,10 @@ SHIPPED_TRYON = "models/vitrine-tryon"          # the try-on model, its segmente
 RECOMMENDER_DIR = "models/recommender"          # inside the data dir: a fitted recommender belongs to its store
 GENERATOR_DIR = "models/generator"              # inside the data dir: the shop's own text-to-image model
 EVALUATOR_DIR = "models/evaluator"              # inside the data dir: the judge trained on the shop's photos
+AUTOENCODER_DIR = "models/autoencoder"          # inside the data dir: photos ↔ latents for a 64-px or larger model
 # what a folder holds when it holds that model
-_MARKERS = {GENERATOR_DIR: "model_index.json", EVALUATOR_DIR: "evaluator.safetensors"}
+_MARKERS = {GENERATOR_DIR: "model_index.json", EVALUATOR_DIR: "evaluator.safetensors",
+            AUTOENCODER_DIR: "diffusion_pytorch_model.safetensors"}
 
 
 def default_path(relative: str) -> str:

@@ -46,9 +46,13 @@ def test_autoencoder_train_resumes_exactly_saves_a_diffusers_model_and_reports_h
              "--batch-size", "4", "--checkpoint-every", "2", "--min-photos", "20"]
     assert main(train + ["--out", str(tmp_path / "whole")]) == 0
     assert "held-out reconstruction of" in capsys.readouterr().out
+    installed = data / "models" / "autoencoder" / "diffusion_pytorch_model.safetensors"
+    assert installed.is_file()  # the shop's autoencoder now: `vitrine train --size N` draws through it
+    installed.unlink()
     assert main(train + ["--until", "2", "--out", str(tmp_path / "half")]) == 0
     assert not (tmp_path / "half" / "autoencoder").exists()
-    assert main(train + ["--resume", "--out", str(tmp_path / "half")]) == 0
+    assert main(train + ["--resume", "--no-install", "--out", str(tmp_path / "half")]) == 0
+    assert not installed.exists()
     whole, half = (load_file(str(tmp_path / run / "checkpoint.safetensors")) for run in ("whole", "half"))
     assert all(torch.equal(whole[k], half[k]) for k in whole if k.startswith("model."))  # bit-identical
     model = AutoencoderKL.from_pretrained(tmp_path / "whole" / "autoencoder")

@@ -40,7 +40,8 @@ def test_a_model_starts_from_a_trained_one_at_another_size_and_a_wrong_start_is_
     first = tmp_path / "first"
     assert main(train + ["--out", str(first)]) == 0
     bigger = tmp_path / "bigger"
-    assert main(train + ["--size", "64", "--init-from", str(first / "pipeline"), "--out", str(bigger)]) == 0
+    assert main(train + ["--size", "64", "--autoencoder", "none", "--init-from", str(first / "pipeline"),
+                         "--out", str(bigger)]) == 0
     from vitrine.diffusion.pipeline import load_pipeline
     assert load_pipeline(bigger / "pipeline").unet.config.sample_size == 64
     capsys.readouterr()

@@ -34,7 +34,7 @@ images = pipe("a description of an item", num_images_per_prompt=4, num_inference
 - Photos fitted into {size}×{size} by `{config['fit']}`; prompts: `{config['prompts']}`.
 
 ## Training
-- U-Net preset `{config['preset']}`, {config['schedule']} schedule, {config['prediction']}, Min-SNR-γ {config['snr_gamma']:g},
+{latent_line(config)}- U-Net preset `{config['preset']}`, {config['schedule']} schedule, {config['prediction']}, Min-SNR-γ {config['snr_gamma']:g},
   {steps_done:,} of {config['steps']:,} steps of batch {config['batch_size']}, lr {config['lr']:g}, seed {config['seed']}
   {f"(started from {config['init_from']})" if config['init_from'] else "(from scratch)"}; {seconds:,.0f} s of training in the last session.
 - Command: `{shlex.join(command)}`; the whole config is `training_config.json`.
@@ -50,6 +50,14 @@ trained on and on photos it never saw:
 Held-out / trained-on: {gap:.2f} (near 1: the model has not memorised its photos). Judge its
 pictures with `vitrine evaluator train` then `vitrine eval generation` on this shop.
 """
+
+
+def latent_line(config: dict) -> str:
+    """The card's line on the latent space, for a model that draws through an autoencoder."""
+    if not config.get("autoencoder"):
+        return ""
+    return (f"- Draws in the latent space of the autoencoder `{config['autoencoder']}` (saved as `vae/`); "
+            f"the losses below are in that space.\n")
 
 
 def write_model_card(folder: str | Path, text: str) -> Path:

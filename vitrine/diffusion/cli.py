@@ -94,7 +94,7 @@ def card_and_install(trainer, store, loaded, folder: Path, args, seconds: float,
     from vitrine.paths import GENERATOR_DIR
     config = trainer.config
     fitted = {"trained on": {"photos": min(len(loaded.data), 256), "loss": trainer.measured_loss(loaded.data)}}
-    held = held_out_sample(store, loaded.split, config.size, config.fit)
+    held = held_out_sample(store, loaded.split, config.size, config.fit, latent_space=trainer.latent_space)
     if held is None:
         say("no held-out photo to measure the model on; its card says so")
         fitted["held out"] = {"photos": 0, "loss": float("nan")}
@@ -132,9 +132,10 @@ def store_training_data(store, config, out: Path, limit: int | None, min_photos:
     from vitrine.atomic import write_text
     from vitrine.catalog.photo_cache import count_reasons
     from vitrine.diffusion.data import NotEnoughPhotos, from_store
+    space = latent_space(config, store, out)
     try:
         loaded = from_store(store, config.size, config.fit, config.prompts, limit=limit, seed=config.seed,
-                            min_photos=min_photos, progress=progress)
+                            min_photos=min_photos, progress=progress, latent_space=space)
     except NotEnoughPhotos as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:  # the photo cache could not be written (a full disk): nothing half-written stays
@@ -144,6 +145,40 @@ def store_training_data(store, config, out: Path, limit: int | None, min_photos:
         reasons = ", ".join(f"{n:,} {why}" for why, n in count_reasons(loaded.skipped).most_common())
         print(f"skipped {len(loaded.skipped):,} photos that cannot be used: {reasons}", file=sys.stderr)
     return loaded
+
+
+def latent_space(config, store, out: Path):
+    """The run's autoencoder (diffusion.latents.LatentSpace), None for a pixel model. Unset, a run
+    above 32 px takes the shop's own (DATA_DIR/models/autoencoder). It is copied into OUT/autoencoder
+    and config.autoencoder names the copy ("" for pixels), so a resumed run draws in the same
+    latent space even if the shop's autoencoder is retrained meanwhile. A UsageError when there is
+    none, when --autoencoder is not a saved autoencoder, or when it was made for photos of another size."""
+    from vitrine.paths import AUTOENCODER_DIR
+    if config.autoencoder == "none" or (not config.autoencoder and config.size <= 32):
+        config.autoencoder = ""
+        return None
+    if not config.autoencoder:
+        own = store.data_dir / AUTOENCODER_DIR
+        if not (own / "diffusion_pytorch_model.safetensors").is_file():
+            raise UsageError(f"--size {config.size}: a model above 32 px draws in the latent space of the shop's "
+                             f"autoencoder, and {store.data_dir} has none yet: run `vitrine autoencoder train --size "
+                             f"{config.size}` first, or give --autoencoder DIR (or none, for a pixel-space model)")
+        config.autoencoder = str(own)
+    from vitrine.diffusion.latents import LatentSpace
+    try:
+        space = LatentSpace(config.autoencoder)
+    except ValueError as exc:
+        raise UsageError(f"--autoencoder {exc}") from None
+    if space.image_size != config.size:
+        raise UsageError(f"--autoencoder {config.autoencoder}: made for {space.image_size}-px photos, this run "
+                         f"draws {config.size} px (--size)")
+    own_copy = out / "autoencoder"
+    if Path(config.autoencoder).resolve() != own_copy.resolve():
+        from vitrine.atomic import replace_folder
+        replace_folder(config.autoencoder, own_copy)
+        config.autoencoder = str(own_copy)
+        space.folder = own_copy
+    return space
 
 
 def launch_processes(argv: list[str], n: int) -> int:
@@ -273,6 +308,12 @@ def cmd_autoencoder_train(args) -> int:
         print(f"held-out reconstruction of {shown['photos']:,} photos: PSNR {shown['psnr']:.2f} dB, SSIM "
               f"{shown['ssim']:.3f}; read the same as the original: {reads}")
     print(f"autoencoder (latent scale {figures['scaling_factor']:.4f}): {folder}")
+    if not args.no_install:
+        from vitrine.atomic import replace_folder
+        from vitrine.paths import AUTOENCODER_DIR
+        target = replace_folder(folder, store.data_dir / AUTOENCODER_DIR)
+        print(f"this shop's autoencoder is now {target}: `vitrine train --size {config.size}` draws in its latents "
+              f"(--no-install keeps a run out)")
     return 0
 
 
@@ -345,6 +386,9 @@ def register(verbs, common) -> None:
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     p.add_argument("--out", default="runs/autoencoder", help="run folder; the model goes to OUT/autoencoder "
                                                             "(default runs/autoencoder)")
+    p.add_argument("--no-install", action="store_true",
+                   help="keep the finished model in the run folder only (by default it becomes the shop's "
+                        "autoencoder, DATA_DIR/models/autoencoder, which `vitrine train --size 64` draws through)")
 
     diffusion = verbs.group("diffusion", "look at the noise process")
     p = diffusion.add("forward", cmd_diffusion_forward, "noise one item's photo to several t; print ᾱ_t and SNR")

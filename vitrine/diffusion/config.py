@@ -41,6 +41,8 @@ class TrainConfig:
     ema_decay: float = 0.999
     cond_dropout: float = 0.1        # p_uncond for classifier-free guidance
     snr_gamma: float = 0.0           # Min-SNR-γ loss weighting; 0 = plain MSE
+    autoencoder: str = ""            # a saved AutoencoderKL folder: the U-Net draws in its latent space;
+    #                                  "" = the shop's own above 32 px, none at 32; "none" = pixels
     init_from: str = ""              # a training checkpoint whose EMA weights start this run (fine-tune);
     #                                  for try-on, a saved text-to-image pipeline folder
     precision: str = "fp32"          # fp32 | bf16 (autocast)
@@ -121,6 +123,9 @@ FIELD_HELP = {
     "grad_clip": "gradient-norm clip", "ema_decay": "EMA decay of the exported weights",
     "cond_dropout": "probability of training on the empty prompt (classifier-free guidance)",
     "snr_gamma": "Min-SNR-γ loss weighting; 0 = plain MSE",
+    "autoencoder": "a saved autoencoder folder whose latents the U-Net learns and draws (the pipeline decodes "
+                   "them); default: the shop's own (DATA_DIR/models/autoencoder, made by `vitrine autoencoder "
+                   "train`) above 32 px, none at 32; 'none': a pixel-space model at any size",
     "init_from": "start from a trained model: a training checkpoint's EMA weights or a saved model folder "
                  "(any size: the U-Net is convolutional); tryon: a saved text-to-image pipeline",
     "precision": "fp32, or bf16 autocast", "channels_last": "channels-last memory layout",

@@ -44,8 +44,9 @@ def from_arrays(images_nhwc: np.ndarray, texts: list[str], cache_dir: str | Path
 
 
 def from_store(store, size: int = 32, fit: str = "pad", prompts: str = "item", limit: int | None = None,
-               seed: int = 0, min_photos: int = MIN_PHOTOS, progress: bool = True) -> StoreData:
-    """The store's training photos at `size` px with their encoded prompts, and the split they came from.
+               seed: int = 0, min_photos: int = MIN_PHOTOS, progress: bool = True, latent_space=None) -> StoreData:
+    """The store's training photos at `size` px with their encoded prompts, and the split they came from;
+    with a latent_space (diffusion.latents.LatentSpace), their latents too (cached).
     NotEnoughPhotos if fewer than `min_photos` photos can be trained on."""
     from vitrine.catalog.photo_cache import count_reasons, photos_at
     split = split_photo_items(store, seed=seed, prompts=prompts)
@@ -60,15 +61,21 @@ def from_store(store, size: int = 32, fit: str = "pad", prompts: str = "item", l
     if limit is not None:
         items, images = items[:limit], images[:limit]
     data = from_arrays(images, [p.prompt for p in items], store.data_dir / "cache", progress=progress)
+    if latent_space is not None:
+        data.latents = latent_space.cached_encode(data.images, store.data_dir / "cache", progress)
     return StoreData(data, split, skipped)
 
 
 def held_out_sample(store, split: TrainingSplit, size: int, fit: str = "pad", n: int = 256,
-                    progress: bool = False) -> TrainingData | None:
-    """Up to n of the held-out photo items (evenly spread) with their prompts encoded: what the model
-    card's held-out loss is measured on. None when none of them has a usable photo."""
+                    progress: bool = False, latent_space=None) -> TrainingData | None:
+    """Up to n of the held-out photo items (evenly spread) with their prompts encoded (and their
+    latents, given a latent_space): what the model card's held-out loss is measured on. None when
+    none of them has a usable photo."""
     from vitrine.catalog.photo_cache import photos_at
     items, images, _ = photos_at(store, spread(split.held_out, n), size, fit, progress)
     if not items:
         return None
-    return from_arrays(images, [p.prompt for p in items], store.data_dir / "cache", progress=progress)
+    data = from_arrays(images, [p.prompt for p in items], store.data_dir / "cache", progress=progress)
+    if latent_space is not None:
+        data.latents = latent_space.encode(data.images, progress=progress)
+    return data

@@ -1,8 +1,9 @@
 """Size presets of the text-conditioned U-Net (diffusers' UNet2DConditionModel).
 
-All presets: 32×32 RGB in and out, sinusoidal time embedding, and cross-attention to the 384-dim
-MiniLM token states only at 16×16 and below (attention over 32×32 maps costs more than the rest of
-the network here, measured on 2 cores). `tiny` exists for tests.
+All presets: 32×32 RGB in and out (or an autoencoder's latent: 16×16×4 for a 64-px model),
+sinusoidal time embedding, and cross-attention to the 384-dim MiniLM token states only below the
+top level (16×16 and below for a 32-px photo: attention over 32×32 maps costs more than the rest
+of the network here, measured on 2 cores). `tiny` exists for tests.
 
 `small` and `mini` keep cross-attention but drop the self-attention of their transformer blocks
 (`only_cross_attention`): on 2 cores the CPU flash-attention kernels took ~37 % of a step, and
@@ -51,8 +52,9 @@ PRESETS = {
 }
 
 
-def unet_config(preset: str, sample_size: int = 32) -> dict:
-    """The UNet2DConditionModel keyword arguments of a preset."""
+def unet_config(preset: str, sample_size: int = 32, channels: int = 3) -> dict:
+    """The UNet2DConditionModel keyword arguments of a preset, for `channels`-deep inputs of
+    sample_size² (an RGB photo, or an autoencoder's latent)."""
     if preset not in PRESETS:
         raise ValueError(f"unknown model preset {preset!r}; choose one of {', '.join(PRESETS)}")
     p = PRESETS[preset]
@@ -63,7 +65,7 @@ def unet_config(preset: str, sample_size: int = 32) -> dict:
     down = ("DownBlock2D",) + ("CrossAttnDownBlock2D",) * (levels - 1)
     up = ("CrossAttnUpBlock2D",) * (levels - 1) + ("UpBlock2D",)
     return {
-        "sample_size": sample_size, "in_channels": 3, "out_channels": 3,
+        "sample_size": sample_size, "in_channels": channels, "out_channels": channels,
         "down_block_types": down, "up_block_types": up,
         "mid_block_type": "UNetMidBlock2DCrossAttn",
         "block_out_channels": p.block_out_channels, "layers_per_block": p.layers_per_block,
@@ -73,9 +75,9 @@ def unet_config(preset: str, sample_size: int = 32) -> dict:
     }
 
 
-def build_unet(preset: str, sample_size: int = 32):
+def build_unet(preset: str, sample_size: int = 32, channels: int = 3):
     from diffusers import UNet2DConditionModel
-    return UNet2DConditionModel(**unet_config(preset, sample_size))
+    return UNet2DConditionModel(**unet_config(preset, sample_size, channels))
 
 
 def describe(preset: str) -> dict:

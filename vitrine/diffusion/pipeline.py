@@ -8,8 +8,12 @@ applies guidance only while lo ≤ t/T ≤ hi and runs the conditional model alo
 the cost (Kynkäänniemi et al. 2024: guidance helps in the middle of the noise range, little at
 the low-noise end).
 
+A latent model (64 px and above) also holds its autoencoder as the optional `vae` component: the
+reverse process runs on latents z and the picture is D(z / scaling_factor) (Rombach et al. 2022).
+Its samplers do not clip x̂_0 to [−1, 1], the pixels' range: latents of unit variance lie outside it.
+
 The text encoder is the frozen MiniLM from the installed package, not a saved component, so a
-saved pipeline holds only the U-Net and the scheduler config. `save()` also writes `pipeline.py`
+saved pipeline holds only the U-Net, the scheduler config and, for a latent model, the autoencoder. `save()` also writes `pipeline.py`
 and names it in model_index.json, the diffusers way to ship custom pipeline code, so
 `DiffusionPipeline.from_pretrained(folder, trust_remote_code=True)` returns this class for
 diffusers users. Vitrine's own `load_pipeline` never runs code from a model folder: it builds
@@ -72,12 +76,13 @@ from vitrine.diffusion.pipeline import VitrinePipeline  # noqa: F401
 
 
 class VitrinePipeline(DiffusionPipeline):
-    model_cpu_offload_seq = "unet"
+    model_cpu_offload_seq = "unet->vae"
+    _optional_components = ["vae"]
     pipeline_file = PIPELINE_FILE  # what save() writes as the folder's pipeline.py
 
-    def __init__(self, unet, scheduler):
+    def __init__(self, unet, scheduler, vae=None):
         super().__init__()
-        self.register_modules(unet=unet, scheduler=scheduler)
+        self.register_modules(unet=unet, scheduler=scheduler, vae=vae)
         self._text_encoder = None
         self._channels_last = False
 
@@ -100,6 +105,11 @@ class VitrinePipeline(DiffusionPipeline):
         index = torch.tensor([row[text] for text in texts], device=states.device)
         return states[index], masks[index]
 
+    @property
+    def image_size(self) -> int:
+        """The side of the pictures this pipeline draws (the autoencoder's photos for a latent model)."""
+        return int(self.vae.config.sample_size if self.vae is not None else self.unet.config.sample_size)
+
     # ---- samplers --------------------------------------------------------------------------
     def with_sampler(self, name: str) -> "VitrinePipeline":
         """This pipeline with its scheduler swapped for the named sampler (same noise schedule)."""
@@ -112,6 +122,9 @@ class VitrinePipeline(DiffusionPipeline):
         # only the noise schedule carries over: options of the previous sampler (DDPM's clipping,
         # DPM-Solver++'s thresholding) must not leak into the next one
         schedule = {k: v for k, v in self.scheduler.config.items() if k in SCHEDULE_KEYS}
+        if self.vae is not None:  # latents are not confined to the pixels' [−1, 1]: no clipping of x̂_0
+            takes = inspect.signature(cls.__init__).parameters
+            extra = {**extra, **{k: False for k in ("clip_sample", "thresholding") if k in takes}}
         self.scheduler = cls.from_config(schedule, **extra)
         return self
 
@@ -143,7 +156,7 @@ class VitrinePipeline(DiffusionPipeline):
         lo, hi = guidance_interval
         if not 0 <= lo <= hi <= 1:
             raise ValueError(f"guidance_interval must satisfy 0 ≤ lo ≤ hi ≤ 1, got {guidance_interval}")
-        size = self.unet.config.sample_size
+        size = self.image_size
         if (height or size) != size or (width or size) != size:
             raise ValueError(f"this model makes {size}×{size} images; got height={height}, width={width}")
         if output_type not in ("pil", "np", "pt"):
@@ -164,7 +177,8 @@ class VitrinePipeline(DiffusionPipeline):
 
         # x_T ~ N(0, I), one generator per image if a list is given (reproducible per seed). The
         # sampler's own arithmetic stays float32 whatever precision the U-Net runs in.
-        shape = (batch, self.unet.config.in_channels, size, size)
+        side = self.unet.config.sample_size  # the photo's side, or its latent's
+        shape = (batch, self.unet.config.in_channels, side, side)
         if isinstance(generator, list):
             x = torch.stack([torch.randn(shape[1:], generator=g) for g in generator]).to(self.device)
         else:
@@ -188,6 +202,8 @@ class VitrinePipeline(DiffusionPipeline):
                 out = self._denoise(model_in, t, states, masks)
             x = self.scheduler.step(out, t, x, **step_kwargs).prev_sample
 
+        if self.vae is not None:  # z → D(z / s)
+            x = self.vae.decode(x.to(self.vae.dtype) / self.vae.config.scaling_factor).sample
         images = (x.float().clamp(-1, 1) + 1) / 2  # [−1, 1] → [0, 1]
         if output_type == "pt":
             out = images
@@ -243,8 +259,8 @@ class VitrinePipeline(DiffusionPipeline):
 
 
 def load_pipeline(folder: str | Path, sampler: str | None = DEFAULT_SAMPLER, cls: type = VitrinePipeline):
-    """Load a saved pipeline: the U-Net (safetensors) and scheduler config into the installed
-    VitrinePipeline class (or `cls`, a subclass: the try-on pipeline). No file of the folder is executed (no trust_remote_code); a folder
+    """Load a saved pipeline: the U-Net (safetensors), the scheduler config and a latent model's
+    autoencoder (safetensors) into the installed VitrinePipeline class (or `cls`, a subclass: the try-on pipeline). No file of the folder is executed (no trust_remote_code); a folder
     that is not a readable Vitrine pipeline is a ValueError naming the file at fault."""
     import diffusers
     from diffusers import UNet2DConditionModel
@@ -275,6 +291,20 @@ def load_pipeline(folder: str | Path, sampler: str | None = DEFAULT_SAMPLER, cls
         unet = UNet2DConditionModel.from_pretrained(folder, subfolder="unet", use_safetensors=True)
     except Exception as exc:  # a truncated or garbage safetensors file, a config that does not match it
         raise ValueError(f"{weights}: cannot load the U-Net ({type(exc).__name__}: {str(exc)[:200]})") from None
-    pipe = cls(unet=unet.eval(), scheduler=scheduler)
+    vae = None
+    if isinstance(index.get("vae"), list) and index["vae"] and index["vae"][0] is not None:
+        vae = load_autoencoder(folder / "vae", unet)
+    pipe = cls(unet=unet.eval(), scheduler=scheduler, vae=vae)
     pipe.set_progress_bar_config(disable=True)
     return pipe.with_sampler(sampler) if sampler else pipe
+
+
+def load_autoencoder(folder: Path, unet):
+    """A latent model's `vae` component (safetensors only), checked against the U-Net it feeds: a
+    ValueError when its latents are not the U-Net's input."""
+    from vitrine.diffusion.latents import LatentSpace
+    space = LatentSpace(folder)
+    if (space.size, space.channels) != (unet.config.sample_size, unet.config.in_channels):
+        raise ValueError(f"{folder}: makes {space.size}×{space.size}×{space.channels} latents, the U-Net takes "
+                         f"{unet.config.sample_size}×{unet.config.sample_size}×{unet.config.in_channels}")
+    return space.model

@@ -34,7 +34,9 @@ from vitrine.diffusion.models import build_unet
 @dataclass
 class TrainingData:
     """Images (N, 3, S, S) uint8, token states (N, L, 384) float16, masks (N, L) bool, and the
-    empty prompt's states/mask (L, 384)/(L,) used for the unconditional branch."""
+    empty prompt's states/mask (L, 384)/(L,) used for the unconditional branch. `latents`
+    (N, C, s, s) float16, when set, are the images in an autoencoder's latent space
+    (diffusion.latents): what a latent model learns to denoise instead of the pixels."""
 
     images: torch.Tensor
     states: torch.Tensor
@@ -42,9 +44,16 @@ class TrainingData:
     null_state: torch.Tensor
     null_mask: torch.Tensor
     texts: list[str] = field(default_factory=list)
+    latents: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return len(self.images)
+
+    def clean(self, index) -> torch.Tensor:
+        """x_0 of the rows `index`: their latents, or their pixels scaled to [−1, 1]."""
+        if self.latents is not None:
+            return self.latents[index].float()
+        return self.images[index].float() / 127.5 - 1.0
 
 
 @dataclass
@@ -70,6 +79,15 @@ class Trainer:
         from diffusers.training_utils import EMAModel
         config.validate()
         self.config, self.data, self.out_dir = config, data, Path(out_dir)
+        self.latent_space = None
+        if config.autoencoder:
+            from vitrine.diffusion.latents import LatentSpace
+            self.latent_space = LatentSpace(config.autoencoder)
+            if self.latent_space.image_size != config.size:
+                raise ValueError(f"--autoencoder {config.autoencoder}: made for {self.latent_space.image_size}-px "
+                                 f"photos, this run draws {config.size} px (--size)")
+            if data.latents is None:
+                raise ValueError("a latent run needs its photos' latents (TrainingData.latents)")
         self.out_dir.mkdir(parents=True, exist_ok=True)
         if config.threads:
             torch.set_num_threads(config.threads)
@@ -107,7 +125,9 @@ class Trainer:
 
     def build_model(self, initialise: bool = False):
         """The network this run trains; `initialise` loads config.init_from's EMA weights into it."""
-        model = build_unet(self.config.preset, self.config.size)
+        space = self.latent_space
+        model = (build_unet(self.config.preset, space.size, space.channels) if space is not None
+                 else build_unet(self.config.preset, self.config.size))
         if initialise and self.config.init_from:
             load_ema_weights(self.config.init_from, model)
         return model
@@ -148,7 +168,7 @@ class Trainer:
         """Steps 1–3: a batch of (x_t, t, y, mask, target), every draw from self.generator."""
         cfg, data, g = self.config, self.data, self.generator
         index = torch.randint(len(data), (cfg.batch_size,), generator=g)
-        x0 = data.images[index].float() / 127.5 - 1.0
+        x0 = data.clean(index)
         xt, t, states, masks, target = self.noised(x0, data.states[index].float(), data.masks[index])
         if cfg.channels_last:
             xt = xt.contiguous(memory_format=torch.channels_last)
@@ -220,7 +240,7 @@ class Trainer:
         total, count = 0.0, 0
         for start in range(0, min(n, len(data)), batch):
             stop = min(start + batch, n, len(data))
-            x0 = data.images[start:stop].float() / 127.5 - 1.0
+            x0 = data.clean(slice(start, stop))
             t = torch.randint(0, self.config.timesteps, (len(x0),), generator=g)
             eps = torch.randn(x0.shape, generator=g)
             pred = unet(self.noise.add_noise(x0, eps, t), t, encoder_hidden_states=data.states[start:stop].float(),
@@ -231,7 +251,8 @@ class Trainer:
 
     def export(self, folder: str | Path):
         """Save the run's pipeline with the EMA weights (what sampling uses) and the run's config."""
-        pipe = self.pipeline_class()(self.ema_unet(), make_noise_scheduler(self.config))
+        vae = self.latent_space.model if self.latent_space is not None else None
+        pipe = self.pipeline_class()(self.ema_unet(), make_noise_scheduler(self.config), vae=vae)
         folder = pipe.save(folder)
         (Path(folder) / "training_config.json").write_text(json.dumps(asdict(self.config), indent=2) + "\n")
         return folder
