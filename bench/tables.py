@@ -166,11 +166,28 @@ def scale_table(data: dict) -> str:
 
 
 # results file → (table, docs page); sample_speed_quick is the same bench on the quick preset's model
+def latent_table(data: dict) -> str:
+    shape = "×".join(map(str, data["latent_shape"][1:] + data["latent_shape"][:1]))
+    lines = ["# A latent model's cost against a pixel model", "",
+             f"`python bench/latent_speed.py` — the {data['latent_size']}-px latent model `{data['latent_model']}` "
+             f"(its U-Net denoises {shape} latents, the autoencoder decodes them) beside the {data['pixel_size']}-px "
+             f"pixel model `{data['pixel_model']}`, {data['threads']} threads. Rows interleaved in one run, shuffled "
+             f"each round; medians of {data['rounds']} rounds after a warm-up. Sampling: batch {data['batch']}, "
+             f"DPM-Solver++ SDE 20 steps with guidance (40 U-Net calls a picture). Training: one AdamW step of "
+             f"fresh weights of each U-Net, batch {data['train_batch']}, on cached latents for the latent model.", "",
+             Table([Column("row", align="left"), Column("what", align="left"),
+                    Column("median", "median", "{:.4f}")], data["rows"]).markdown(), "",
+             f"Latent / pixel: sampling **{data['sample_ratio_latent_over_pixel']:.2f}×**, training step "
+             f"**{data['train_ratio_latent_over_pixel']:.2f}×**."]
+    return "\n".join(lines) + "\n"
+
+
 PAGES = {"train_step": (train_table, "bench-train.md"), "train_step_amd": (train_table, "bench-train-amd.md"),
          "sample_speed": (sample_table, "bench-sample.md"),
          "sample_speed_quick": (sample_table, "bench-sample-quick.md"),
          "recommend_speed": (recommend_table, "bench-recommend.md"),
-         "service_speed": (service_table, "bench-service.md"), "scale": (scale_table, "bench-scale.md")}
+         "service_speed": (service_table, "bench-service.md"), "scale": (scale_table, "bench-scale.md"),
+         "latent_speed": (latent_table, "bench-latent.md")}
 
 
 def main() -> None:

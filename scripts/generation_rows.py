@@ -1,0 +1,101 @@
+"""Gather `vitrine eval generation` reports side by side: the outside shop's path against the built
+one (reports/generation-shops), and the 64-px latent model against the 32-px pixel one
+(reports/generation-sizes), into the folder's report.md and summary.json.
+
+Each row is one report already written under the folder (see the commands in the report); this
+script only reads their metrics.json.
+
+    python scripts/generation_rows.py --folder reports/generation-shops  (or reports/generation-sizes)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from vitrine.results import Column, Table, write_report
+
+SHOP_ROWS = (  # (sub-folder, what the row is)
+    ("built-fixed", "built path: quick model on the built catalog, shipped evaluator, fixed prompts"),
+    ("shop-fixed", "outside shop: quick model on the imported shop, shipped evaluator, fixed prompts"),
+    ("built-heldout", "built path: quick model, shipped evaluator, the built catalog's held-out items' prompts"),
+    ("shop-own-judge", "outside shop: quick model, the shop's own evaluator, its held-out items' prompts"),
+)
+SHOP_INTRO = (
+    "# A shop's own generator: the outside shop's path against the built one\n\n"
+    "The Fashion-MNIST catalog exported as a generic shop (`vitrine catalog export out/fm-shop --items "
+    "70000`: images/ plus items.csv of title, description, category, colour, pattern, brand, price, and "
+    "interactions.csv), imported into a fresh store (`vitrine import generic out/fm-shop --data-dir "
+    "out/fm-shop-data`), trained with the `quick` recipe (`vitrine train --preset quick --data-dir "
+    "out/fm-shop-data --out runs/shop-quick`), judged by an evaluator trained on that store "
+    "(`vitrine evaluator train --data-dir out/fm-shop-data --epochs 12 --noise 0.1`, the shipped "
+    "evaluator's recipe) — beside the built path with the same recipe (`vitrine train --preset quick "
+    "--out runs/built-quick` on the built catalog). Every row: `vitrine eval generation --settings "
+    "dpm++sde:20:3`, 52 prompts × 8 samples; the fixed prompts are novel text to both models.")
+SIZE_ROWS = (
+    ("pixel32", "32 px, pixel space: the shipped models/vitrine-fashion-32 on the 32-px catalog"),
+    ("latent64", "64 px, latent space: the default recipe on the 64-px catalog, through its autoencoder"),
+)
+SIZE_INTRO = (
+    "# 64 px through a latent space against the shipped 32-px pixel model\n\n"
+    "The same catalog drawn at 64 px (`vitrine catalog build --size 64 --data-dir out/fm64`), its "
+    "autoencoder (`vitrine autoencoder train --data-dir out/fm64 --out runs/ae64 --steps 2500`: 64×64×3 ↔ "
+    "16×16×4, its held-out figures in `autoencoder.json`), and the shipped model's recipe on its latents "
+    "(`vitrine train --preset default --data-dir out/fm64 --size 64 --out runs/latent64`: mini U-Net, "
+    "10,000 steps of batch 32, the descriptions as prompts) — beside the shipped 32-px model, trained with "
+    "that recipe on the 32-px photos. Both judged by the shipped evaluator (it scales 64-px pictures down "
+    "to its 32 px, antialiased) on the fixed prompts against real photos of the model's own catalog: "
+    "`vitrine eval generation --settings dpm++sde:20:3 --prompt-set fixed`, 52 prompts × 8 samples. "
+    "s/image here is each eval's own timing; `bench/latent_speed.py` times both side by side "
+    "(docs/bench-latent.md).")
+SETS = {"generation-shops": (SHOP_ROWS, SHOP_INTRO), "generation-sizes": (SIZE_ROWS, SIZE_INTRO)}
+
+
+def read_rows(folder: Path, wanted) -> list[dict]:
+    """The first row of each `vitrine eval generation` report under `folder` named in `wanted`."""
+    rows = []
+    for name, what in wanted:
+        source = folder / name / "metrics.json"
+        if not source.exists():
+            continue
+        metrics = json.loads(source.read_text())
+        row = metrics["rows"][0]
+        rows.append({"report": name, "what": what, "setting": row["setting"], "images": row["images"],
+                     "accuracy": row["accuracy"], "ceiling": metrics["ceiling"], "fid": row["fid"],
+                     "floor": metrics["floor"]["fid"], "diversity": row["diversity_ratio"],
+                     "seconds_per_image": row["seconds_per_image"]})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folder", default="reports/generation-shops",
+                        help=f"one of {', '.join('reports/' + name for name in SETS)}")
+    folder = Path(parser.parse_args().folder)
+    if folder.name not in SETS:
+        parser.error(f"--folder {folder}: choose one of {', '.join('reports/' + name for name in SETS)}")
+    wanted, intro = SETS[folder.name]
+    rows = read_rows(folder, wanted)
+    by_name = {r["report"]: r for r in rows}
+    table = Table([Column("row", lambda r: f"[{r['what']}]({r['report']}/report.md)", align="left"),
+                   Column("images"),
+                   *(Column(c, lambda r, c=c: r["accuracy"].get(c, float("nan")), "{:.1%}")
+                     for c in ("category", "colour", "pattern")),
+                   Column("category on real photos", lambda r: r["ceiling"]["category"], "{:.1%}"),
+                   Column("eval-FID", "fid", "{:.1f}"), Column("real-vs-real FID", "floor", "{:.1f}"),
+                   Column("diversity", "diversity", "{:.0%}"), Column("s/image", "seconds_per_image", "{:.3f}")],
+                  rows)
+    lines = [intro, "", table.markdown(), ""]
+    summary = {"rows": rows}
+    if "built-fixed" in by_name and "shop-fixed" in by_name:
+        gap = by_name["shop-fixed"]["accuracy"]["category"] - by_name["built-fixed"]["accuracy"]["category"]
+        summary["category_gap_shop_minus_built"] = gap
+        lines += [f"Category read-back, outside shop minus built path, same judge and prompts: **{gap * 100:+.1f} "
+                  f"points** (target: within 5).", ""]
+    write_report(folder, "summary", summary, "\n".join(lines) + "\n", "report")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
