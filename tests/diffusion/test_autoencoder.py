@@ -53,6 +53,10 @@ def test_autoencoder_train_resumes_exactly_saves_a_diffusers_model_and_reports_h
     assert not (tmp_path / "half" / "autoencoder").exists()
     assert main(train + ["--resume", "--no-install", "--out", str(tmp_path / "half")]) == 0
     assert not installed.exists()
+    from vitrine.diffusion.checkpoint import read_metadata
+    seconds = {run: json.loads(read_metadata(tmp_path / run / "checkpoint.safetensors")["info"])["seconds"]
+               for run in ("whole", "half")}
+    assert seconds["half"] > 0 and seconds["whole"] > 0  # a resumed run's time adds up over its sessions
     whole, half = (load_file(str(tmp_path / run / "checkpoint.safetensors")) for run in ("whole", "half"))
     assert all(torch.equal(whole[k], half[k]) for k in whole if k.startswith("model."))  # bit-identical
     model = AutoencoderKL.from_pretrained(tmp_path / "whole" / "autoencoder")

@@ -51,6 +51,7 @@ class AutoencoderTrainer:
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.lr, weight_decay=0.0)
         self.generator = torch.Generator().manual_seed(config.seed)
         self.step, self.losses = 0, []
+        self.seconds = 0.0  # training time over every session of the run (kept in the checkpoint)
 
     @property
     def checkpoint_path(self) -> Path:
@@ -62,13 +63,14 @@ class AutoencoderTrainer:
 
     def save(self) -> None:
         save_training_state(self.checkpoint_path, **self._parts(), step=self.step,
-                            info={"config": asdict(self.config), "losses": self.losses})
+                            info={"config": asdict(self.config), "losses": self.losses, "seconds": self.seconds})
         write_text(self.out / "config.json", json.dumps(asdict(self.config), indent=2) + "\n")
 
     def resume(self) -> None:
         info = json.loads(read_metadata(self.checkpoint_path)["info"])
         self.step = load_training_state(self.checkpoint_path, **self._parts())
         self.losses = info["losses"][: self.step]
+        self.seconds = float(info.get("seconds", 0.0))
 
     def train_step(self) -> float:
         index = torch.randint(len(self.images), (self.config.batch_size,), generator=self.generator)
@@ -81,16 +83,17 @@ class AutoencoderTrainer:
         return float(loss.detach())
 
     def run(self, until: int | None = None, progress: bool = True) -> float:
-        """Train to `until` (default config.steps); the seconds it took."""
+        """Train to `until` (default config.steps); the seconds this call took (self.seconds adds them up)."""
         until = min(until or self.config.steps, self.config.steps)
         self.model.train()
-        start = time.perf_counter()
+        start, before = time.perf_counter(), self.seconds
         with tqdm(total=until, initial=self.step, desc="train autoencoder", unit="step", disable=not progress) as bar:
             while self.step < until:
                 self.losses.append(self.train_step())
                 bar.update()
                 bar.set_postfix(loss=f"{np.mean(self.losses[-20:]):.4f}", refresh=False)
                 if self.step % self.config.checkpoint_every == 0 or self.step == until:
+                    self.seconds = before + time.perf_counter() - start
                     self.save()
         return time.perf_counter() - start
 

@@ -36,7 +36,7 @@ images = pipe("a description of an item", num_images_per_prompt=4, num_inference
 ## Training
 {latent_line(config)}- U-Net preset `{config['preset']}`, {config['schedule']} schedule, {config['prediction']}, Min-SNR-γ {config['snr_gamma']:g},
   {steps_done:,} of {config['steps']:,} steps of batch {config['batch_size']}, lr {config['lr']:g}, seed {config['seed']}
-  {f"(started from {config['init_from']})" if config['init_from'] else "(from scratch)"}; {seconds:,.0f} s of training in the last session.
+  {f"(started from {config['init_from']})" if config['init_from'] else "(from scratch)"}; {seconds:,.0f} s of training.
 - Command: `{shlex.join(command)}`; the whole config is `training_config.json`.
 
 ## Held-out figures

@@ -79,11 +79,11 @@ def cmd_train(args) -> int:
             shutil.copyfile(out / HELD_OUT_FILE, Path(folder) / HELD_OUT_FILE)
         say(f"pipeline (EMA weights): {folder}")
         if config.task == "text-to-image":
-            card_and_install(trainer, store, loaded, folder, args, result.seconds, say)
+            card_and_install(trainer, store, loaded, folder, args, say)
     return 0
 
 
-def card_and_install(trainer, store, loaded, folder: Path, args, seconds: float, say) -> None:
+def card_and_install(trainer, store, loaded, folder: Path, args, say) -> None:
     """The exported model's card (data, recipe, command, held-out loss), and, for a finished run,
     the model put in DATA_DIR/models/generator, which every generative use then draws with."""
     from dataclasses import asdict
@@ -102,7 +102,7 @@ def card_and_install(trainer, store, loaded, folder: Path, args, seconds: float,
         fitted["held out"] = {"photos": min(len(held), 256), "loss": trainer.measured_loss(held)}
     name = Path(folder).name
     write_model_card(folder, model_card(name, asdict(config), loaded.split.record(), fitted, ["vitrine", *args.argv],
-                                        seconds, trainer.step))
+                                        trainer.seconds, trainer.step))
     say(f"held-out loss {fitted['held out']['loss']:.4f} vs {fitted['trained on']['loss']:.4f} on trained-on "
         f"photos (model card: {Path(folder) / 'README.md'})")
     if trainer.step >= config.steps and not args.no_install:
@@ -299,7 +299,7 @@ def cmd_autoencoder_train(args) -> int:
     evaluator = load_evaluator(shop_or_shipped(store.data_dir, EVALUATOR_DIR, SHIPPED_EVALUATOR))
     figures = {"held_out": reconstruction_figures(trainer.model, torch.from_numpy(held_images).permute(0, 3, 1, 2),
                                                   evaluator) if held else None,
-               "train_seconds": round(seconds, 1), "steps": trainer.step, "train_photos": len(train),
+               "train_seconds": round(trainer.seconds, 1), "steps": trainer.step, "train_photos": len(train),
                "scaling_factor": trainer.model.config.scaling_factor}
     write_text(folder / "figures.json", json.dumps(figures, indent=2) + "\n")
     shown = figures["held_out"]

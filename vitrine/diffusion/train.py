@@ -115,6 +115,7 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(config.seed)
         self.step = 0
         self.losses: list[float] = []
+        self.seconds = 0.0  # training time over every session of the run (kept in the checkpoint)
         # Several processes (torch.distributed: `vitrine train --processes N`, torchrun or accelerate
         # launch): every process draws the same global batch from the same generator and trains on its
         # own slice; the gradients are averaged across processes, so a step equals one process's step
@@ -154,7 +155,7 @@ class Trainer:
         if not self.accelerator.is_main_process:
             return
         save_training_state(self.checkpoint_path, **self._state_parts(), step=self.step,
-                            info={"config": asdict(self.config), "losses": self.losses})
+                            info={"config": asdict(self.config), "losses": self.losses, "seconds": self.seconds})
         (self.out_dir / "config.json").write_text(json.dumps(asdict(self.config), indent=2) + "\n")
 
     def resume(self) -> None:
@@ -162,6 +163,7 @@ class Trainer:
         info = json.loads(read_metadata(self.checkpoint_path)["info"])
         self.step = load_training_state(self.checkpoint_path, **self._state_parts())
         self.losses = info["losses"][: self.step]
+        self.seconds = float(info.get("seconds", 0.0))
 
     # ---- one step --------------------------------------------------------------------------
     def batch(self):
@@ -209,7 +211,7 @@ class Trainer:
         """Train from self.step to `until` (default config.steps), checkpointing on the way."""
         until = min(until or self.config.steps, self.config.steps)
         self.model.train()
-        start, start_step = time.perf_counter(), self.step
+        start, start_step, before = time.perf_counter(), self.step, self.seconds
         main = self.accelerator.is_main_process
         bar = tqdm(total=until, initial=self.step, desc="train", unit="step", disable=not progress or not main)
         while self.step < until:
@@ -223,6 +225,7 @@ class Trainer:
                 bar.set_postfix(loss=f"{sum(recent) / len(recent):.4f}", img_s=f"{rate:.1f}",
                                 lr=f"{self.lr_scheduler.get_last_lr()[0]:.1e}")
             if self.step % self.config.checkpoint_every == 0 or self.step == until:
+                self.seconds = before + time.perf_counter() - start
                 self.save()
                 if main:
                     write_loss_curve(self.losses, self.out_dir / "loss.png")

@@ -6,7 +6,7 @@ generator never sees (the held-out items; in the built catalog, Fashion-MNIST's 
 accuracy is the ceiling every generated-image figure is compared against. It shares no weights
 with the generator or the recommender, so it can judge both. Its 256-dim penultimate features are
 the space FID, KID and diversity are measured in. It reads pictures at its own size (32 px):
-larger ones are scaled down first (antialiased), so models of any size are judged alike.
+larger ones are scaled down first (bicubic, antialiased), so models of any size are judged alike.
 """
 
 from __future__ import annotations
@@ -54,8 +54,11 @@ class Evaluator(nn.Module):
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
         if images.shape[-1] != self.size or images.shape[-2] != self.size:  # a larger model's pictures
-            images = nn.functional.interpolate(images, size=(self.size, self.size), mode="bilinear",
-                                               antialias=True, align_corners=False)
+            # bicubic with antialiasing, the torch kin of the Lanczos filter that fits a shop's photos
+            # into the evaluator's square (catalog.photos); bilinear blurred the 64-px render's colours
+            # enough to misread them on real photos (reports/generation-sizes: 'real photos read')
+            images = nn.functional.interpolate(images, size=(self.size, self.size), mode="bicubic",
+                                               antialias=True, align_corners=False).clamp(0, 1)
         return self.body(images * 2.0 - 1.0)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
