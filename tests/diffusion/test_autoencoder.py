@@ -65,6 +65,6 @@ def test_autoencoder_train_resumes_exactly_saves_a_diffusers_model_and_reports_h
     assert figures["held_out"]["photos"] >= 1 and set(figures["held_out"]["read_back"]) == {"category", "colour", "pattern"}
     capsys.readouterr()
     assert main(train + ["--resume", "--out", str(tmp_path / "none")]) == 2
-    assert "no checkpoint" in capsys.readouterr().err
+    assert "no checkpoint" in capsys.readouterr().err and not (tmp_path / "none").exists()
     assert main(train[:-2] + ["--min-photos", "1000", "--out", str(tmp_path / "few")]) == 2
     assert "at least 1000" in capsys.readouterr().err

@@ -32,6 +32,8 @@ def test_too_few_photos_and_a_bad_size_are_one_clear_line(imported_shop, tmp_pat
     assert not (run / "heldout.json").exists() and not (run / "checkpoint.safetensors").exists()
     assert main(["--data-dir", str(data), "-q", "train", "--size", "48", "--out", str(run)]) == 2
     assert "--size" in capsys.readouterr().err
+    assert main(["--data-dir", str(data), "-q", "train", "--resume", "--out", str(tmp_path / "nothing")]) == 2
+    assert "no checkpoint" in capsys.readouterr().err and not (tmp_path / "nothing").exists()
 
 
 def test_a_model_starts_from_a_trained_one_at_another_size_and_a_wrong_start_is_named(imported_shop, tmp_path, capsys):

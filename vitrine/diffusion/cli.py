@@ -26,7 +26,8 @@ def cmd_train(args) -> int:
     from vitrine.diffusion.data import from_store
     from vitrine.diffusion.config import TRAIN_PRESETS, TrainConfig
     from vitrine.diffusion.train import Trainer
-    out = check_output_dir(args.out or f"runs/{args.recipe}", "--out", create=True)
+    # a --resume of a folder that holds no run fails without leaving an empty folder behind
+    out = check_output_dir(args.out or f"runs/{args.recipe}", "--out", create=not args.resume)
     values = {**TRAIN_PRESETS[args.recipe], **given_config(args, TrainConfig)}
     config = TrainConfig.from_dict(values)
     if args.resume:
@@ -271,7 +272,7 @@ def cmd_autoencoder_train(args) -> int:
                                                      reconstruction_figures)
     from vitrine.evaluate.evaluator import load_evaluator
     from vitrine.paths import EVALUATOR_DIR, SHIPPED_EVALUATOR, shop_or_shipped
-    out = check_output_dir(args.out, "--out", create=True)
+    out = check_output_dir(args.out, "--out", create=not args.resume)
     config = AutoencoderConfig(args.preset, args.size, args.fit, args.steps, args.batch_size, args.lr, args.seed,
                                args.checkpoint_every)
     if args.resume:
