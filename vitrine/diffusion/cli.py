@@ -167,12 +167,9 @@ def latent_space(config, store, out: Path):
         config.autoencoder = str(own)
     from vitrine.diffusion.latents import LatentSpace
     try:
-        space = LatentSpace(config.autoencoder)
+        space = LatentSpace(config.autoencoder, config.size)
     except ValueError as exc:
         raise UsageError(f"--autoencoder {exc}") from None
-    if space.image_size != config.size:
-        raise UsageError(f"--autoencoder {config.autoencoder}: made for {space.image_size}-px photos, this run "
-                         f"draws {config.size} px (--size)")
     own_copy = out / "autoencoder"
     if Path(config.autoencoder).resolve() != own_copy.resolve():
         from vitrine.atomic import replace_folder

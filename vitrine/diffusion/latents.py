@@ -12,6 +12,7 @@ them cheap).
 from __future__ import annotations
 
 import hashlib
+from functools import cached_property
 from pathlib import Path
 
 import torch
@@ -25,9 +26,10 @@ WEIGHTS = "diffusion_pytorch_model.safetensors"
 
 
 class LatentSpace:
-    """A saved AutoencoderKL folder: its model, the photo size it reads and the latent it makes."""
+    """A saved AutoencoderKL folder: its model, the photo size it reads and the latent it makes.
+    Given `size`, a ValueError unless the autoencoder was made for photos of that size."""
 
-    def __init__(self, folder: str | Path):
+    def __init__(self, folder: str | Path, size: int | None = None):
         from diffusers import AutoencoderKL
         self.folder = Path(folder)
         weights = self.folder / WEIGHTS
@@ -40,7 +42,13 @@ class LatentSpace:
             raise ValueError(f"{self.folder}: cannot load the autoencoder ({type(exc).__name__}: "
                              f"{str(exc)[:160]})") from None
         self.model.requires_grad_(False)
-        self.key = weights_key(weights)
+        if size is not None and self.image_size != size:
+            raise ValueError(f"{self.folder}: made for {self.image_size}-px photos, this run draws {size} px (--size)")
+
+    @cached_property
+    def key(self) -> str:
+        """A hash of the weights: what the latent cache is keyed by (read only when caching)."""
+        return weights_key(self.folder / WEIGHTS)
 
     @property
     def image_size(self) -> int:
@@ -58,10 +66,6 @@ class LatentSpace:
     @property
     def scale(self) -> float:
         return float(self.model.config.scaling_factor)
-
-    def describe(self) -> str:
-        s = self.image_size
-        return f"{s}×{s} photos ↔ {self.size}×{self.size}×{self.channels} latents"
 
     @torch.no_grad()
     def encode(self, images: torch.Tensor, batch: int = 128, progress: bool = True) -> torch.Tensor:
@@ -89,11 +93,6 @@ class LatentSpace:
         latents = self.encode(images, progress=progress)
         save_safetensors({"latents": latents.contiguous()}, path)
         return latents
-
-    @torch.no_grad()
-    def decode(self, latents: torch.Tensor) -> torch.Tensor:
-        """z → pixels in [−1, 1]: D(z / scale), clamped."""
-        return self.model.decode(latents / self.scale).sample.clamp(-1, 1)
 
 
 def weights_key(path: Path) -> str:

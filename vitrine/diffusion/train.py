@@ -82,10 +82,7 @@ class Trainer:
         self.latent_space = None
         if config.autoencoder:
             from vitrine.diffusion.latents import LatentSpace
-            self.latent_space = LatentSpace(config.autoencoder)
-            if self.latent_space.image_size != config.size:
-                raise ValueError(f"--autoencoder {config.autoencoder}: made for {self.latent_space.image_size}-px "
-                                 f"photos, this run draws {config.size} px (--size)")
+            self.latent_space = LatentSpace(config.autoencoder, config.size)
             if data.latents is None:
                 raise ValueError("a latent run needs its photos' latents (TrainingData.latents)")
         self.out_dir.mkdir(parents=True, exist_ok=True)
