@@ -6,7 +6,10 @@ cores) and by a small Python client for the end-to-end timings.
 
 Measures, side by side in one run:
 - recommendations (GET /users/{id}/recommendations?k=20, a random warm shopper per request):
-  req/s and p50 / p99 latency at 1, 16 and 64 connections (median of --runs runs of --seconds);
+  req/s and p50 / p99 latency at 1, 16 and 64 connections (median of --runs runs of --seconds),
+  served from the cache once every shopper's entry is in it;
+- the ceiling: the same route answering a precomputed response of the same shape on the same
+  stack (bench/ceiling_app.py), what one process serves when a request does no work;
 - the same for item detail and a filtered item page, for scale;
 - event → updated recommendation: POST a purchase of the shopper's top item, then GET their
   recommendations until it is gone (median of 50 shoppers);
@@ -108,6 +111,37 @@ def start_server(data_dir: str, workers: int, checkout: str | None = None):
     return server, base, client
 
 
+def start_ceiling(body: bytes, work: Path):
+    """bench/ceiling_app.py under uvicorn on a free loopback port: (process, URL)."""
+    port = free_port()
+    (work / "ceiling.json").write_bytes(body)
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "bench.ceiling_app:app", "--port", str(port),
+                               "--log-level", "warning"], cwd=REPO,
+                              env={**os.environ, "VITRINE_CEILING_BODY": str(work / "ceiling.json")},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            if httpx.get(base + "/users/x/recommendations").status_code == 200:
+                return server, base
+        except httpx.TransportError:
+            pass
+        if time.time() > deadline or server.poll() is not None:
+            raise SystemExit(f"the ceiling server did not start: {server.stderr.read().decode()[-2000:]}")
+        time.sleep(0.2)
+
+
+def wait_for_cache(store, shoppers: int) -> None:
+    """Until every shopper's recommendations are cached: a server whose fit has none yet caches
+    them in the background (which would compete with the load for the cores)."""
+    deadline = time.time() + 900
+    while (cached := store.cached_count()) < shoppers:
+        if time.time() > deadline:
+            raise SystemExit(f"the server cached {cached:,} of {shoppers:,} shoppers' recommendations in 15 minutes")
+        time.sleep(2)
+
+
 def stop_server(server) -> None:
     server.send_signal(signal.SIGINT)
     try:
@@ -133,7 +167,9 @@ def main() -> None:
         sys.exit("service_speed: wrk is not installed (apt-get install wrk)")
     from vitrine.storage.store import Store
     store = Store(args.data_dir, create=False)
-    users = random.Random(0).sample(store.user_ids(), 2000)
+    everyone = store.user_ids()
+    shoppers = len(everyone)
+    users = random.Random(0).sample(everyone, 2000)
     work = Path(tempfile.mkdtemp(prefix="vitrine-bench-"))
     script = work / "users.lua"
     script.write_text(USERS_LUA % (0, ",".join(f'"{u}"' for u in users)))
@@ -141,6 +177,7 @@ def main() -> None:
     # Two server processes first, for recommendations only; then one, for everything.
     server, base, client = start_server(args.data_dir, 2)
     try:
+        wait_for_cache(store, shoppers)
         wrk(base + "/", 4, 3, str(script))
         for connections in (1, 16, 64):
             runs = [wrk(base + "/", connections, args.seconds, str(script)) for _ in range(args.runs)]
@@ -151,7 +188,20 @@ def main() -> None:
         stop_server(server)
     server, base, client = start_server(args.data_dir, 1)
     try:
-        wrk(base + "/", 4, 3, str(script))  # warm-up: the user tower, FAISS, the page cache
+        wait_for_cache(store, shoppers)
+        wrk(base + "/", 4, 3, str(script))  # warm-up: the item cards, the page cache
+        ceiling, ceiling_base = start_ceiling(client.get(f"/users/{users[0]}/recommendations",
+                                                         params={"k": 20}).content, work)
+        try:
+            wrk(ceiling_base + "/", 4, 3, str(script))
+            for connections in (1, 16, 64):
+                runs = [wrk(ceiling_base + "/", connections, args.seconds, str(script)) for _ in range(args.runs)]
+                row = {"endpoint": "ceiling: the same response precomputed, same stack", "connections": connections,
+                       **median_runs(runs)}
+                result["rows"].append(row)
+                report(row)
+        finally:
+            stop_server(ceiling)
         endpoints = [("recommendations (k=20)", base + "/", str(script)),
                      ("item detail", base + "/items/fm-00042", None),
                      ("items, 3 filters, 24 per page", base + "/items?category=coat&category=dress&colour=red"

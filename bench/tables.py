@@ -74,6 +74,16 @@ def service_table(data: dict) -> str:
                     Column("non-2xx", "non_2xx")], data["rows"]).markdown()]
     event = data["event_to_recommendation_ms"]
     job = data["generation_job_4_images_s"]
+    row = {(r["endpoint"], r["connections"]): r for r in data["rows"]}
+    ours, ceiling = row.get(("recommendations (k=20)", 16)), row.get(("ceiling: the same response precomputed, same stack", 16))
+    two = row.get(("recommendations (k=20), 2 server processes", 16))
+    if ours and ceiling:
+        met = lambda ok: "met" if ok else "not met"  # noqa: E731
+        lines += ["", f"Targets at 16 connections, one process: recommendations {ours['rps']:,.0f} req/s (≥ 2,000: "
+                  f"{met(ours['rps'] >= 2000)}), p99 {ours['p99_ms']:.1f} ms (≤ 20: {met(ours['p99_ms'] <= 20)}), "
+                  f"{ours['rps'] / ceiling['rps']:.2f} × the ceiling row's {ceiling['rps']:,.0f} req/s (≥ 0.3: "
+                  f"{met(ours['rps'] >= 0.3 * ceiling['rps'])})"
+                  + (f"; two server processes {two['rps'] / ours['rps']:.2f} × one" if two else "") + "."]
     memory = data["memory_mb"]
     lines += ["", f"- Event → updated recommendation (POST a purchase of the top item, then GET until it is gone): "
               f"median {event['median']:.1f} ms, max {event['max']:.1f} ms over {event['n']} shoppers.",

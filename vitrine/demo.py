@@ -58,10 +58,11 @@ def cmd_demo(args) -> int:
     if fitted:
         print(f"recommender: already fitted in {store.data_dir / RECOMMENDER_DIR} (`vitrine fit` refits)")
     elif args.no_serve:
-        from vitrine.app.fit import fit
+        from vitrine.app.fit import fit_served
         print("recommender: fitting on every event (the item features are cached for later fits)…")
-        done = fit(store, store.data_dir / RECOMMENDER_DIR, progress=not args.quiet)
-        print(f"fitted {done.name} on {done.pairs:,} (user, item) pairs in {done.seconds:.0f} s → {done.folder}")
+        done, cached = fit_served(store, progress=not args.quiet)
+        print(f"fitted {done.name} on {done.pairs:,} (user, item) pairs in {done.seconds:.0f} s → {done.folder}; "
+              f"{cached:,} shoppers' recommendations cached")
     if args.no_serve:
         print("done (--no-serve); `vitrine serve` opens the shop")
         return 0

@@ -115,7 +115,9 @@ def test_a_refit_job_serves_the_new_model(shop_copy, tiny_pipeline_dir, wait_for
         body = wait_for_job(client, client.post("/admin/fit", json={"epochs": 1, "dim": 8}, headers=ADMIN)
                             .json()["url"], seconds=300)
         assert body["status"] == "done", body["error"]
-        assert body["progress"] == {"phase": "save", "fraction": 1.0}  # the fit reported its phases to the row
+        # the fit reported its phases to the row, its last caching every shopper's recommendations
+        assert body["progress"] == {"phase": "cache recommendations", "fraction": 1.0}
+        assert shop_copy.store().cached_count() == 300
         assert body["result"]["pairs"] > 0 and client.get("/health").json()["recommender"] is True
         assert client.get("/users/u-00003/recommendations").status_code == 200
         assert client.post("/admin/reload", headers=ADMIN).json()["users"] == 300

@@ -5,6 +5,7 @@ use. One context serves a whole process: the API's requests, its job threads, a 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -12,6 +13,7 @@ import time
 import numpy as np
 
 from vitrine.errors import NotFound, NotReady
+from vitrine.app.cards import ItemCards
 from vitrine.app.queue import JobQueue
 from vitrine.app.settings import Settings
 from vitrine.recommend.diversity import look
@@ -26,6 +28,9 @@ class AppContext:
         self.categories = None  # per recommender item index, for the per-category cap
         self.looks = None       # per recommender item index, its look (diversity.look): similar items' cap
         self.fit_mark = 0       # the newest event row the fitted recommender read; later ones are read per request
+        self.fit_id = ""        # names the fit in the recommendation cache (events.json beside its weights)
+        self.cards = ItemCards(self.store)
+        self._following = threading.Lock()  # held while this process loads a fit another one announced
         self.deleted: set[int] = set()  # recommender item indices no longer in the store (deleted since the fit)
         self.lock = threading.Lock()        # guards the swap of the recommender and the queue's bounds
         self.write_lock = threading.Lock()  # one store writer at a time in this process
@@ -73,16 +78,44 @@ class AppContext:
         recs = Recommendations(folder, self.settings.index)
         recs.user_matrix  # every fitted shopper's vector now, so a request only searches the index
         mark_file = folder / "events.json"
-        mark = json.loads(mark_file.read_text())["last_event_id"] if mark_file.exists() else self.store.last_event_id()
+        noted = json.loads(mark_file.read_text()) if mark_file.exists() else {}
+        mark = noted.get("last_event_id", self.store.last_event_id())
+        # a fit from before fit IDs: named by its weights' description and mark
+        fit_id = noted.get("fit_id") or hashlib.sha1((folder / "model.json").read_bytes()
+                                                    + str(mark).encode()).hexdigest()[:32]
         rows = {r.id: r for r in self.store.item_rows(("id", "category", "colour", "pattern"))}
         fitted = [rows.get(str(i)) for i in recs.item_ids]  # None: deleted since the fit
         with self.lock:
             self.categories = np.array([(r.category if r else "") or "" for r in fitted], dtype=object)
             self.looks = np.array([look(r) if r else "" for r in fitted], dtype=object)
-            self.recs, self.fit_mark = recs, int(mark)
+            self.recs, self.fit_mark, self.fit_id = recs, int(mark), fit_id
             with self._models_lock:
                 self._models.pop("designer", None)  # it holds the old recommender
             self.deleted = {i for i, r in enumerate(fitted) if r is None}
+
+    def read_entry(self, user_id: str) -> tuple[bytes | None, str | None]:
+        """(the shopper's valid cached recommendations or None, the catalog version). A newer fit
+        that another process announced for this folder is loaded in the background meanwhile."""
+        entry, catalog, served = self.store.cached_entry(user_id, self.fit_id)
+        if served and served.get("id") != self.fit_id and served.get("folder") == str(self.settings.recommender_dir):
+            self._follow(served["id"])
+        return entry, catalog
+
+    def _follow(self, fit_id: str) -> None:
+        """Load the served folder's fit in a thread (one at a time), if it is the announced one."""
+        if not self._following.acquire(blocking=False):
+            return
+
+        def load():
+            try:
+                noted = json.loads((self.settings.recommender_dir / "events.json").read_text())
+                if noted.get("fit_id") == fit_id:
+                    self.load_recommender()
+            except (OSError, ValueError, KeyError):
+                pass  # mid-swap or unreadable: a later request tries again
+            finally:
+                self._following.release()
+        threading.Thread(target=load, name="vitrine-follow-fit", daemon=True).start()
 
     def forget_item(self, item_id: str) -> None:
         """Never recommend an item deleted from the store (until a refit drops it)."""
@@ -91,10 +124,10 @@ class AppContext:
             with self.lock:
                 self.deleted = self.deleted | {recs.item_pos[item_id]}  # a new set: readers hold the old one
 
-    def since_fit(self, user_id: str) -> tuple[dict[int, float], set[int]] | None:
+    def since_fit(self, user_id: str) -> tuple[dict[int, float], set[int], int] | None:
         """The shopper's events stored after the fit, as (item index → summed weight, bought
-        indices) over the items the recommender knows; None when there are none. Read from the
-        store on each call, so every process sees every event at once."""
+        indices, the newest event's row) over the items the recommender knows; None when there
+        are none. Read from the store on each call, so every process sees every event at once."""
         from vitrine.recommend.data import EVENT_WEIGHT
         recs = self.recs
         events = self.store.events_after(user_id, self.fit_mark)
@@ -102,14 +135,14 @@ class AppContext:
             return None
         history: dict[int, float] = {}
         bought: set[int] = set()
-        for item_id, event in events:
+        for _, item_id, event in events:
             i = recs.item_pos.get(item_id)
             if i is None:  # an item newer than the fit counts after the next one
                 continue
             history[i] = history.get(i, 0.0) + EVENT_WEIGHT.get(event, 1.0)
             if event == "purchase":
                 bought.add(i)
-        return history, bought
+        return history, bought, events[-1][0]
 
     # ---- the generative models, loaded on first use ---------------------------------------------
     def _model(self, name: str, load):

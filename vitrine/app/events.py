@@ -1,5 +1,5 @@
 """Events: a view, cart or purchase is stored, and the shopper's next recommendations read it
-(AppContext.since_fit) without a refit."""
+(AppContext.since_fit) without a refit: their cached list is recomputed at once."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ KINDS = ("view", "cart", "purchase")
 
 
 def record_event(ctx: AppContext, user_id: str, item_id: str, event: str, ts: int | None = None) -> bool:
-    """Store one event (a new shopper is created on their first). True when the fitted
-    recommender knows the item, so the shopper's next list reflects it at once."""
+    """Store one event (a new shopper is created on their first) and recompute the shopper's cached
+    recommendations. True when the fitted recommender knows the item, so the shopper's next list
+    reflects it at once."""
+    from vitrine.app.recommend import refresh_cached
     from vitrine.storage import schema
     from vitrine.catalog.importers.base import event_row, user_row
     if event not in KINDS:
@@ -25,4 +27,7 @@ def record_event(ctx: AppContext, user_id: str, item_id: str, event: str, ts: in
         if not ctx.store.user_exists(user_id):
             load.insert(schema.User, [user_row(user_id)])
         load.insert(schema.Interaction, [event_row(user_id, item_id, event, ts)])
-    return ctx.recs is not None and item_id in ctx.recs.item_pos
+    counted = ctx.recs is not None and item_id in ctx.recs.item_pos
+    if counted:
+        refresh_cached(ctx, user_id)
+    return counted

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+import uuid
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -66,7 +67,8 @@ def fit(store, out: Path, overrides: dict | None = None, fold: str = "all", prog
     fresh, old = out.with_name(out.name + ".fitting"), out.with_name(out.name + ".previous")
     shutil.rmtree(fresh, ignore_errors=True)
     model.save(fresh, log.user_ids, log.item_ids)
-    (fresh / "events.json").write_text(json.dumps({"last_event_id": int(last_event), "fold": fold}) + "\n")
+    (fresh / "events.json").write_text(json.dumps({"last_event_id": int(last_event), "fold": fold,
+                                                   "fit_id": uuid.uuid4().hex}) + "\n")
     shutil.rmtree(old, ignore_errors=True)
     if out.exists():
         out.rename(old)
@@ -76,8 +78,30 @@ def fit(store, out: Path, overrides: dict | None = None, fold: str = "all", prog
                   time.perf_counter() - start)
 
 
+def fit_served(store, overrides: dict | None = None, progress: bool = True) -> tuple[Fitted, int]:
+    """`fit` on every event into the store's served folder, then `serve_new_fit` it:
+    (what was fitted, the shoppers' entries cached)."""
+    from vitrine.app.context import AppContext
+    from vitrine.app.settings import Settings
+    from vitrine.paths import RECOMMENDER_DIR
+    fitted = fit(store, store.data_dir / RECOMMENDER_DIR, overrides, "all", progress)
+    return fitted, serve_new_fit(AppContext(Settings(store.data_dir), store), progress, load=False)
+
+
 def refit(ctx, overrides: dict | None = None, progress: bool | Reporter = False) -> Fitted:
     """Fit on every stored event into the served folder, then serve the new model."""
     fitted = fit(ctx.store, ctx.settings.recommender_dir, overrides, "all", progress)
-    ctx.load_recommender()
+    serve_new_fit(ctx, progress)
     return fitted
+
+
+def serve_new_fit(ctx, progress: bool | Reporter = False, load: bool = True) -> int:
+    """Load the served folder's new fit (unless `ctx` just did), cache every shopper's
+    recommendations from it, then tell the other processes serving the folder to load it too.
+    Returns the entries cached."""
+    from vitrine.app.served import warm
+    if load:
+        ctx.load_recommender()
+    cached = warm(ctx, progress)
+    ctx.store.announce_fit(ctx.fit_id, str(ctx.settings.recommender_dir))
+    return cached

@@ -42,15 +42,74 @@ def for_shopper(ctx: AppContext, user_id: str, k: int = 20, per_category: int | 
     from their fitted history plus their events since the fit, or from those events alone for a
     shopper new since the fit. NotFound for a shopper neither fitted nor with events (with
     require_known_items: nor with any event on an item the recommender knows)."""
+    return shopper_list(ctx, user_id, k, per_category, wanted, require_known_items)[0]
+
+
+def shopper_list(ctx: AppContext, user_id: str, k: int = 20, per_category: int | None = None,
+                 wanted: list[str] | None = None, require_known_items: bool = False):
+    """`for_shopper`, and the catalog version its items are to be shown at (None: read it). The
+    list comes from the shopper's cached entry (vitrine.app.served) when the entry answers the
+    request in full, else from a live ranking."""
+    from vitrine.app import served
     _check_k(k)
+    recs = ctx.require_recommender()
+    if k <= served.CACHE_DEPTH and not (require_known_items and user_id not in recs.user_pos):
+        top, catalog = served.cached(ctx, user_id, lambda: live_for_shopper(ctx, user_id, served.CACHE_DEPTH))
+        # without filters, the first k and a few spare for items deleted since are enough to look at
+        looked = len(top) if wanted or per_category else min(len(top), k + 8)
+        while True:
+            ids = [str(i) for i in recs.item_ids[top.items[:looked]]]
+            chosen = _shown(ids, ctx.cards.get(ids, catalog), k, per_category, set(wanted or ()))
+            if len(chosen) == k or looked == len(top):
+                break
+            looked = len(top)
+        if len(chosen) == k or len(top) < served.CACHE_DEPTH:  # all the shopper may be shown: live finds no more
+            return top.suggestions(recs, chosen), catalog
+    return live_for_shopper(ctx, user_id, k, per_category, wanted, require_known_items)[0], None
+
+
+def _shown(ids: list[str], cards: dict, k: int, per_category: int | None, wanted: set[str]) -> list[int]:
+    """Positions of the first k items still in the store, of the wanted categories (any if none),
+    at most `per_category` of one category."""
+    chosen, per = [], {}
+    for position, item_id in enumerate(ids):
+        card = cards[item_id]
+        if card is None or (wanted and card["category"] not in wanted):
+            continue
+        if per_category is not None:
+            if per.get(card["category"], 0) >= per_category:
+                continue
+            per[card["category"]] = per.get(card["category"], 0) + 1
+        chosen.append(position)
+        if len(chosen) == k:
+            break
+    return chosen
+
+
+def refresh_cached(ctx: AppContext, user_id: str) -> None:
+    """Recompute a shopper's cached recommendations now (after their event), so their next request
+    finds them; a failure leaves it to that request."""
+    from vitrine.app import served
+    if ctx.recs is None:
+        return
+    try:
+        served.cached(ctx, user_id, lambda: live_for_shopper(ctx, user_id, served.CACHE_DEPTH))
+    except Exception:  # the event is stored either way
+        pass
+
+
+def live_for_shopper(ctx: AppContext, user_id: str, k: int, per_category: int | None = None,
+                     wanted: list[str] | None = None, require_known_items: bool = False):
+    """(`for_shopper` ranked now, the newest event row it read)."""
     recs = ctx.require_recommender()
     recent = ctx.since_fit(user_id)
     known = user_id in recs.user_pos
     if not known and (recent is None or (require_known_items and not recent[0])):
         raise NotFound(f"unknown user {user_id!r} (neither fitted nor with events since the fit)", "user_id")
     if recent is None:
-        return ranked(ctx, k, per_category, wanted, user_id)
-    return ranked(ctx, k, per_category, wanted, user_id if known else None, *recent)
+        return ranked(ctx, k, per_category, wanted, user_id), ctx.fit_mark
+    history, bought, mark = recent
+    return ranked(ctx, k, per_category, wanted, user_id if known else None, history, bought), mark
 
 
 def for_session(ctx: AppContext, item_ids: list[str], k: int = 20, per_category: int | None = None,

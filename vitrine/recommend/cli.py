@@ -31,13 +31,20 @@ def context_for(args, store):
 
 
 def cmd_fit(args) -> int:
-    from vitrine.app.fit import fit
+    from vitrine.app.fit import fit, fit_served
     from vitrine.recommend.config import MultimodalConfig
     store = open_store(args)
-    out = check_output_dir(args.out or store.data_dir / RECOMMENDER_DIR, "--out")
-    fitted = fit(store, out, given_config(args, MultimodalConfig), args.fold, progress=not args.quiet)
+    served = store.data_dir / RECOMMENDER_DIR
+    out = check_output_dir(args.out or served, "--out")
+    config = given_config(args, MultimodalConfig)
+    if out.resolve() == served.resolve() and args.fold == "all":  # the service's recommender
+        fitted, cached = fit_served(store, config, progress=not args.quiet)
+    else:
+        fitted, cached = fit(store, out, config, args.fold, progress=not args.quiet), 0
     print(f"fitted {fitted.name} on {fitted.pairs:,} (user, item) pairs of the {fitted.fold!r} fold "
           f"in {fitted.seconds:.0f} s → {fitted.folder}")
+    if cached:
+        print(f"cached {cached:,} shoppers' recommendations; a running service serves the new fit at once")
     return 0
 
 

@@ -116,8 +116,22 @@ class Recommendations:
         `per_category` of one category, each with the `explain` history items most like it."""
         depth = max(RERANK_DEPTH, k if per_category is None else 4 * k)
         scores, items = self.index.search(vector[None, :], min(depth, len(self.item_ids)), [bought])
-        found = items[0] >= 0
-        candidates, scores = items[0][found], scores[0][found]
+        return self._pick(items[0], scores[0], history, k, per_category, categories, explain)
+
+    def rank_users(self, users: np.ndarray, exclude: set[int], k: int, explain: int = 2) -> list[list[Suggestion]]:
+        """`for_user` for many fitted shoppers (indices) at once: one index search for all of them,
+        then each list re-ranked and explained as `rank` does (the same lists, k ≤ RERANK_DEPTH)."""
+        depth = min(max(RERANK_DEPTH, k), len(self.item_ids))
+        bought = [set(self.model.bought[u].indices.tolist()) | exclude for u in users]
+        scores, items = self.index.search(self.user_matrix[users], depth, bought)
+        return [self._pick(items[n], scores[n], self.model.history[u].indices, k, None, None, explain)
+                for n, u in enumerate(users)]
+
+    def _pick(self, items: np.ndarray, scores: np.ndarray, history: np.ndarray, k: int, per_category: int | None,
+              categories: np.ndarray | None, explain: int) -> list[Suggestion]:
+        """One searched row re-ranked, capped per category and explained."""
+        found = items >= 0
+        candidates, scores = items[found], scores[found]
         if self.rerank and len(candidates):
             order = mmr(np.arange(len(candidates)), penalised(candidates, scores, self.buyers, RERANK_BETA),
                         self._unit_vectors(), len(candidates), RERANK_LAMBDA, vectors_of=candidates)

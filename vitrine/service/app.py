@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -32,8 +33,26 @@ async def lifespan(app: FastAPI):
     anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
     ctx = app.state.vitrine
     start_workers(ctx)
+    _warm_cache_if_cold(ctx)
     yield
     stop_workers(ctx)  # not joined: the threads are daemons, and a job in hand does not hold the shutdown
+
+
+def _warm_cache_if_cold(ctx) -> None:
+    """A fit served for the first time (fitted elsewhere, or before the cache) has its shoppers'
+    recommendations cached in the background; until then a request computes its own entry."""
+    import threading
+
+    from vitrine.app.served import warm
+    recs = ctx.recs
+    if recs is None or ctx.store.cached_count(ctx.fit_id) >= len(recs.user_ids):
+        return
+    def run():
+        try:
+            warm(ctx, progress=False)
+        except Exception as exc:  # requests compute their own entries meanwhile; say why once
+            print(f"vitrine: caching recommendations stopped: {exc}", file=sys.stderr)
+    threading.Thread(target=run, name="vitrine-warm-cache", daemon=True).start()
 
 
 def _shed_load(app: FastAPI, limit: int) -> None:

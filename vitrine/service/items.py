@@ -18,6 +18,7 @@ from vitrine.service.limits import MAX_FILTERS, MAX_PAGE
 
 router = APIRouter(tags=["items"])
 SHA256 = re.compile(r"[0-9a-f]{64}")
+LISTED = ("id", "title", "category", "colour", "pattern", "brand", "price", "is_new", "image", "generated")
 MEDIA = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif", "BMP": "image/bmp"}
 
 
@@ -42,28 +43,23 @@ def list_items(request: Request, category: list[str] | None = Query(None, descri
                sort: Literal[SORTS] = Query("id", description="id, new (newest launch first), price, -price"),
                limit: int = Query(24, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0, le=10_000_000)):
     """A page of items matching every filter, in the order asked for, with the total that match."""
-    store = request.app.state.vitrine.store
+    ctx = request.app.state.vitrine
     filters = ItemFilter(_filter(category, "category"), _filter(colour, "colour"), _filter(pattern, "pattern"),
                          _filter(brand, "brand"), min_price, max_price)
-    rows, total = store.browse_items(filters, limit, offset, sort)
-    pictures = store.item_pictures([r.id for r in rows])
+    catalog = ctx.store.versions()[0]  # before the page: its cards are at least as new as this
+    ids, total = ctx.store.browse_ids(filters, limit, offset, sort)
+    cards = ctx.cards.get(ids, catalog)
     return JSONResponse({"total": total, "limit": limit, "offset": offset,
-                         "items": [{"id": r.id, "title": r.title, "category": r.category, "colour": r.colour,
-                                    "pattern": r.pattern, "brand": r.brand, "price": r.price,
-                                    "is_new": bool(r.is_new), **picture_fields(pictures, r.id)} for r in rows]})
+                         "items": [{name: cards[i][name] for name in LISTED} for i in ids if cards[i] is not None]})
 
 
 @router.get("/items/{item_id}")
 def item_detail(request: Request, item_id: str):
-    store = request.app.state.vitrine.store
-    rows = store.item_rows(("id", "title", "description", "category", "colour", "pattern", "brand", "price",
-                            "is_new", "source"), ids=[item_id])
-    if not rows:
+    ctx = request.app.state.vitrine
+    card = ctx.cards.get([item_id], ctx.store.versions()[0])[item_id]
+    if card is None:
         raise ServiceError(404, f"no item {item_id!r}")
-    r = rows[0]
-    return {"id": r.id, "title": r.title, "description": r.description, "category": r.category, "colour": r.colour,
-            "pattern": r.pattern, "brand": r.brand, "price": r.price, "is_new": bool(r.is_new), "source": r.source,
-            **picture_fields(store.item_pictures([r.id]), r.id)}
+    return JSONResponse(card)
 
 
 @router.get("/images/{sha256}", response_class=FileResponse)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from vitrine.app import recommend
 from vitrine.app.context import AppContext
 from vitrine.service.deps import context
-from vitrine.service.items import _filter, picture_fields
+from vitrine.service.items import _filter
 from vitrine.service.limits import MAX_FILTERS, MAX_K
 
 router = APIRouter(tags=["recommendations"])
@@ -47,17 +47,19 @@ class Searched(Found):
     query: str
 
 
-def _described(store, scored: list[tuple[str, float, list[str]]]) -> list[dict]:
-    ids = [i for i, _, _ in scored]
-    rows = {r.id: r for r in store.item_rows(("id", "title", "category", "price"), ids=ids)}
-    pictures = store.item_pictures(ids)
-    return [{"id": i, "score": round(s, 5), "title": rows[i].title if i in rows else None,
-             "category": rows[i].category if i in rows else None, "price": rows[i].price if i in rows else None,
-             "because": because, **picture_fields(pictures, i)} for i, s, because in scored]
-
-
-def _suggested(ctx: AppContext, suggestions) -> list[dict]:
-    return _described(ctx.store, [(s.item_id, s.score, s.because) for s in suggestions])
+def _described(ctx: AppContext, scored: list[tuple[str, float, list[str]]], catalog: str | None = None) -> list[dict]:
+    """Each (item, score, because) with the fields its card shows; `catalog`: the catalog version
+    read with the items (read now when not given)."""
+    if catalog is None:
+        catalog = ctx.store.versions()[0]
+    cards = ctx.cards.get([i for i, _, _ in scored], catalog)
+    described = []
+    for item_id, score, because in scored:
+        card = cards[item_id] or {}
+        described.append({"id": item_id, "score": round(score, 5), "title": card.get("title"),
+                          "category": card.get("category"), "price": card.get("price"), "because": because,
+                          "image": card.get("image"), "generated": card.get("generated", False)})
+    return described
 
 
 @router.get("/users/{user_id}/recommendations", response_model=ForUser)
@@ -68,8 +70,9 @@ def for_user(user_id: str, k: int = Query(20, ge=1, le=MAX_K),
     """The shopper's top k (items they bought are left out), each with the history items behind
     it. Events posted since the fit count at once; a shopper new since the fit is recommended for
     from those events alone."""
-    suggestions = recommend.for_shopper(ctx, user_id, k, per_category, _filter(category, "category"))
-    return JSONResponse({"user": user_id, "items": _suggested(ctx, suggestions)})
+    suggestions, catalog = recommend.shopper_list(ctx, user_id, k, per_category, _filter(category, "category"))
+    return JSONResponse({"user": user_id, "items": _described(ctx, [(s.item_id, s.score, s.because)
+                                                                   for s in suggestions], catalog)})
 
 
 class Session(BaseModel):
@@ -83,13 +86,13 @@ class Session(BaseModel):
 def for_session(session: Session, ctx: AppContext = Depends(context)):
     """Recommendations for a visitor with no user ID, from the items of their session."""
     suggestions = recommend.for_session(ctx, session.item_ids, session.k, session.per_category, session.category)
-    return JSONResponse({"items": _suggested(ctx, suggestions)})
+    return JSONResponse({"items": _described(ctx, [(s.item_id, s.score, s.because) for s in suggestions])})
 
 
 @router.get("/items/{item_id}/similar", response_model=Similar)
 def similar(item_id: str, k: int = Query(10, ge=1, le=MAX_K), ctx: AppContext = Depends(context)):
     found = recommend.similar(ctx, item_id, k)
-    return JSONResponse({"item": item_id, "items": _described(ctx.store, [(i, s, []) for i, s in found])})
+    return JSONResponse({"item": item_id, "items": _described(ctx, [(i, s, []) for i, s in found])})
 
 
 @router.get("/search", response_model=Searched)
@@ -97,4 +100,4 @@ def search(q: str = Query(..., min_length=1, max_length=200, description="what t
            k: int = Query(20, ge=1, le=MAX_K), ctx: AppContext = Depends(context)):
     """Items nearest the query in meaning (sentence vectors of their descriptions, FAISS)."""
     found = recommend.search(ctx, q, k)
-    return JSONResponse({"query": q, "items": _described(ctx.store, [(i, s, []) for i, s in found])})
+    return JSONResponse({"query": q, "items": _described(ctx, [(i, s, []) for i, s in found])})

@@ -59,6 +59,12 @@ class CatalogQueries:
         """A page of items (id, title, category, colour, pattern, brand, price, is_new) matching
         the filters, in one of SORTS (ID, newest launch first, cheapest, dearest), and how many
         match in all."""
+        ids, total = self.browse_ids(filters, limit, offset, sort)
+        return self.items_in_order(ids), total
+
+    def browse_ids(self, filters: ItemFilter = ItemFilter(), limit: int = 24, offset: int = 0,
+                   sort: str = "id") -> tuple[list[str], int]:
+        """The IDs of a page of `browse_items`, and how many match in all."""
         items = schema.Item.__table__
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
@@ -66,12 +72,11 @@ class CatalogQueries:
                  "price": (items.c.price.asc().nulls_last(), items.c.id),
                  "-price": (items.c.price.desc().nulls_last(), items.c.id)}[sort]
         where = filters.clauses(items)
-        # The page's IDs first (from ix_items_facets alone when ordered by ID), then those rows.
+        # from ix_items_facets alone when ordered by ID
         page = select(items.c.id).where(*where).order_by(*order).limit(limit).offset(offset)
         with self.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(items).where(*where)).scalar_one()
-            ids = list(conn.execute(page).scalars())
-        return self.items_in_order(ids), total
+            return list(conn.execute(page).scalars()), total
 
     def items_in_order(self, ids: list[str]) -> list:
         """The card columns of these items (id, title, category, colour, pattern, brand, price,

@@ -45,11 +45,11 @@ class EventQueries:
         with self.engine.connect() as conn:
             return conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
 
-    def events_after(self, user_id: str, after_id: int) -> list[tuple[str, str]]:
-        """(item_id, event) of the shopper's events stored after row `after_id`, oldest first."""
+    def events_after(self, user_id: str, after_id: int) -> list[tuple[int, str, str]]:
+        """(row, item_id, event) of the shopper's events stored after row `after_id`, oldest first."""
         table = schema.Interaction.__table__
         with self.engine.connect() as conn:
-            return conn.execute(select(table.c.item_id, table.c.event)
+            return conn.execute(select(table.c.id, table.c.item_id, table.c.event)
                                 .where(table.c.user_id == user_id, table.c.id > after_id)
                                 .order_by(table.c.id)).all()
 

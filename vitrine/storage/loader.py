@@ -9,15 +9,28 @@ from vitrine.storage.engine import INSERT_CHUNK, chunks
 from vitrine.storage.images import ImageBatch, StoredImage
 
 
+# Tables whose change a served page shows: a write to one gives the catalog a new version, so every
+# API process drops the item cards it holds (vitrine.app.cards).
+CATALOG_TABLES = frozenset({"items", "images", "item_images", "generated_images"})
+
+
 class Loader:
     """What a load writes through: bulk inserts on one connection, images into one batch."""
 
     def __init__(self, conn: Connection, images: ImageBatch):
         self.conn = conn
         self.images = images
+        self.catalog_changed = False
+
+    def finish(self) -> None:
+        """Before the commit: a new catalog version if the load changed items or their pictures."""
+        if self.catalog_changed:
+            from vitrine.storage.served import CATALOG_VERSION, new_version
+            self.set_meta(CATALOG_VERSION, new_version())
 
     def insert(self, model, rows: list[dict], progress=None) -> None:
         table = model.__table__
+        self.catalog_changed |= table.name in CATALOG_TABLES and bool(rows)
         for start in range(0, len(rows), INSERT_CHUNK):
             chunk = rows[start:start + INSERT_CHUNK]
             self.conn.execute(insert(table), chunk)
@@ -47,6 +60,7 @@ class Loader:
             values["attributes"] = {**(old["attributes"] or {}), **(row.get("attributes") or {})}
             changed = {k: [old[k], v] for k, v in values.items() if old[k] != v}
             if changed:
+                self.catalog_changed = True
                 self.conn.execute(table.update().where(table.c.id == row["id"]).values(**values))
                 changes[row["id"]] = changed
         self.insert(schema.Item, [r for r in rows if r["id"] not in stored])
@@ -62,6 +76,7 @@ class Loader:
         self.insert(schema.Image, [
             {"sha256": im.sha256, "path": im.path, "width": im.width, "height": im.height, "format": im.format}
             for im in shas if im.sha256 not in known])
+        self.catalog_changed |= bool(links)
         for chunk in chunks(list({item_id for item_id, _, _ in links})):
             self.conn.execute(delete(link_table).where(link_table.c.item_id.in_(chunk)))
         unique_links = {(item_id, image.sha256): position for item_id, image, position in links}
@@ -94,6 +109,7 @@ class Loader:
         """Clear every item's new flag (and, with clear_launch_times, every launch time), then flag
         the items in `launched`, each with its launch time (epoch ms)."""
         table = schema.Item.__table__
+        self.catalog_changed = True
         self.conn.execute(table.update().values(is_new=False, **({"launched_at": None} if clear_launch_times else {})))
         by_time: dict[int | None, list[str]] = {}
         for item_id, ts in launched.items():
@@ -103,13 +119,14 @@ class Loader:
                 self.conn.execute(table.update().where(table.c.id.in_(chunk)).values(is_new=True, launched_at=ts))
 
     def replace_users_and_events(self) -> None:
-        for model in (schema.Interaction, schema.User):
+        for model in (schema.CachedRecommendations, schema.Interaction, schema.User):
             self.conn.execute(model.__table__.delete())
 
     def add_generated_image(self, image: StoredImage, prompt: str, seed: int, model_id: str, params: dict,
                             item_id: str | None = None, user_id: str | None = None) -> None:
         """Record a generated picture: never an item photo (item_images), always its own row."""
         from datetime import datetime, timezone
+        self.catalog_changed = True
         self.conn.execute(insert(schema.GeneratedImage.__table__).values(
             prompt=prompt, negative_prompt=None, seed=seed, model_id=model_id, path=image.path, sha256=image.sha256,
             params=params, item_id=item_id, user_id=user_id, created_at=datetime.now(timezone.utc)))
@@ -118,6 +135,7 @@ class Loader:
         """Remove an item with its events, photo links and generated pictures' rows (image files
         stay until `vitrine store check --repair`, being shared by content). Returns rows removed."""
         removed = {}
+        self.catalog_changed = True
         for model, column in ((schema.Interaction, "item_id"), (schema.ItemImage, "item_id"),
                               (schema.GeneratedImage, "item_id"), (schema.Item, "id")):
             table = model.__table__
@@ -131,6 +149,7 @@ class Loader:
 
     def clear(self) -> None:
         """Remove every row (children first); image files stay, being shared by content."""
-        for model in (schema.GeneratedImage, schema.Interaction, schema.ItemImage, schema.Image,
-                      schema.User, schema.Item, schema.Meta):
+        self.catalog_changed = True
+        for model in (schema.CachedRecommendations, schema.GeneratedImage, schema.Interaction, schema.ItemImage,
+                      schema.Image, schema.User, schema.Item, schema.Meta):
             self.conn.execute(delete(model.__table__))

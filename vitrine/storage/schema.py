@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String,
+                        Text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -87,6 +88,7 @@ class Interaction(Base):
         Index("ix_interactions_user_ts", "user_id", "ts"),
         Index("ix_interactions_item", "item_id"),
         Index("ix_interactions_ts", "ts"),
+        Index("ix_interactions_user_id", "user_id", "id"),  # "any event of this shopper after row n?" in one seek
     )
 
 
@@ -124,6 +126,17 @@ class Job(Base):
     worker: Mapped[str | None] = mapped_column(String(96))       # host:pid:thread of the worker running it
     lease_until: Mapped[int | None] = mapped_column(BigInteger)  # epoch ms; a running job past it is taken again
     progress: Mapped[dict | None] = mapped_column(JSON)          # {"phase": …, "fraction": 0–1} while it runs
+
+
+class CachedRecommendations(Base):
+    """A shopper's re-ranked top items as one fit computed them (vitrine.app.served): valid while
+    the shopper has no event after row `mark` and `fit` is the served fit."""
+    __tablename__ = "recommendation_cache"
+
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    fit: Mapped[str] = mapped_column(String(32))         # the fit's ID (events.json beside its weights)
+    mark: Mapped[int] = mapped_column(BigInteger)        # the newest event row the computation read
+    entry: Mapped[bytes] = mapped_column(LargeBinary)    # item indices, scores, "because" indices (served.py)
 
 
 class Meta(Base):

@@ -32,11 +32,12 @@ from vitrine.storage.loader import Loader
 from vitrine.storage.meta import MetaQueries
 from vitrine.storage.migrate import has_store, upgrade
 from vitrine.storage.pictures import PictureQueries
+from vitrine.storage.served import ServedQueries
 
 __all__ = ["CheckResult", "Loader", "Store", "StoreError"]
 
 
-class Store(CatalogQueries, EventQueries, PictureQueries, JobQueries, MetaQueries, FileHygiene):
+class Store(CatalogQueries, EventQueries, PictureQueries, JobQueries, MetaQueries, ServedQueries, FileHygiene):
     def __init__(self, data_dir: str | Path | None = None, db_url: str | None = None, create: bool = True):
         self.data_dir = config.data_dir(data_dir)
         if self.data_dir.exists() and not self.data_dir.is_dir():
@@ -75,7 +76,9 @@ class Store(CatalogQueries, EventQueries, PictureQueries, JobQueries, MetaQuerie
         self.sweep_pending()
         try:
             with self.images.batch() as batch, self.engine.begin() as conn:
-                yield Loader(conn, batch)
+                loader = Loader(conn, batch)
+                yield loader
+                loader.finish()
         except OperationalError as exc:
             if is_busy(exc):
                 raise StoreError(f"{self.describe()}: the store is busy (another process has been writing for "
