@@ -73,6 +73,7 @@ def browser():
 def test_a_shopper_browses_opens_an_item_and_gets_designs(server, browser):
     page = browser.new_page()
     page.set_default_timeout(15_000)
+    violations = csp_violations(page)
     page.goto(server + "/")
     shopper = page.locator("#shopper-pick option").nth(1).get_attribute("value")
     page.select_option("#shopper-pick", shopper)
@@ -93,6 +94,7 @@ def test_a_shopper_browses_opens_an_item_and_gets_designs(server, browser):
     assert page.locator("#designed .closest img").count() == 4  # each beside its closest item in stock
     every_picture_loads(page)
     assert page.locator("#designed .badge").first.inner_text() == "generated"
+    assert violations == []  # the pages meet their Content-Security-Policy (script and style from /static only)
     page.close()
 
 
@@ -111,6 +113,13 @@ def test_browsing_and_search_work_without_javascript(server, browser):
     page.wait_for_url("**/shop/search?q=**")
     assert page.locator(".grid .card").count() > 0
     context.close()
+
+
+def csp_violations(page) -> list[str]:
+    """A list that collects the Content-Security-Policy violations the page reports from now on."""
+    seen: list[str] = []
+    page.on("console", lambda m: seen.append(m.text) if "Content Security Policy" in m.text else None)
+    return seen
 
 
 def every_picture_loads(page) -> None:
@@ -138,11 +147,11 @@ def test_the_owner_launches_a_product_and_sees_its_pictures(server, browser):
 def test_the_api_docs_render_offline(server, browser):
     page = browser.new_page()
     page.set_default_timeout(15_000)
-    failed = []
+    failed, violations = [], csp_violations(page)
     page.on("requestfailed", lambda r: failed.append(r.url))
     page.goto(server + "/docs")
     page.wait_for_selector(".opblock")  # Swagger UI drew the operations from /openapi.json
-    assert page.locator(".opblock").count() >= 20 and failed == []
+    assert page.locator(".opblock").count() >= 20 and failed == [] and violations == []
     page.close()
 
 
@@ -152,6 +161,7 @@ def test_the_tour_home_pick_item_cart_search_sort_filter_design_tryon_launch(tou
     server = tour_server
     page = browser.new_page()
     page.set_default_timeout(20_000)
+    violations = csp_violations(page)
     page.goto(server + "/")
     every_picture_loads(page)
     page.select_option("#shopper-pick", page.locator("#shopper-pick option").nth(1).get_attribute("value"))
@@ -203,4 +213,5 @@ def test_the_tour_home_pick_item_cart_search_sort_filter_design_tryon_launch(tou
     page.wait_for_selector(".job[data-status=done]", timeout=120_000)
     assert page.locator(".job img").count() == 4 and re.search(r"/shop/job/", page.url)
     every_picture_loads(page)
+    assert violations == []
     page.close()

@@ -16,7 +16,7 @@ from vitrine.app.settings import Settings
 from vitrine.app.worker import start_workers, stop_workers
 from vitrine.paths import model_source
 from vitrine.storage import schema
-from vitrine.service import admin, errors, events, items, jobs, metrics, recommend, tryon
+from vitrine.service import admin, errors, events, guard, items, jobs, metrics, recommend, tryon
 from vitrine.service.asgi import asgi_middleware
 
 SHED_RETRY_AFTER_S = 1
@@ -90,6 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.vitrine.open_job_queue()
     errors.install(app)
     _shed_load(app, settings.max_inflight)
+    guard.install(app, settings.cors_origins)
     metrics.install(app)  # added last, so outermost: shed requests are counted too
     if settings.cors_origins:  # off unless origins are configured
         from fastapi.middleware.cors import CORSMiddleware
