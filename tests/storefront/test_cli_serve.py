@@ -31,3 +31,15 @@ def test_a_start_prints_the_url_and_the_new_token_once(data, capsys, monkeypatch
     assert "http://127.0.0.1:8124/" in out and token in out and served[0]["port"] == 8124
     assert main(["--data-dir", str(data), "serve", "--port", "8124"]) == 0
     assert token not in capsys.readouterr().out  # printed when made, not on every start
+
+
+def test_forwarded_for_is_trusted_only_from_the_proxies_named(data, capsys, monkeypatch):
+    served = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(kw))
+    assert main(["--data-dir", str(data), "serve"]) == 0
+    assert served[-1]["proxy_headers"] is False  # by default a client cannot name its own address
+    assert main(["--data-dir", str(data), "serve", "--forwarded-allow-ips", "10.0.0.7,192.168.0.0/16"]) == 0
+    assert served[-1]["proxy_headers"] is True and served[-1]["forwarded_allow_ips"] == "10.0.0.7,192.168.0.0/16"
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "serve", "--forwarded-allow-ips", "10.0.0.7,proxy"]) == 2
+    assert "--forwarded-allow-ips: 'proxy' is not an IP address" in capsys.readouterr().err and len(served) == 2

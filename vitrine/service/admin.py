@@ -18,6 +18,7 @@ from vitrine.catalog.prices import MAX_PRICE
 from vitrine.service.deps import context, require_admin
 from vitrine.service.errors import ServiceError
 from vitrine.service.jobs import Queued, queue_job
+from vitrine.service.limits import Words
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 
@@ -104,7 +105,7 @@ def delete_item(item_id: str, ctx: AppContext = Depends(context)):
 
 
 class LaunchRequest(BaseModel):
-    description: str = Field(min_length=1, max_length=1000, description="the product not yet made")
+    description: Words = Field(min_length=1, max_length=1000, description="the product not yet made")
     price: float | None = Field(None, ge=0, le=MAX_PRICE)
     n: int = Field(4, ge=1, le=8, description="candidate pictures; the one showing most of the description is kept")
     audience: int = Field(100, ge=1, le=1000, description="shoppers most likely to want it")

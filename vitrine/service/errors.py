@@ -39,7 +39,8 @@ def install(app: FastAPI) -> None:
     async def invalid(_: Request, exc: RequestValidationError):
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body"))
-        return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid')}" if where else first.get("msg", "invalid"),
+        message = first.get("msg", "invalid").removeprefix("Value error, ")  # pydantic's prefix on our own checks
+        return JSONResponse({"error": f"{where}: {message}" if where else message,
                              "details": [{"field": ".".join(map(str, e.get("loc", ()))), "message": e.get("msg")}
                                          for e in exc.errors()[:10]]}, status_code=422)
 

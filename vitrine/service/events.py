@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, Strict, field_validator
 
 from vitrine.app.context import AppContext
-from vitrine.app.events import record_event
+from vitrine.app.events import KINDS, record_event
 from vitrine.service.deps import context
 
 router = APIRouter(tags=["events"])
@@ -19,7 +19,15 @@ class Event(BaseModel):
     user_id: str = Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")
     item_id: str = Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")
     event: Literal["view", "cart", "purchase"]
-    ts: int | None = Field(None, ge=0, le=LATEST_TS, description="epoch ms (default: now)")
+    ts: Annotated[int, Strict()] | None = Field(None, ge=0, le=LATEST_TS,
+                                                description="epoch ms, a whole number (default: now)")
+
+    @field_validator("event", mode="before")
+    @classmethod
+    def known_kind(cls, value):
+        if value not in KINDS:
+            raise ValueError(f"unknown event type {value!r}; one of {', '.join(KINDS)}")
+        return value
 
 
 class Stored(BaseModel):

@@ -13,6 +13,7 @@ from vitrine.app import studio, tryon
 from vitrine.app.context import AppContext
 from vitrine.service.deps import client_of, context
 from vitrine.service.errors import ServiceError
+from vitrine.service.limits import Words
 
 router = APIRouter(tags=["generation"])
 
@@ -24,7 +25,7 @@ class Queued(BaseModel):
 
 
 class GenerateRequest(BaseModel):
-    prompt: str = Field(min_length=1, max_length=500)
+    prompt: Words = Field(min_length=1, max_length=500)
     n: int = Field(4, ge=1, le=studio.MAX_PICTURES, description="pictures")
     steps: int = Field(20, ge=1, le=studio.MAX_STEPS, description="sampling steps")
     guidance: float = Field(3.0, ge=0, le=20)

@@ -23,13 +23,14 @@ from vitrine.app.tryon import MAX_STEPS, prepare
 from vitrine.service.deps import context
 from vitrine.service.errors import ServiceError
 from vitrine.service.jobs import Queued, queue_job
+from vitrine.service.limits import Words
 
 router = APIRouter(tags=["try-on"])
 MAX_BASE64 = 3_000_000  # characters of a base64 picture (≈ 2.2 MB); max_upload_bytes bounds the bytes too
 
 
 class TryOnRequest(BaseModel):
-    description: str | None = Field(None, min_length=1, max_length=500, description="the garment, in words")
+    description: Words | None = Field(None, min_length=1, max_length=500, description="the garment, in words")
     item_id: str | None = Field(None, min_length=1, max_length=128, description="or a catalog item to wear")
     person: int | None = Field(None, ge=0, le=10_000_000, description="a person of the drawn people set")
     picture: str | None = Field(None, min_length=1, max_length=MAX_BASE64, description="or a picture, base64")
