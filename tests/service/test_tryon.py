@@ -97,7 +97,7 @@ def test_people_pictures_are_served(tryon_copy):
     ({"picture": "PIC", "mask": "SMALL", "description": "a red t-shirt"}, 422,
      "the mask is 8×8; the picture is 64×64"),
     ({"picture": "BIG", "description": "a red t-shirt", "mask": "BIGMASK"}, 422, "larger than 512"),
-    ({"picture": "PIC", "description": "   "}, 422, "description: empty"),
+    ({"picture": "PIC", "description": "   "}, 422, "description: give some words, not only spaces"),
     ({"picture": "PIC", "description": "x" * 501}, 422, "description"),
     ({"picture": "HUGE", "description": "a red t-shirt"}, 413, "at most 20,000"),
     ({"picture": "PHOTO", "item_id": "ITEM"}, 422, "no person found"),  # a garment's photo: no one wears it

@@ -90,7 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.vitrine.open_job_queue()
     errors.install(app)
     _shed_load(app, settings.max_inflight)
-    guard.install(app, settings.cors_origins)
+    guard.install(app, settings)
     metrics.install(app)  # added last, so outermost: shed requests are counted too
     if settings.cors_origins:  # off unless origins are configured
         from fastapi.middleware.cors import CORSMiddleware

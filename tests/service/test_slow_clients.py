@@ -1,0 +1,79 @@
+"""Slow and stalled clients against a real server (uvicorn on loopback): bodies that never finish
+are cut off after body_timeout_s without taking the in-flight bound from other requests, and a
+body past its route's bound is refused as it arrives, with or without a declared length."""
+
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+
+from vitrine.app.settings import Settings
+from vitrine.storefront.app import create_app
+
+
+@pytest.fixture(scope="module")
+def server(shop, recommender_dir, tmp_path_factory):
+    import shutil
+
+    import uvicorn
+    data = tmp_path_factory.mktemp("slow") / "data"
+    shutil.copytree(shop.data_dir, data)
+    app = create_app(Settings(data, recommender=recommender_dir, max_inflight=2, body_timeout_s=1,
+                              max_upload_bytes=50_000))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 60
+    while not running.started:
+        assert time.time() < deadline and thread.is_alive()
+        time.sleep(0.05)
+    yield port
+    running.should_exit = True
+    thread.join(10)
+
+
+def stalled(port: int, path: str = "/events") -> socket.socket:
+    """A client that declares a 100-byte body, sends one byte of it and stops."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+              "Content-Length: 100\r\n\r\n{".encode())
+    return s
+
+
+def status_of(s: socket.socket, seconds: float = 5) -> int:
+    s.settimeout(seconds)
+    head = s.recv(200).decode("latin-1")
+    return int(head.split()[1])
+
+
+def test_stalled_bodies_hold_no_slot_and_are_cut_off(server):
+    clients = [stalled(server) for _ in range(8)]  # four times the in-flight bound
+    time.sleep(0.2)
+    start = time.perf_counter()
+    for _ in range(5):
+        assert httpx.get(f"http://127.0.0.1:{server}/health", timeout=5).status_code == 200  # not 503
+    assert time.perf_counter() - start < 2
+    assert [status_of(c) for c in clients] == [408] * 8  # each cut off after body_timeout_s
+    for c in clients:
+        c.close()
+
+
+def test_a_body_past_its_bound_is_refused_as_it_arrives(server):
+    url = f"http://127.0.0.1:{server}"
+
+    def endless():  # a chunked body with no declared length, far past the 64 KiB bound of /events
+        for _ in range(1000):
+            yield b"x" * 4096
+    assert httpx.post(f"{url}/events", content=endless(), timeout=10).status_code == 413
+    declared = httpx.post(f"{url}/events", content=b"x" * 70_000, timeout=10)
+    assert declared.status_code == 413 and "65,536" in declared.json()["error"]
+    form = httpx.post(f"{url}/shop/tryon", data={"item_id": "fm-00001"},
+                      files={"picture": ("big.png", b"\x89PNG" + b"0" * 200_000, "image/png")}, timeout=10)
+    assert form.status_code == 413  # the upload bound (50,000 bytes + the form's fields), before any parsing
+    small = httpx.post(f"{url}/events", json={"user_id": "u-00003", "item_id": "fm-00001", "event": "view"})
+    assert small.status_code == 201
