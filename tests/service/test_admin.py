@@ -51,9 +51,14 @@ def test_an_item_added_then_given_a_photo_then_deleted(client, shop_copy):
     assert uploaded.status_code == 200 and uploaded.json()["format"] == "PNG"
     image = client.get("/items/shop-1").json()["image"]
     assert image == uploaded.json()["image"] and client.get(image).content == photo
+    shared = client.put("/admin/items/fm-00002/photo", content=photo, headers={**ADMIN, "Content-Type": "image/png"})
+    assert shared.json()["image"] == image  # the same bytes: one file, two items
     removed = client.delete("/admin/items/shop-1", headers=ADMIN)
     assert removed.status_code == 200 and removed.json()["removed"]["items"] == 1
     assert client.get("/items/shop-1").status_code == 404
+    assert client.get(image).status_code == 200  # still fm-00002's photo
+    assert client.delete("/admin/items/fm-00002", headers=ADMIN).status_code == 200
+    assert client.get(image).status_code == 404  # no item shows it any more: not served
     assert client.delete("/admin/items/shop-1", headers=ADMIN).status_code == 404
     assert shop_copy.store().check(repair=True).problems == 0
 

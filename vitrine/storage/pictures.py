@@ -37,10 +37,12 @@ class PictureQueries:
         return out
 
     def image_file(self, sha256: str) -> tuple[str, str] | None:
-        """(relative path, format as PIL names it) of a stored image or generated picture by its content hash."""
-        images, generated = schema.Image.__table__, schema.GeneratedImage.__table__
+        """(relative path, format as PIL names it) of an item's photo or a generated picture by its
+        content hash. A photo no item links to any more (its items deleted) is not served."""
+        images, links, generated = schema.Image.__table__, schema.ItemImage.__table__, schema.GeneratedImage.__table__
+        linked = select(links.c.item_id).where(links.c.image_sha256 == images.c.sha256).exists()
         with self.engine.connect() as conn:
-            row = conn.execute(select(images.c.path, images.c.format).where(images.c.sha256 == sha256)).first()
+            row = conn.execute(select(images.c.path, images.c.format).where(images.c.sha256 == sha256, linked)).first()
             if row is None:
                 path = conn.execute(select(generated.c.path).where(generated.c.sha256 == sha256).limit(1)).scalar()
                 return (path, "PNG") if path else None  # generated pictures are saved as PNG
