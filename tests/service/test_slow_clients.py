@@ -3,7 +3,6 @@ are cut off after body_timeout_s without taking the in-flight bound from other r
 body past its route's bound is refused as it arrives, with or without a declared length."""
 
 import socket
-import threading
 import time
 
 import httpx
@@ -12,29 +11,18 @@ import pytest
 from vitrine.app.settings import Settings
 from vitrine.storefront.app import create_app
 
+from ..live import live_server
+
 
 @pytest.fixture(scope="module")
 def server(shop, recommender_dir, tmp_path_factory):
     import shutil
-
-    import uvicorn
     data = tmp_path_factory.mktemp("slow") / "data"
     shutil.copytree(shop.data_dir, data)
     app = create_app(Settings(data, recommender=recommender_dir, max_inflight=2, body_timeout_s=1,
                               max_upload_bytes=50_000))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 60
-    while not running.started:
-        assert time.time() < deadline and thread.is_alive()
-        time.sleep(0.05)
-    yield port
-    running.should_exit = True
-    thread.join(10)
+    with live_server(app) as port:
+        yield port
 
 
 def stalled(port: int, path: str = "/events") -> socket.socket:

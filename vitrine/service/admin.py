@@ -18,16 +18,15 @@ from vitrine.catalog.prices import MAX_PRICE
 from vitrine.service.deps import context, require_admin
 from vitrine.service.errors import ServiceError
 from vitrine.service.jobs import Queued, queue_job
-from vitrine.service.limits import Words
+from vitrine.service.limits import ID_PATTERN, Words
 
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 
 
 class NewItem(BaseModel):
-    id: str = Field(pattern=ID_PATTERN, description="letters, digits and . _ : - (at most 128)")
+    id: str = Field(pattern=ID_PATTERN, description="any text but control characters (at most 128)")
     title: str = Field(min_length=1, max_length=200)
     description: str | None = Field(None, max_length=2000)
     category: str | None = Field(None, max_length=128)
@@ -65,7 +64,7 @@ async def _bounded_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-@router.put("/items/{item_id}/photo", openapi_extra={"requestBody": {
+@router.put("/items/{item_id:path}/photo", openapi_extra={"requestBody": {
     "required": True, "content": {"image/png": {"schema": {"type": "string", "format": "binary"}},
                                   "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}})
 async def upload_photo(request: Request, item_id: str, ctx: AppContext = Depends(context)):
@@ -93,7 +92,7 @@ async def upload_photo(request: Request, item_id: str, ctx: AppContext = Depends
     return {"id": item_id, "image": f"/images/{sha}", "width": width, "height": height, "format": fmt}
 
 
-@router.delete("/items/{item_id}")
+@router.delete("/items/{item_id:path}")
 def delete_item(item_id: str, ctx: AppContext = Depends(context)):
     """Remove the item, its events and its picture links; it is never recommended again."""
     with ctx.write_lock, ctx.store.loading() as load:

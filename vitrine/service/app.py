@@ -96,7 +96,8 @@ def create_app(settings: Settings) -> FastAPI:
         from fastapi.middleware.cors import CORSMiddleware
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type"])
-    for router in (items.router, recommend.router, events.router, jobs.router, tryon.router, admin.router):
+    # recommend before items: /items/{id}/similar is matched before /items/{id} (IDs may hold "/")
+    for router in (recommend.router, items.router, events.router, jobs.router, tryon.router, admin.router):
         app.include_router(router)
 
     @app.get("/favicon.ico", include_in_schema=False)

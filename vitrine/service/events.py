@@ -10,14 +10,15 @@ from pydantic import BaseModel, Field, Strict, field_validator
 from vitrine.app.context import AppContext
 from vitrine.app.events import KINDS, record_event
 from vitrine.service.deps import context
+from vitrine.service.limits import ID_PATTERN
 
 router = APIRouter(tags=["events"])
 LATEST_TS = 4_102_444_800_000  # 2100-01-01 in epoch ms
 
 
 class Event(BaseModel):
-    user_id: str = Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")
-    item_id: str = Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")
+    user_id: str = Field(pattern=ID_PATTERN)
+    item_id: str = Field(pattern=ID_PATTERN)
     event: Literal["view", "cart", "purchase"]
     ts: Annotated[int, Strict()] | None = Field(None, ge=0, le=LATEST_TS,
                                                 description="epoch ms, a whole number (default: now)")

@@ -53,7 +53,7 @@ def list_items(request: Request, category: list[str] | None = Query(None, descri
                          "items": [{name: cards[i][name] for name in LISTED} for i in ids if cards[i] is not None]})
 
 
-@router.get("/items/{item_id}")
+@router.get("/items/{item_id:path}")
 def item_detail(request: Request, item_id: str):
     ctx = request.app.state.vitrine
     card = ctx.cards.get([item_id], ctx.store.versions()[0])[item_id]

@@ -48,7 +48,7 @@ class DesignRequest(BaseModel):
     n: int = Field(studio.DESIGNS, ge=1, le=16, description="designs")
 
 
-@router.post("/users/{user_id}/designs", status_code=202, response_model=Queued)
+@router.post("/users/{user_id:path}/designs", status_code=202, response_model=Queued)
 def designs(request: Request, user_id: str, body: DesignRequest, ctx: AppContext = Depends(context)):
     """Queue designs for one shopper (`vitrine studio design`): products they would want, each with
     its prompt, its score and the closest items in stock; poll the returned URL."""

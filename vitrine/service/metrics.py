@@ -7,6 +7,7 @@ of series stays bounded whatever clients send.
 
 from __future__ import annotations
 
+import re
 import time
 
 from fastapi import FastAPI, Request
@@ -24,6 +25,9 @@ def _mounted(app: FastAPI, path: str) -> str:
         if isinstance(route, Mount) and path.startswith(route.path + "/"):
             return route.path + "/{path}"
     return "unmatched"
+
+
+CONVERTOR = re.compile(r":\w+}")
 
 
 def install(app: FastAPI) -> None:
@@ -49,6 +53,7 @@ def install(app: FastAPI) -> None:
             await call(scope, receive, send_status)
         finally:
             route = getattr(scope.get("route"), "path", None) or _mounted(app, scope["path"])
+            route = CONVERTOR.sub("}", route)  # /items/{item_id:path} counts as /items/{item_id}
             requests.labels(scope["method"], route, str(status[0])).inc()
             latency.labels(route).observe(time.perf_counter() - start)
 

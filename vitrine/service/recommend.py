@@ -62,7 +62,7 @@ def _described(ctx: AppContext, scored: list[tuple[str, float, list[str]]], cata
     return described
 
 
-@router.get("/users/{user_id}/recommendations", response_model=ForUser)
+@router.get("/users/{user_id:path}/recommendations", response_model=ForUser)
 def for_user(user_id: str, k: int = Query(20, ge=1, le=MAX_K),
              per_category: int | None = Query(None, ge=1, le=MAX_K, description="at most this many of one category"),
              category: list[str] | None = Query(None, description="only these categories"),
@@ -89,7 +89,7 @@ def for_session(session: Session, ctx: AppContext = Depends(context)):
     return JSONResponse({"items": _described(ctx, [(s.item_id, s.score, s.because) for s in suggestions])})
 
 
-@router.get("/items/{item_id}/similar", response_model=Similar)
+@router.get("/items/{item_id:path}/similar", response_model=Similar)
 def similar(item_id: str, k: int = Query(10, ge=1, le=MAX_K), ctx: AppContext = Depends(context)):
     found = recommend.similar(ctx, item_id, k)
     return JSONResponse({"item": item_id, "items": _described(ctx, [(i, s, []) for i, s in found])})

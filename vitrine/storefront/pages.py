@@ -19,8 +19,8 @@ from vitrine.catalog.query import read_query
 from vitrine.errors import AppError, NotFound
 from vitrine.service.items import picture_fields
 from vitrine.storage.catalog import FACETS, ItemFilter
-from vitrine.storefront.shop import (SEEN_COOKIE, SEEN_MAX, USER_COOKIE, error_page, page, price_bound, seen_of,
-                                     shop_of, user_of)
+from vitrine.storefront.shop import (SEEN_COOKIE, SEEN_MAX, USER_COOKIE, cookie_value, error_page, page,
+                                     price_bound, seen_of, shop_of, user_of)
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 24
@@ -96,7 +96,7 @@ def pick_shopper(request: Request, user: str = Query("", max_length=128)):
         return response
     if not (ctx.recs is not None and user in ctx.recs.user_pos) and not ctx.store.user_exists(user):
         return error_page(request, 404, "Not found", f"There is no shopper {user!r}.")
-    response.set_cookie(USER_COOKIE, user, httponly=True, samesite="lax")
+    response.set_cookie(USER_COOKIE, cookie_value([user]), httponly=True, samesite="lax")
     return response
 
 
@@ -146,7 +146,7 @@ def browse(request: Request, category: list[str] | None = Query(None, max_length
                 min_price=low, max_price=high)
 
 
-@router.get("/shop/item/{item_id}", response_class=HTMLResponse)
+@router.get("/shop/item/{item_id:path}", response_class=HTMLResponse)
 def item_page(request: Request, item_id: str):
     ctx = request.app.state.vitrine
     rows = ctx.store.item_rows(("id", "title", "description", "category", "colour", "pattern", "brand",
@@ -164,7 +164,7 @@ def item_page(request: Request, item_id: str):
                     models=tryon.people_to_offer(ctx, item["category"]))
     if user is None:  # an anonymous visitor's recent items, newest first, for their recommendations
         seen = [item_id] + [i for i in seen_of(request) if i != item_id]
-        response.set_cookie(SEEN_COOKIE, "|".join(seen[:SEEN_MAX]), httponly=True, samesite="lax")
+        response.set_cookie(SEEN_COOKIE, cookie_value(seen[:SEEN_MAX]), httponly=True, samesite="lax")
     return response
 
 

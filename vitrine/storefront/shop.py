@@ -7,6 +7,7 @@ from __future__ import annotations
 import heapq
 import time
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -95,14 +96,23 @@ def shop_of(request: Request) -> Shop:
     return request.app.state.shop
 
 
+def cookie_value(ids: list[str]) -> str:
+    """IDs (any Unicode) as one cookie value: each percent-encoded, joined by "|" (a header holds
+    ASCII only, and an ID may hold "|" or ";" itself)."""
+    return "|".join(quote(i, safe="") for i in ids)
+
+
+def cookie_ids(raw: str | None) -> list[str]:
+    return [unquote(i) for i in (raw or "").split("|") if i]
+
+
 def user_of(request: Request) -> str | None:
-    user = request.cookies.get(USER_COOKIE)
+    user = next(iter(cookie_ids(request.cookies.get(USER_COOKIE))), None)
     return user if user and len(user) <= 128 else None
 
 
 def seen_of(request: Request) -> list[str]:
-    raw = request.cookies.get(SEEN_COOKIE, "")
-    return [i for i in raw.split("|") if i and len(i) <= 128][:SEEN_MAX]
+    return [i for i in cookie_ids(request.cookies.get(SEEN_COOKIE)) if len(i) <= 128][:SEEN_MAX]
 
 
 def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
