@@ -115,6 +115,5 @@ def previews(ctx: AppContext, limit: int | None = 16, n: int = 4, steps: int = 1
              progress: bool = False):
     """Previews for up to `limit` items with no picture (PreviewRun: items, attributes read/stated)."""
     from vitrine.studio.previews import make_previews
-    with ctx.write_lock:
-        return make_previews(ctx.store, ctx.pipeline(), ctx.evaluator(), str(ctx.settings.model), limit=limit, n=n,
-                             steps=steps, seed=seed, progress=progress)
+    return make_previews(ctx.store, ctx.pipeline(), ctx.evaluator(), str(ctx.settings.model), limit=limit, n=n,
+                         steps=steps, seed=seed, progress=progress, write_lock=ctx.write_lock)

@@ -65,7 +65,11 @@ def prompt_of(row) -> str:
 
 
 def make_previews(store, pipe, evaluator, model_id: str, limit: int | None = None, n: int = 4, steps: int = 10,
-                  guidance: float = 3.0, seed: int = 0, progress: bool = True) -> PreviewRun:
+                  guidance: float = 3.0, seed: int = 0, progress: bool = True, write_lock=None) -> PreviewRun:
+    """Previews for up to `limit` items with no picture, ITEMS_PER_CALL at a time: each batch drawn
+    outside any transaction, then stored in one short one (under `write_lock` when given), so a
+    long run never keeps other writers waiting for more than a batch's commit."""
+    from contextlib import nullcontext
     rows = store.items_without_picture(limit)
     shown, stated, examples = [], [], []
     params = {"use": "preview", "sampler": type(pipe.scheduler).__name__, "steps": steps, "guidance": guidance,
@@ -75,7 +79,7 @@ def make_previews(store, pipe, evaluator, model_id: str, limit: int | None = Non
             chunk = rows[start:start + ITEMS_PER_CALL]
             wanted = [stated_attributes(r) for r in chunk]
             picked = best_pictures(pipe, evaluator, [prompt_of(r) for r in chunk], wanted, n, steps, guidance, seed)
-            with store.loading() as load:
+            with write_lock or nullcontext(), store.loading() as load:
                 for row, want, (picture, picture_seed, score) in zip(chunk, wanted, picked):
                     buffer = io.BytesIO()
                     picture.save(buffer, format="PNG")
