@@ -108,7 +108,7 @@ def create_app(settings: Settings) -> FastAPI:
     def health(request: Request):
         state = request.app.state.vitrine
         return {"status": "ok", "items": state.store.count(schema.Item),
-                "recommender": state.recs is not None, "open_jobs": state.store.open_jobs(),
+                "recommender": state.recs is not None, "fit": state.fit_id or None, "open_jobs": state.store.open_jobs(),
                 "generator": model_source(state.settings.model, state.store.data_dir)}
 
     return app

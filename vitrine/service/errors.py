@@ -4,6 +4,8 @@ HTTP has (a missing token, a body over its bound)."""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -18,6 +20,9 @@ class ServiceError(Exception):
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status, self.message, self.headers = status, message, headers
+
+
+log = logging.getLogger("vitrine.service")
 
 
 def install(app: FastAPI) -> None:
@@ -45,5 +50,7 @@ def install(app: FastAPI) -> None:
                                          for e in exc.errors()[:10]]}, status_code=422)
 
     @app.exception_handler(Exception)
-    async def internal(_: Request, exc: Exception):
+    async def internal(request: Request, exc: Exception):
+        # the traceback goes to the server's log (never to the client), with the route, not the query
+        log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
         return JSONResponse({"error": f"internal error: {type(exc).__name__}"}, status_code=500)

@@ -53,6 +53,16 @@ class EventQueries:
                                 .where(table.c.user_id == user_id, table.c.id > after_id)
                                 .order_by(table.c.id)).all()
 
+    def events_by_user(self, user_ids: list[str]) -> dict[str, int]:
+        """How many events each of these shoppers has (those with none are absent)."""
+        inter = schema.Interaction.__table__
+        counts: dict[str, int] = {}
+        with self.engine.connect() as conn:
+            for chunk in chunks(list(user_ids)):
+                counts.update(conn.execute(select(inter.c.user_id, func.count()).where(inter.c.user_id.in_(chunk))
+                                           .group_by(inter.c.user_id)).all())
+        return counts
+
     def last_items(self, user_ids: list[str], event: str | None = None) -> dict[str, str]:
         """Each of these users' most recent item (of one event type when given); users without one are absent."""
         inter = schema.Interaction.__table__

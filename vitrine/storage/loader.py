@@ -143,9 +143,11 @@ class Loader:
         return removed
 
     def set_meta(self, key: str, value) -> None:
+        """Set a meta value: an update of its row (concurrent writers of one key wait for each other
+        on the row, where a delete-and-insert would collide on the key), an insert when it has none."""
         table = schema.Meta.__table__
-        self.conn.execute(delete(table).where(table.c.key == key))
-        self.conn.execute(insert(table).values(key=key, value=value))
+        if not self.conn.execute(table.update().where(table.c.key == key).values(value=value)).rowcount:
+            self.conn.execute(insert(table).values(key=key, value=value))
 
     def clear(self) -> None:
         """Remove every row (children first); image files stay, being shared by content."""
