@@ -394,8 +394,9 @@ def run(examples: int, seed: int, out: Path | None) -> dict:
                 samples["two imports into one store at once"].append(detail)
     summary = {"examples_per_importer": examples, "seed": seed,
                "classes": {k: dict(v) for k, v in results.items()}, "not_handled": dict(samples)}
-    if out is not None:
-        out.write_text(markdown(summary))
+    if out is not None:  # the soak's section (scripts/soak.py writes it) stays as it was
+        kept = out.read_text().partition("\n## Soak\n") if out.exists() else ("", "", "")
+        out.write_text(markdown(summary) + (f"\n## Soak\n{kept[2]}" if kept[1] else ""))
     return summary
 
 
