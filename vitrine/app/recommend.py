@@ -46,15 +46,20 @@ def for_shopper(ctx: AppContext, user_id: str, k: int = 20, per_category: int | 
 
 
 def shopper_list(ctx: AppContext, user_id: str, k: int = 20, per_category: int | None = None,
-                 wanted: list[str] | None = None, require_known_items: bool = False):
+                 wanted: list[str] | None = None, require_known_items: bool = False, rank: bool = True):
     """`for_shopper`, and the catalog version its items are to be shown at (None: read it). The
     list comes from the shopper's cached entry (vitrine.app.served) when the entry answers the
-    request in full, else from a live ranking."""
+    request in full, else from a live ranking. With rank=False, nothing is ranked: None unless a
+    valid entry answers (a caller on an event loop does only that much there)."""
     from vitrine.app import served
     _check_k(k)
     recs = ctx.require_recommender()
     if k <= served.CACHE_DEPTH and not (require_known_items and user_id not in recs.user_pos):
-        top, catalog = served.cached(ctx, user_id, lambda: live_for_shopper(ctx, user_id, served.CACHE_DEPTH))
+        compute = (lambda: live_for_shopper(ctx, user_id, served.CACHE_DEPTH)) if rank else None
+        found = served.cached(ctx, user_id, compute)
+        if found is None:
+            return None
+        top, catalog = found
         # without filters, the first k and a few spare for items deleted since are enough to look at
         looked = len(top) if wanted or per_category else min(len(top), k + 8)
         while True:
@@ -65,6 +70,8 @@ def shopper_list(ctx: AppContext, user_id: str, k: int = 20, per_category: int |
             looked = len(top)
         if len(chosen) == k or len(top) < served.CACHE_DEPTH:  # all the shopper may be shown: live finds no more
             return top.suggestions(recs, chosen), catalog
+    if not rank:
+        return None
     return live_for_shopper(ctx, user_id, k, per_category, wanted, require_known_items)[0], None
 
 

@@ -81,12 +81,14 @@ def warm(ctx, progress: bool | Reporter = True) -> int:
     return stored
 
 
-def cached(ctx, user_id: str, compute) -> tuple[Entry, str | None]:
+def cached(ctx, user_id: str, compute) -> tuple[Entry, str | None] | None:
     """(the shopper's top CACHE_DEPTH, bought items left out, the catalog version read with it):
     from their valid entry, or from `compute()` → (suggestions, the newest event row it read),
-    stored for the next request."""
+    stored for the next request; None when there is no valid entry and `compute` is None."""
     recs, fit = ctx.require_recommender(), ctx.fit_id
     entry, catalog = ctx.read_entry(user_id)
+    if entry is None and compute is None:
+        return None
     if entry is None:
         suggestions, mark = compute()
         entry = encode(recs, suggestions)

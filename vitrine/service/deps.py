@@ -13,7 +13,8 @@ from vitrine.service.errors import ServiceError
 bearer = HTTPBearer(auto_error=False, description="the service's admin token")
 
 
-def context(request: Request) -> AppContext:
+async def context(request: Request) -> AppContext:
+    """async, so FastAPI calls it on the event loop (a plain function dependency runs in a thread)."""
     return request.app.state.vitrine
 
 

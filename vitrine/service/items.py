@@ -54,7 +54,8 @@ def list_items(request: Request, category: list[str] | None = Query(None, descri
 
 
 @router.get("/items/{item_id:path}")
-def item_detail(request: Request, item_id: str):
+async def item_detail(request: Request, item_id: str):
+    """One item: its fields and its picture. On the event loop: a held card after one version read."""
     ctx = request.app.state.vitrine
     card = ctx.cards.get([item_id], ctx.store.versions()[0])[item_id]
     if card is None:

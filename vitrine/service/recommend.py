@@ -6,14 +6,15 @@ document the shapes in the OpenAPI schema."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from vitrine.app import recommend
 from vitrine.app.context import AppContext
 from vitrine.service.deps import context
-from vitrine.service.items import _filter
+from vitrine.service.query import IntParam, ListParam
 from vitrine.service.limits import MAX_FILTERS, MAX_K
 
 router = APIRouter(tags=["recommendations"])
@@ -62,15 +63,24 @@ def _described(ctx: AppContext, scored: list[tuple[str, float, list[str]]], cata
     return described
 
 
-@router.get("/users/{user_id:path}/recommendations", response_model=ForUser)
-def for_user(user_id: str, k: int = Query(20, ge=1, le=MAX_K),
-             per_category: int | None = Query(None, ge=1, le=MAX_K, description="at most this many of one category"),
-             category: list[str] | None = Query(None, description="only these categories"),
-             ctx: AppContext = Depends(context)):
+K = IntParam("k", 20, 1, MAX_K, "how many")
+PER_CATEGORY = IntParam("per_category", None, 1, MAX_K, "at most this many of one category")
+CATEGORY = ListParam("category", MAX_FILTERS, description="only these categories")
+
+
+@router.get("/users/{user_id:path}/recommendations", response_model=ForUser,
+            openapi_extra={"parameters": [K.openapi(), PER_CATEGORY.openapi(), CATEGORY.openapi()]})
+async def for_user(request: Request, user_id: str):
     """The shopper's top k (items they bought are left out), each with the history items behind
     it. Events posted since the fit count at once; a shopper new since the fit is recommended for
     from those events alone."""
-    suggestions, catalog = recommend.shopper_list(ctx, user_id, k, per_category, _filter(category, "category"))
+    ctx, query = request.app.state.vitrine, request.query_params
+    k, per_category, wanted = K.read(query), PER_CATEGORY.read(query), CATEGORY.read(query)
+    # On the event loop: the cached answer (one indexed read); a ranking, when one is needed, in a thread.
+    found = recommend.shopper_list(ctx, user_id, k, per_category, wanted, rank=False)
+    if found is None:
+        found = await run_in_threadpool(recommend.shopper_list, ctx, user_id, k, per_category, wanted)
+    suggestions, catalog = found
     return JSONResponse({"user": user_id, "items": _described(ctx, [(s.item_id, s.score, s.because)
                                                                    for s in suggestions], catalog)})
 
