@@ -1,8 +1,8 @@
-"""Item cards: what a recommendation, a listing or an item page shows of an item (its fields and
-its picture), held in the process so a request reads no item rows. The cards are dropped whole
-when the catalog's version changes (any write to items or their pictures, by any process gives it
-a new one: storage/loader.py), so a page never shows an item as it was before a change that the
-request's own version read already reflects."""
+"""What a process holds of the catalog between requests: item cards (what a recommendation, a
+listing or an item page shows of an item: its fields and its picture) and the listing's pages of
+IDs per query. Both are dropped whole when the catalog's version changes (any write to items or
+their pictures, by any process, gives it a new one: storage/loader.py), so a page never shows the
+catalog as it was before a change that the request's own version read already reflects."""
 
 from __future__ import annotations
 
@@ -47,3 +47,35 @@ class ItemCards:
                 row.update(is_new=bool(row["is_new"]), image=f"/images/{sha}" if sha else None, generated=generated)
             found[item_id] = row
         return found
+
+
+class Pages:
+    """Pages of item IDs and their totals, per (filters, sort, limit, offset), for one catalog
+    version: a change to the catalog (a new version) drops them all; at most MAX_PAGES are held,
+    the least recently used dropped first."""
+
+    MAX_PAGES = 4096
+
+    def __init__(self):
+        from collections import OrderedDict
+        self.version: str | None = None
+        self.pages: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key, version: str | None):
+        with self.lock:
+            if version != self.version:
+                self.pages.clear()
+                self.version = version
+                return None
+            page = self.pages.get(key)
+            if page is not None:
+                self.pages.move_to_end(key)
+            return page
+
+    def put(self, key, version: str | None, page) -> None:
+        with self.lock:
+            if version == self.version:
+                self.pages[key] = page
+                if len(self.pages) > self.MAX_PAGES:
+                    self.pages.popitem(last=False)

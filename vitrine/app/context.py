@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from vitrine.errors import NotFound, NotReady
-from vitrine.app.cards import ItemCards
+from vitrine.app.cards import ItemCards, Pages
 from vitrine.app.queue import JobQueue
 from vitrine.app.settings import Settings
 from vitrine.recommend.diversity import look
@@ -30,6 +30,7 @@ class AppContext:
         self.fit_mark = 0       # the newest event row the fitted recommender read; later ones are read per request
         self.fit_id = ""        # names the fit in the recommendation cache (events.json beside its weights)
         self.cards = ItemCards(self.store)
+        self.pages = Pages()  # the item listing's pages per query
         self._following = threading.Lock()  # held while this process loads a fit another one announced
         self.deleted: set[int] = set()  # recommender item indices no longer in the store (deleted since the fit)
         self.lock = threading.Lock()        # guards the swap of the recommender and the queue's bounds

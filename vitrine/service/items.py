@@ -10,6 +10,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from vitrine.catalog.prices import MAX_PRICE
 from vitrine.service.errors import ServiceError
@@ -35,19 +36,25 @@ def _filter(values: list[str] | None, name: str) -> tuple[str, ...]:
 
 
 @router.get("/items")
-def list_items(request: Request, category: list[str] | None = Query(None, description="any of these categories"),
-               colour: list[str] | None = Query(None, description="any of these colours"),
-               pattern: list[str] | None = Query(None, description="any of these patterns"),
-               brand: list[str] | None = Query(None, description="any of these brands"),
-               min_price: float | None = Query(None, ge=0, le=MAX_PRICE), max_price: float | None = Query(None, ge=0, le=MAX_PRICE),
-               sort: Literal[SORTS] = Query("id", description="id, new (newest launch first), price, -price"),
-               limit: int = Query(24, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0, le=10_000_000)):
+async def list_items(request: Request, category: list[str] | None = Query(None, description="any of these categories"),
+                     colour: list[str] | None = Query(None, description="any of these colours"),
+                     pattern: list[str] | None = Query(None, description="any of these patterns"),
+                     brand: list[str] | None = Query(None, description="any of these brands"),
+                     min_price: float | None = Query(None, ge=0, le=MAX_PRICE),
+                     max_price: float | None = Query(None, ge=0, le=MAX_PRICE),
+                     sort: Literal[SORTS] = Query("id", description="id, new (newest launch first), price, -price"),
+                     limit: int = Query(24, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0, le=10_000_000)):
     """A page of items matching every filter, in the order asked for, with the total that match."""
     ctx = request.app.state.vitrine
     filters = ItemFilter(_filter(category, "category"), _filter(colour, "colour"), _filter(pattern, "pattern"),
                          _filter(brand, "brand"), min_price, max_price)
-    catalog = ctx.store.versions()[0]  # before the page: its cards are at least as new as this
-    ids, total = ctx.store.browse_ids(filters, limit, offset, sort)
+    catalog = ctx.store.versions()[0]  # before the page: the page and its cards are at least as new as this
+    key = (filters, sort, limit, offset)
+    page = ctx.pages.get(key, catalog)
+    if page is None:  # counted and paged in a thread: a wide filter scans many index entries
+        page = await run_in_threadpool(ctx.store.browse_ids, filters, limit, offset, sort)
+        ctx.pages.put(key, catalog, page)
+    ids, total = page
     cards = ctx.cards.get(ids, catalog)
     return JSONResponse({"total": total, "limit": limit, "offset": offset,
                          "items": [{name: cards[i][name] for name in LISTED} for i in ids if cards[i] is not None]})

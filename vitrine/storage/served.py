@@ -44,18 +44,18 @@ def new_version() -> str:
 
 
 class HotReader:
-    """`_ENTRY` on a DBAPI connection of the calling thread's own, kept open: a pooled connection
-    and SQLAlchemy's execution path cost twice the query itself at the service's request rates
-    (bench/service_speed.py). Each thread's connection is detached from the pool (so it holds no
-    pool slot) and reads in autocommit (PostgreSQL never sees it idle in a transaction; SQLite's
-    module starts transactions only before writes), so every read sees every commit."""
+    """One statement run on a DBAPI connection of the calling thread's own, kept open: a pooled
+    connection and SQLAlchemy's execution path cost ten times the query itself at the service's
+    request rates (bench/service_speed.py). Each thread's connection is detached from the pool (it
+    holds no pool slot) and reads in autocommit (PostgreSQL never sees it idle in a transaction;
+    SQLite's module starts transactions only before writes), so every read sees every commit."""
 
-    def __init__(self, engine):
+    def __init__(self, engine, statement, names: tuple[str, ...], json_columns: tuple[int, ...]):
         self.engine = engine
-        compiled = _ENTRY.compile(dialect=engine.dialect)
+        compiled = statement.compile(dialect=engine.dialect)
         self.sql, self.positions = str(compiled), compiled.positiontup  # None for named parameters
-        self.fixed = compiled.construct_params({"user": "", "fit": ""})  # with the meta keys' literals
-        self.decode_json = engine.dialect.name == "sqlite"  # SQLite hands JSON back as text
+        self.fixed = compiled.construct_params(dict.fromkeys(names, ""))  # with the literals (meta keys)
+        self.json_columns = json_columns if engine.dialect.name == "sqlite" else ()  # SQLite hands JSON back as text
         self.local = threading.local()
 
     def _connection(self):
@@ -69,37 +69,40 @@ class HotReader:
             self.local.conn = conn
         return conn
 
-    def read(self, user_id: str, fit: str):
-        values = {**self.fixed, "user": user_id, "fit": fit}
+    def read(self, **values) -> list:
+        values = {**self.fixed, **values}
         params = [values[name] for name in self.positions] if self.positions else values
         try:
             cursor = self._connection().cursor()
             cursor.execute(self.sql, params)
-            entry, catalog, served = cursor.fetchone()
+            row = list(cursor.fetchone())
             cursor.close()
         except Exception:
             self.local.conn = None  # a broken connection: the next read opens a new one
             raise
-        if self.decode_json:
-            catalog = json.loads(catalog) if catalog is not None else None
-            served = json.loads(served) if served is not None else None
-        return (bytes(entry) if entry is not None else None), catalog, served
+        for column in self.json_columns:
+            row[column] = json.loads(row[column]) if row[column] is not None else None
+        return row
 
 
 class ServedQueries:
     """The recommendation cache and the versions every API process compares its own state with."""
 
+    def _hot(self, name: str, statement, names: tuple[str, ...], json_columns: tuple[int, ...]) -> HotReader:
+        reader = self.__dict__.get(name)
+        if reader is None:
+            reader = self.__dict__.setdefault(name, HotReader(self.engine, statement, names, json_columns))
+        return reader
+
     def cached_entry(self, user_id: str, fit: str) -> tuple[bytes | None, str | None, dict | None]:
         """(the shopper's valid entry or None, the catalog version, the served fit)."""
-        reader = self.__dict__.get("_hot_reader")
-        if reader is None:
-            reader = self.__dict__.setdefault("_hot_reader", HotReader(self.engine))
-        return reader.read(user_id, fit)
+        entry, catalog, served = self._hot("_entry_reader", _ENTRY, ("user", "fit"), (1, 2)).read(user=user_id, fit=fit)
+        return (bytes(entry) if entry is not None else None), catalog, served
 
     def versions(self) -> tuple[str | None, dict | None]:
         """(the catalog version, the served fit)."""
-        with self.engine.connect() as conn:
-            return tuple(conn.execute(_VERSIONS).one())
+        catalog, served = self._hot("_versions_reader", _VERSIONS, (), (0, 1)).read()
+        return catalog, served
 
     def save_entries(self, fit: str, entries: list[tuple[str, int, bytes]]) -> None:
         """Store (user_id, mark, entry) rows of one fit, replacing the shoppers' earlier entries."""
