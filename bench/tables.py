@@ -68,7 +68,10 @@ def service_table(data: dict) -> str:
              f"the demo shop, on loopback, "
              f"{data['cpus']} cores shared by the server and the load generator (wrk); medians of {data['runs']} "
              f"runs of {data['seconds_per_run']:.0f} s. Recommendations: a random one of 2,000 warm shoppers "
-             "per request, k = 20, each with its two \"because\" items.", "",
+             "per request, k = 20, each with its two \"because\" items, every shopper's list cached after the fit. "
+             "The item detail and the filtered page ask for one item and one query throughout: after the first "
+             "request they come from what the process holds (item cards, the query's page of IDs), as a popular "
+             "page does; a change to the catalog drops both.", "",
              Table([Column("endpoint"), Column("connections"), Column("req/s", "rps", "{:.0f}"),
                     Column("p50 ms", "p50_ms", "{:.1f}"), Column("p99 ms", "p99_ms", "{:.1f}"),
                     Column("non-2xx", "non_2xx")], data["rows"]).markdown()]
