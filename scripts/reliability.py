@@ -270,8 +270,8 @@ def fixed_cases(root: Path) -> dict[str, list[tuple[str, list[str], bool]]]:
     bad_json_model.mkdir()
     (bad_json_model / "model_index.json").write_text("{not json")
     return {
-        "numbers in flags": [
-            (f"{argv[0]} {flag} {value}", argv + [flag, value], False)
+        "numbers in flags": [  # a fit that succeeds caches every shopper's recommendations in the store
+            (f"{argv[0]} {flag} {value}", argv + [flag, value], argv[0] == "fit")
             for argv, flag in ((["catalog", "sheet"], "-n"), (["catalog", "sheet"], "--columns"),
                                (["shoppers", "simulate"], "--users"), (["recommend", "k0"], "-k"),
                                (["recommend", "k0"], "--per-category"), (["similar", "k0"], "-k"),
