@@ -23,7 +23,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,22 +36,11 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.service_speed import free_port, rss_mb  # noqa: E402
+
 TOKEN = "soak-token-soak-token"
 WEIGHTS = {"recommendations": 50, "items page": 12, "item": 12, "similar": 8, "event": 16, "generate": 2}
 CATEGORIES = ["coat", "dress", "bag", "sneakers", "shirt", "trousers"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 class Soak:

@@ -5,11 +5,10 @@ $VITRINE_REQUIRE_BROWSER is set (CI sets it, so there it must run)."""
 
 import os
 import shutil
-import socket
-import threading
-import time
 
 import pytest
+
+from ..live import live_server
 
 pytestmark = pytest.mark.slow  # a real browser
 
@@ -22,23 +21,9 @@ if not os.path.exists(CHROMIUM) and not os.environ.get("VITRINE_REQUIRE_BROWSER"
 
 def _serve(settings):
     """The storefront on a free loopback port, in a thread: yields its URL."""
-    import uvicorn
-
     from vitrine.storefront.app import create_app
-    app = create_app(settings)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with live_server(create_app(settings)) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")
