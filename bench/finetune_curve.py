@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from dataclasses import asdict
@@ -134,8 +135,8 @@ def main() -> None:
     markdown = (f"# Fine-tune or from scratch on {store.data_dir.name} ({len(loaded.data):,} training photos)\n\n"
                 f"{len(prompts)} held-out prompts × {args.samples} samples, {SETTING.name}; the evaluator reads "
                 f"the real held-out photos at category {points[0]['ceiling']['category']:.1%}. Fine-tunes start "
-                f"from `{args.init_from}`.\n\n{table.markdown()}\n\n![category read-back against minutes](finetune.png)\n")
-    write_report(out, "finetune", {"shop": str(store.data_dir), "photos": len(loaded.data), "setting": SETTING.name,
+                f"from `{os.path.relpath(args.init_from)}`.\n\n{table.markdown()}\n\n![category read-back against minutes](finetune.png)\n")
+    write_report(out, "finetune", {"shop": os.path.relpath(store.data_dir), "photos": len(loaded.data), "setting": SETTING.name,
                                    "config": asdict(TrainConfig.from_dict(base)), "points": points}, markdown, "finetune")
     print(markdown)
 

@@ -27,7 +27,7 @@ SHOP_INTRO = (
     "The Fashion-MNIST catalog exported as a generic shop (`vitrine catalog export out/fm-shop --items "
     "70000`: images/ plus items.csv of title, description, category, colour, pattern, brand, price, and "
     "interactions.csv), imported into a fresh store (`vitrine import generic out/fm-shop --data-dir "
-    "out/fm-shop-data`), trained with the `quick` recipe (`vitrine train --preset quick --data-dir "
+    "out/fm-shop-data`), trained with the `quick` recipe (`vitrine train --preset quick --init-from none --data-dir "
     "out/fm-shop-data --out runs/shop-quick`), judged by an evaluator trained on that store "
     "(`vitrine evaluator train --data-dir out/fm-shop-data --epochs 12 --noise 0.1`, the shipped "
     "evaluator's recipe) — beside the built path with the same recipe (`vitrine train --preset quick "

@@ -28,7 +28,11 @@ def cmd_train(args) -> int:
     from vitrine.diffusion.train import Trainer
     # a --resume of a folder that holds no run fails without leaving an empty folder behind
     out = check_output_dir(args.out or f"runs/{args.recipe}", "--out", create=not args.resume)
+    from vitrine.diffusion.start import FROM_SCRATCH, default_start
     values = {**TRAIN_PRESETS[args.recipe], **given_config(args, TrainConfig)}
+    chosen_start = "init_from" in values
+    if values.get("init_from") == FROM_SCRATCH:
+        values["init_from"] = ""
     config = TrainConfig.from_dict(values)
     if args.resume:
         saved = saved_run_config(out)
@@ -54,10 +58,17 @@ def cmd_train(args) -> int:
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     else:
+        from dataclasses import replace
+
         from vitrine.diffusion.checkpoint import WeightsDoNotFit
         if config.init_from and not Path(config.init_from).exists():
             raise UsageError(f"--init-from {config.init_from}: no such checkpoint file or model folder")
         store = open_store(args)
+        if not args.resume and not chosen_start:
+            built = (store.get_meta("catalog") or {}).get("source") == "fashion-mnist"
+            init_from, why = default_start(config, built)
+            config = replace(config, init_from=init_from)
+            print(f"starting from {why}")
         loaded = store_training_data(store, config, out, args.limit, args.min_photos, not args.quiet)
         data = loaded.data
         try:

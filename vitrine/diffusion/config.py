@@ -127,7 +127,9 @@ FIELD_HELP = {
                    "them); default: the shop's own (DATA_DIR/models/autoencoder, made by `vitrine autoencoder "
                    "train`) above 32 px, none at 32; 'none': a pixel-space model at any size",
     "init_from": "start from a trained model: a training checkpoint's EMA weights or a saved model folder "
-                 "(any size: the U-Net is convolutional); tryon: a saved text-to-image pipeline",
+                 "(any size: the U-Net is convolutional); tryon: a saved text-to-image pipeline; 'none': random "
+                 "weights. Default: on an imported shop, the shipped model where it fits the run (same size, "
+                 "U-Net, schedule, prediction), else random weights",
     "precision": "fp32, or bf16 autocast", "channels_last": "channels-last memory layout",
     "compile": "torch.compile the U-Net", "seed": "seed of every random draw",
     "checkpoint_every": "save a resumable checkpoint every N steps", "log_every": "loss-curve interval in steps",
