@@ -1,4 +1,4 @@
-"""Bad input against the `vitrine` command, by class; writes docs/reliability.md.
+"""Bad input against the `vitrine` command and the running service, by class; writes docs/reliability.md.
 
 Each try runs one command in process (`vitrine.cli.main`) against a store that already holds a
 small shop, and is judged:
@@ -10,9 +10,12 @@ small shop, and is judged:
               no row points to was left, or the database fails its integrity check
 
 Importer inputs are random garbage drawn from a seeded generator (cells from a pool of hostile
-values, random bytes, broken quoting and encodings); the other classes are fixed lists. Usage:
+values, random bytes, broken quoting and encodings); the other classes are fixed lists. The
+service's classes (slow clients, long jobs, several processes, Unicode IDs, cross-site requests and
+headers, small validations) run against real server processes: scripts/reliability_service.py.
+Usage:
 
-    python scripts/reliability.py [--examples 40] [--seed 0] [--out docs/reliability.md]
+    python scripts/reliability.py [--part all|cli|service] [--examples 40] [--seed 0] [--out docs/reliability.md]
 """
 
 from __future__ import annotations
@@ -348,7 +351,7 @@ def fixed_cases(root: Path) -> dict[str, list[tuple[str, list[str], bool]]]:
     }
 
 
-def run(examples: int, seed: int, out: Path | None) -> dict:
+def run(examples: int, seed: int, out: Path | None, parts: tuple[str, ...] = ("cli",)) -> dict:
     rng = random.Random(seed)
     results: dict[str, Counter] = defaultdict(Counter)
     samples: dict[str, list[str]] = defaultdict(list)
@@ -357,47 +360,56 @@ def run(examples: int, seed: int, out: Path | None) -> dict:
     with tempfile.TemporaryDirectory(prefix="vitrine-reliability-", ignore_cleanup_errors=True) as tmp, \
             contextlib.chdir(tmp):
         root = Path(tmp)
-        template = make_template(root)
-        tries = itertools.count()
-
-        def work() -> Path:
-            return root / "stores" / str(next(tries))
-
-        def tally(klass: str, description: str, argv: list[str], may_change: bool) -> None:
-            outcome, detail = judge(seeded_store(template, work()), argv, may_change)
-            results[klass][outcome] += 1
-            if outcome != "handled":
-                samples[klass].append(f"{description}: {outcome}: {detail}")
-
-        for kind in ("generic", "hm", "amazon", "retailrocket"):
-            for k in range(examples):
-                folder = write_importer_input(kind, root / f"in-{kind}-{k}", rng)
-                strict = ["--strict"] if rng.random() < 0.3 else []
-                tally(f"{kind} importer: random garbage files", f"{kind} #{k}", ["import", kind, str(folder)] + strict,
-                      True)
-        # a fixed case in a model folder must never run its planted code
-        for klass, cases in fixed_cases(root).items():
-            for description, argv, may_change in cases:
-                tally(klass, description, argv, may_change)
-        if (root / "PWNED").exists():
-            results["model folders"]["corrupted"] += 1
-            samples["model folders"].append("a planted pipeline.py was executed")
-        for k, fraction in enumerate((0.1, 0.5, 0.9)):
-            outcome, detail = killed_import(seeded_store(template, work()), root / f"kill-{k}", fraction)
-            results["kill -9 during an import, then the next load"][outcome] += 1
-            if outcome != "handled":
-                samples["kill -9 during an import, then the next load"].append(f"killed at {fraction:.0%}: {detail}")
-        for k in range(2):
-            outcome, detail = concurrent_imports(seeded_store(template, work()), root / f"pair-{k}")
-            results["two imports into one store at once"][outcome] += 1
-            if outcome != "handled":
-                samples["two imports into one store at once"].append(detail)
-    summary = {"examples_per_importer": examples, "seed": seed,
+        if "cli" in parts:
+            run_cli(root, rng, examples, results, samples)
+        if "service" in parts:
+            from scripts import reliability_service
+            reliability_service.run(root, results, samples)
+    summary = {"examples_per_importer": examples, "seed": seed, "parts": list(parts),
                "classes": {k: dict(v) for k, v in results.items()}, "not_handled": dict(samples)}
     if out is not None:  # the soak's section (scripts/soak.py writes it) stays as it was
         kept = out.read_text().partition("\n## Soak\n") if out.exists() else ("", "", "")
         out.write_text(markdown(summary) + (f"\n## Soak\n{kept[2]}" if kept[1] else ""))
     return summary
+
+
+def run_cli(root: Path, rng: random.Random, examples: int, results, samples) -> None:
+    """The command's classes, tallied into `results[class][outcome]` (and `samples` for the others)."""
+    template = make_template(root)
+    tries = itertools.count()
+
+    def work() -> Path:
+        return root / "stores" / str(next(tries))
+
+    def tally(klass: str, description: str, argv: list[str], may_change: bool) -> None:
+        outcome, detail = judge(seeded_store(template, work()), argv, may_change)
+        results[klass][outcome] += 1
+        if outcome != "handled":
+            samples[klass].append(f"{description}: {outcome}: {detail}")
+
+    for kind in ("generic", "hm", "amazon", "retailrocket"):
+        for k in range(examples):
+            folder = write_importer_input(kind, root / f"in-{kind}-{k}", rng)
+            strict = ["--strict"] if rng.random() < 0.3 else []
+            tally(f"{kind} importer: random garbage files", f"{kind} #{k}", ["import", kind, str(folder)] + strict,
+                  True)
+    # a fixed case in a model folder must never run its planted code
+    for klass, cases in fixed_cases(root).items():
+        for description, argv, may_change in cases:
+            tally(klass, description, argv, may_change)
+    if (root / "PWNED").exists():
+        results["model folders"]["corrupted"] += 1
+        samples["model folders"].append("a planted pipeline.py was executed")
+    for k, fraction in enumerate((0.1, 0.5, 0.9)):
+        outcome, detail = killed_import(seeded_store(template, work()), root / f"kill-{k}", fraction)
+        results["kill -9 during an import, then the next load"][outcome] += 1
+        if outcome != "handled":
+            samples["kill -9 during an import, then the next load"].append(f"killed at {fraction:.0%}: {detail}")
+    for k in range(2):
+        outcome, detail = concurrent_imports(seeded_store(template, work()), root / f"pair-{k}")
+        results["two imports into one store at once"][outcome] += 1
+        if outcome != "handled":
+            samples["two imports into one store at once"].append(detail)
 
 
 def _counts(classes: dict) -> list[dict]:
@@ -412,13 +424,18 @@ def _counts(classes: dict) -> list[dict]:
 
 
 def markdown(summary: dict) -> str:
-    lines = ["# Reliability: bad input against the `vitrine` command", "",
-             f"`python scripts/reliability.py --examples {summary['examples_per_importer']} --seed {summary['seed']}` "
-             "writes this file. Every try runs one command against a store that already holds a small shop; "
-             "*handled* means exit 0 with every problem in the import report, or exit 2 with one line that "
-             "names what is wrong, and the store kept everything it held, with no orphan files. Definitions "
-             "are in the script's docstring. The fault tests (tests/test_faults.py, tests/catalog/test_hardening.py) "
-             "keep the same properties in CI, with hypothesis-generated input.", "",
+    part = "" if set(summary["parts"]) == {"cli", "service"} else f"--part {summary['parts'][0]} "
+    lines = ["# Reliability: bad input against the `vitrine` command and the service", "",
+             f"`python scripts/reliability.py {part}--examples {summary['examples_per_importer']} "
+             f"--seed {summary['seed']}` writes this file. Every try of the command runs one command against a "
+             "store that already holds a small shop; *handled* means exit 0 with every problem in the import "
+             "report, or exit 2 with one line that names what is wrong, and the store kept everything it held, "
+             "with no orphan files. The service's tries (the classes named *service*) run against three "
+             "`vitrine serve` processes over one small shop's store: *handled* means the documented answers, "
+             "no 5xx but load shedding's 503, no traceback in any server's log, no event lost or doubled and a "
+             "clean `vitrine store check`. Definitions are in the scripts' docstrings. The fault tests "
+             "(tests/test_faults.py, tests/catalog/test_hardening.py, tests/service/) keep the same properties "
+             "in CI, with hypothesis-generated input.", "",
              Table([Column("input class", "class"), Column("tried"), Column("handled"), Column("unclear"),
                     Column("tracebacks", "traceback"), Column("silent corruptions", "corrupted")],
                    _counts(summary["classes"])).markdown()]
@@ -431,12 +448,14 @@ def markdown(summary: dict) -> str:
 
 def cli() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--part", choices=("all", "cli", "service"), default="all",
+                        help="the command's classes, the service's, or both (default)")
     parser.add_argument("--examples", type=int, default=40, help="random inputs per importer (default 40)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the garbage generator (default 0)")
     parser.add_argument("--out", default=str(REPO / "docs" / "reliability.md"), help="Markdown table to write")
     args = parser.parse_args()
     start = time.perf_counter()
-    run(args.examples, args.seed, Path(args.out))
+    run(args.examples, args.seed, Path(args.out), ("cli", "service") if args.part == "all" else (args.part,))
     print(Path(args.out).read_text())
     print(f"{time.perf_counter() - start:.0f} s", file=sys.stderr)
     return 0

@@ -7,10 +7,11 @@ similar items, an event (a view, cart or purchase; one in five from a new shoppe
 then a generation job of one small picture. Two refits are queued (at a third and at two thirds of
 the run) and the worker is killed at half time. Reported: requests and answers by status (429 and
 503 are the service's own bounds at work; any 5xx else is an error), p50 / p99 per kind, the
-server's resident memory at the start and the end, the jobs done and failed, and
-`vitrine store check` afterwards.
+server's resident memory at the start and the end, the jobs done and failed, the errors the
+server and the worker logged (their output goes to --logs), the first answers of each error kind,
+and `vitrine store check` afterwards.
 
-    python scripts/soak.py --data-dir DIR [--minutes 30] [--model DIR] [--clients 8] [--out FILE]
+    python scripts/soak.py --data-dir DIR [--minutes 30] [--model DIR] [--clients 8] [--out FILE] [--logs DIR]
 
 The store in DIR is written to (events, jobs, pictures): soak a copy. With --out, the result is
 written as JSON and docs/reliability.md's "Soak" section is rewritten from it.
@@ -62,16 +63,27 @@ class Soak:
         self.statuses: Counter = Counter()
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.jobs: list[str] = []
+        self.samples: dict[str, list[str]] = defaultdict(list)  # the first answers of each error kind
+        self.logs = Path(args.logs)
+        self.logs.mkdir(parents=True, exist_ok=True)
         self.lock = threading.Lock()
         self.worker = None
 
+    def log(self, name: str):
+        """An output file in --logs (appended to: the worker started again writes after its first life)."""
+        return (self.logs / f"{name}.log").open("a")
+
     def start_worker(self) -> None:
-        self.worker = subprocess.Popen(self.common + ["worker"] + self.model, env=self.env,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with self.log("worker") as out:
+            self.worker = subprocess.Popen(self.common + ["worker"] + self.model, env=self.env,
+                                           stdout=out, stderr=subprocess.STDOUT)
 
     def start(self):
-        server = subprocess.Popen(self.common + ["serve", "--port", str(self.port)] + self.model, env=self.env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for name in ("server", "worker"):
+            (self.logs / f"{name}.log").unlink(missing_ok=True)
+        with self.log("server") as out:
+            server = subprocess.Popen(self.common + ["serve", "--port", str(self.port)] + self.model,
+                                      env=self.env, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.time() + 300
         while True:
             try:
@@ -81,7 +93,7 @@ class Soak:
                 pass
             if time.time() > deadline or server.poll() is not None:
                 server.kill()
-                sys.exit(f"soak: the server did not start: {(server.stderr.read() or '')[-1500:]}")
+                sys.exit(f"soak: the server did not start: {(self.logs / 'server.log').read_text()[-1500:]}")
             time.sleep(0.5)
         self.start_worker()
         return server
@@ -111,10 +123,14 @@ class Soak:
             status = answer.status_code
         except httpx.HTTPError as exc:
             status = f"transport: {type(exc).__name__}"
-            answer = None
+            answer, detail = None, f"{kind}: {exc!r}"
+        else:
+            detail = f"{kind} {answer.request.method} {answer.request.url.path}: {answer.text[:300]}"
         took = time.perf_counter() - start
         with self.lock:
             self.statuses[status] += 1
+            if (answer is None or status >= 500 and status != 503) and len(self.samples[str(status)]) < 5:
+                self.samples[str(status)].append(detail)
             self.latency[kind].append(took)
             if kind == "generate" and answer is not None and answer.status_code == 202:
                 self.jobs.append(answer.json()["url"])
@@ -171,6 +187,7 @@ class Soak:
         from vitrine.storage.store import Store
         check = Store(self.args.data_dir, self.args.db_url, create=False).check()
         total = sum(self.statuses.values())
+        logged = {name: logged_errors(self.logs / f"{name}.log") for name in ("server", "worker")}
         return {
             "minutes": self.args.minutes, "clients": self.args.clients, "requests": total,
             "per_second": total / seconds, "statuses": {str(k): v for k, v in sorted(self.statuses.items(), key=str)},
@@ -179,8 +196,19 @@ class Soak:
                                   "p99": 1000 * sorted(v)[int(0.99 * (len(v) - 1))]}
                            for kind, v in sorted(self.latency.items())},
             "rss_mb": {"start": rss_start, "end": rss_end}, "jobs": dict(jobs), "chaos": events,
-            "store_check_problems": check.problems,
+            "error_samples": dict(self.samples), "logged_errors": logged, "store_check_problems": check.problems,
         }
+
+
+def logged_errors(path: Path) -> dict:
+    """How many tracebacks a process wrote, and the last line of the first few (the exception)."""
+    lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+    ends = []
+    for start, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            end = next((later for later in lines[start + 1:] if not later.startswith((" ", "Traceback"))), "")
+            ends.append(end)
+    return {"tracebacks": len(ends), "first": ends[:5]}
 
 
 def markdown(result: dict) -> str:
@@ -196,7 +224,11 @@ def markdown(result: dict) -> str:
             f"{'; '.join(result['chaos'])}. Jobs afterwards: "
             f"{', '.join(f'{k} {v}' for k, v in result['jobs'].items()) or 'none'}. Server memory "
             f"{result['rss_mb']['start']:,.0f} MB at the start, {result['rss_mb']['end']:,.0f} MB at the end. "
-            f"`vitrine store check` afterwards: {result['store_check_problems']} problems.\n\n{table.markdown()}\n")
+            f"Tracebacks in the logs: server {result['logged_errors']['server']['tracebacks']}, worker "
+            f"{result['logged_errors']['worker']['tracebacks']}. "
+            f"`vitrine store check` afterwards: {result['store_check_problems']} problems.\n\n{table.markdown()}\n"
+            + "".join(f"\n- {status}: {sample}" for status, samples in result["error_samples"].items()
+                      for sample in samples))
 
 
 def write_section(result: dict, doc: Path) -> None:
@@ -215,6 +247,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="threads sending requests (default 8)")
     parser.add_argument("--drain", type=float, default=600, help="seconds the open jobs may take to finish after")
     parser.add_argument("--out", help="write the result here (JSON) and --doc's Soak section")
+    parser.add_argument("--logs", default="soak-logs", help="the server's and the worker's output (default soak-logs/)")
     parser.add_argument("--doc", default=str(REPO / "docs" / "reliability.md"), help="default docs/reliability.md")
     args = parser.parse_args()
     if not 0 < args.minutes <= 240 or not 1 <= args.clients <= 64:
@@ -225,7 +258,8 @@ def main() -> None:
         Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
         write_section(result, Path(args.doc))
         print(f"→ {args.out}, {args.doc}")
-    sys.exit(1 if result["errors"] or result["store_check_problems"] else 0)
+    logged = sum(process["tracebacks"] for process in result["logged_errors"].values())
+    sys.exit(1 if result["errors"] or logged or result["store_check_problems"] else 0)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -148,6 +149,20 @@ def test_the_reliability_script_finds_nothing_and_would_see_a_traceback(tmp_path
     with contextlib.redirect_stderr(io.StringIO()):
         outcome, _ = reliability.judge(reliability.seeded_store(template, tmp_path / "s"), ["stats"], False)
     assert outcome == "traceback"
+
+
+@pytest.mark.slow  # three server processes over a small shop
+def test_the_service_classes_are_all_handled_and_the_judge_sees_a_server_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    summary = _reliability().run(examples=0, seed=0, out=tmp_path / "r.md", parts=("service",))
+    service = {k: v for k, v in summary["classes"].items() if k.startswith("service: ")}
+    assert len(service) == 6 and all(set(counts) == {"handled"} for counts in service.values()), summary["not_handled"]
+    assert sum(sum(c.values()) for c in service.values()) >= 30
+    from scripts.reliability_service import Probe
+    probe = Probe.__new__(Probe)  # the judge alone, over no servers
+    probe.servers, probe.server_errors, probe.data = (), [], tmp_path
+    failing = httpx.Response(500, request=httpx.Request("GET", "http://127.0.0.1/health"))
+    assert probe.judge(lambda: (probe._note(failing), (True, "fine"))[1])[0] == "traceback"
 
 
 @pytest.mark.parametrize("kind", ["generic", "hm", "amazon", "retailrocket"])

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from vitrine.app.queue import JobQueue, RateBound
+from vitrine.app.queue import ADMIN_CLIENT, JobQueue, RateBound
 from vitrine.app.settings import Settings
 from vitrine.errors import Busy
 
@@ -41,3 +41,19 @@ def test_the_rate_bound_counts_a_sliding_minute(queue, monkeypatch):
     with pytest.raises(Busy, match="per minute"):
         queue.add("generate", {}, "z")
     assert queue.store.open_jobs("z") == 1
+
+
+def test_shoppers_cannot_refuse_the_owners_jobs(queue):
+    """A full queue, a client's full share or its used-up rate do not stop the owner's refit; the
+    owner's own share still holds."""
+    queue.rate = RateBound(1)
+    queue.add("generate", {}, "a")
+    queue.add("generate", {}, "b")
+    queue.add("generate", {}, "c")
+    with pytest.raises(Busy, match="queue is full"):
+        queue.add("generate", {}, "d")
+    queue.add("fit", {}, ADMIN_CLIENT)
+    queue.add("previews", {}, ADMIN_CLIENT)
+    with pytest.raises(Busy, match="at most 2 open jobs per client"):
+        queue.add("launch", {}, ADMIN_CLIENT)
+    assert queue.store.open_jobs() == 5 and queue.store.open_jobs(ADMIN_CLIENT) == 2

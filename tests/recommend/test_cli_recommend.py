@@ -24,6 +24,18 @@ def test_fit_recommend_similar_and_clear_errors(shop, features, tmp_path, capsys
     assert main(data + ["recommend", "u-00003", "-k", "0", "--recommender", model]) == 2
 
 
+def test_fit_flags_out_of_range_are_one_line_and_fit_nothing(shop, tmp_path, capsys):
+    data = ["--data-dir", str(shop.data_dir), "-q", "fit", "--out", str(tmp_path / "rec")]
+    for flags, said in ((["--dim", "0"], "--dim 0: must be from 1 to 4096"),
+                        (["--epochs", "0"], "--epochs 0: must be from 1 to 1000"),
+                        (["--lr", "0"], "--lr 0: must be from 1e-08 to 10"),
+                        (["--input-share", "1.5"], "--input-share 1.5: must be from 0.01 to 1")):
+        assert main(data + flags) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and said in err
+    assert not (tmp_path / "rec").exists()
+
+
 def test_eval_recommend_quick_writes_the_report(shop, features, tmp_path, capsys):
     out = tmp_path / "report"
     assert main(["--data-dir", str(shop.data_dir), "-q", "eval", "recommend", "--quick", "--out", str(out)]) == 0

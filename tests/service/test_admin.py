@@ -75,6 +75,34 @@ def test_uploads_are_bounded_and_checked_by_content(client, shop_copy):
     assert store.item_pictures(["fm-00001"]) == before and store.check().problems == 0
 
 
+def test_uploads_are_bounded_by_pixels_before_decoding(shop_copy, recommender_dir, tiny_pipeline_dir):
+    settings = Settings(shop_copy.data, shop_copy.url, recommender=recommender_dir, model=tiny_pipeline_dir,
+                        token=TOKEN, max_upload_pixels=1000)
+    client = TestClient(create_app(settings))
+    before = shop_copy.store().item_pictures(["fm-00001"])
+    wide = client.put("/admin/items/fm-00001/photo", content=png_bytes(size=(1001, 1)), headers=ADMIN)
+    assert wide.status_code == 413 and wide.json()["error"] == (
+        "the picture is 1001×1 = 1,001 pixels; at most 1,000 (max_upload_pixels)")
+    assert shop_copy.store().item_pictures(["fm-00001"]) == before
+    fits = client.put("/admin/items/fm-00001/photo", content=png_bytes(size=(40, 25)), headers=ADMIN)
+    assert fits.status_code == 200 and fits.json()["width"] == 40
+
+
+def test_the_token_counts_only_in_the_header(client):
+    """Not in the query string (where access logs would keep it), not in the body."""
+    for url in (f"/admin/fit?token={TOKEN}", f"/admin/fit?access_token={TOKEN}"):
+        assert client.post(url, json={}).status_code == 401
+    assert client.post("/admin/fit", json={"token": TOKEN}).status_code == 401
+
+
+def test_shoppers_jobs_cannot_refuse_the_owners_refit(client):
+    """The per-client share filled from the owner's own address still lets the owner's refit in."""
+    for seed in range(4):
+        assert client.post("/generate", json={"prompt": "a red dress", "n": 1, "seed": seed}).status_code == 202
+    assert client.post("/generate", json={"prompt": "a red dress", "n": 1}).status_code == 429
+    assert client.post("/admin/fit", json={"epochs": 1}, headers=ADMIN).status_code == 202
+
+
 def test_a_deleted_item_is_never_recommended_or_shown_as_similar(client):
     user = "u-00003"
     first = client.get(f"/users/{user}/recommendations", params={"k": 5}).json()["items"][0]["id"]

@@ -6,7 +6,6 @@ count nothing twice and answer no 500."""
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +14,9 @@ import httpx
 import pytest
 
 from tests.conftest import BACKENDS
+from tests.live import free_port
 
 pytestmark = pytest.mark.slow  # server and worker processes
-
-
-def _port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 TOKEN = "a-token-of-sixteen-chars"
@@ -38,7 +32,7 @@ def deployment(request, shop, tmp_path, recommender_dir, tiny_pipeline_dir):
     common = [sys.executable, "-m", "vitrine", "--data-dir", str(copy.data), "-q"]
     if copy.url:
         common[-1:-1] = ["--db-url", copy.url]
-    ports = [_port(), _port()]
+    ports = [free_port(), free_port()]
     logs = [tmp_path / f"serve-{port}.log" for port in ports] + [tmp_path / "worker.log"]
     commands = [["serve", "--port", str(port)] for port in ports] + [["worker"]]
     processes = [subprocess.Popen(common + verb + ["--model", str(tiny_pipeline_dir)], env=env, stdout=subprocess.DEVNULL,

@@ -1,7 +1,12 @@
 """The job queue's door: every job — from the API, the storefront, the demo — is added here, under
 the queue's bounds: at most `max_queue` jobs queued or running in all, `max_jobs_per_client` of
 one client, and `generations_per_minute` posts of one client in any sliding minute. A refused job
-is a Busy error saying which bound it hit. Jobs are rows in the store, so a restart loses none."""
+is a Busy error saying which bound it hit. Jobs are rows in the store, so a restart loses none.
+
+The shop owner's jobs (refits, previews, launches: a request with the admin token) are counted
+under ADMIN_CLIENT, not under an address: shoppers' traffic, even from the owner's own address or
+from enough addresses to fill the queue, cannot refuse them. They keep the per-client bound, so the
+queue holds at most `max_queue + max_jobs_per_client` jobs."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from collections import deque
 
 from vitrine.errors import Busy
 
+ADMIN_CLIENT = "(admin)"  # not an address, so no client can be counted as the owner
 IDLE_CLIENTS = 10_000  # clients remembered by the rate bound before idle ones are forgotten
 
 
@@ -50,12 +56,12 @@ class JobQueue:
 
     def add(self, kind: str, request: dict, client: str) -> str:
         """Store a queued job and wake a worker: its ID, or Busy naming the bound it hit."""
-        settings = self.settings
-        if not self.rate.allow(client):
+        settings, owner = self.settings, client == ADMIN_CLIENT
+        if not owner and not self.rate.allow(client):
             raise Busy(f"at most {settings.generations_per_minute} generation requests per minute per client; "
                        "retry later")
         with self.lock:
-            if self.store.open_jobs() >= settings.max_queue:
+            if not owner and self.store.open_jobs() >= settings.max_queue:
                 raise Busy(f"the generation queue is full ({settings.max_queue} jobs); retry later")
             if self.store.open_jobs(client) >= settings.max_jobs_per_client:
                 raise Busy(f"at most {settings.max_jobs_per_client} open jobs per client; retry later")

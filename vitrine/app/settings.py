@@ -43,6 +43,7 @@ class Settings:
     generations_per_minute: int = 30  # generation requests one client may post per minute
     max_inflight: int = 256        # requests handled at once; beyond, 503 with Retry-After
     max_upload_bytes: int = 2 * 1024 * 1024  # an uploaded picture at most
+    max_upload_pixels: int = 16_000_000  # … and at most this many pixels (a 12-MP phone photo fits)
     body_timeout_s: float = 10.0   # a request's whole body must arrive within this, else 408
     job_workers: int = 1           # threads working the queue while the server runs (0: `vitrine worker`s do)
     job_lease_s: float = 60.0      # a worker renews its hold on a job this often ×3; lapsed, others take it
@@ -64,9 +65,10 @@ _PARSERS = {
     "token": str,
     "cors_origins": lambda v: tuple(o.strip() for o in (v.split(",") if isinstance(v, str) else v) if o.strip()),
     "max_queue": int, "max_jobs_per_client": int, "generations_per_minute": int, "max_inflight": int,
-    "max_upload_bytes": int, "body_timeout_s": float, "job_workers": int, "job_lease_s": float,
+    "max_upload_bytes": int, "max_upload_pixels": int, "body_timeout_s": float, "job_workers": int, "job_lease_s": float,
 }
 _POSITIVE = ("max_queue", "max_jobs_per_client", "generations_per_minute", "max_inflight", "max_upload_bytes",
+             "max_upload_pixels",
              "body_timeout_s", "job_lease_s")
 _NOT_NEGATIVE = ("job_workers",)
 

@@ -32,11 +32,13 @@ def context_for(args, store):
 
 def cmd_fit(args) -> int:
     from vitrine.app.fit import fit, fit_served
-    from vitrine.recommend.config import MultimodalConfig
+    from vitrine.recommend.config import MultimodalConfig, range_problem
+    config = given_config(args, MultimodalConfig)
+    if (problem := range_problem(config)) is not None:
+        raise UsageError(problem)
     store = open_store(args)
     served = store.data_dir / RECOMMENDER_DIR
     out = check_output_dir(args.out or served, "--out")
-    config = given_config(args, MultimodalConfig)
     if out.resolve() == served.resolve() and args.fold == "all":  # the service's recommender
         fitted, cached = fit_served(store, config, progress=not args.quiet)
     else:

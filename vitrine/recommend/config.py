@@ -63,3 +63,21 @@ FIELD_HELP = {
     "unweighted history mean", "recency_weight": "weight a of the decayed-popularity term a·log(1 + D_i); 0 = off",
     "recency_decay": "γ: an event's weight in D_i per 14 days of age", "seed": "seed of the weights and batches",
 }
+
+# The range each numeric field takes: (lowest, highest), both allowed.
+RANGES = {
+    "dim": (1, 4096), "epochs": (1, 1000), "batch_size": (1, 1_000_000), "lr": (1e-8, 10.0),
+    "weight_decay": (0.0, 10.0), "id_dropout": (0.0, 0.99), "negatives": (0, 1_000_000), "cf_weight": (0.0, 1000.0),
+    "cf_factors": (1, 4096), "cf_regularization": (0.0, 1000.0), "cf_alpha": (0.0, 1e6), "input_share": (0.01, 1.0),
+    "recency_weight": (0.0, 1000.0), "recency_decay": (0.0, 1.0), "seed": (0, 2**32 - 1),
+}
+
+
+def range_problem(given: dict) -> str | None:
+    """The first given field out of its range, as one line naming its flag; None when all fit."""
+    for name, value in given.items():
+        if name in RANGES and not isinstance(value, bool) and isinstance(value, (int, float)):
+            low, high = RANGES[name]
+            if not low <= value <= high:
+                return f"--{name.replace('_', '-')} {value:g}: must be from {low:g} to {high:g}"
+    return None

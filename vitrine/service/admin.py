@@ -2,7 +2,8 @@
 product, make previews, refit or reload the recommender.
 
 The token is compared in constant time; a missing or wrong one is 401 with WWW-Authenticate.
-An uploaded photo is read up to the size bound and no further, and must decode as a picture.
+An uploaded photo is read up to the size bound and no further, must be at most `max_upload_pixels`
+(read from its header, before decoding) and must decode as a picture.
 """
 
 from __future__ import annotations
@@ -71,12 +72,14 @@ async def upload_photo(request: Request, item_id: str, ctx: AppContext = Depends
     """The item's photo (PNG, JPEG, WebP, GIF or BMP bytes as the body), replacing any earlier one."""
     from starlette.concurrency import run_in_threadpool
 
-    from vitrine.storage.images import UnreadableImage, inspect
+    from vitrine.storage.images import TooManyPixels, UnreadableImage, inspect
     data = await _bounded_body(request, ctx.settings.max_upload_bytes)
     if not data:
         raise ServiceError(422, "body: send the picture's bytes")
-    try:
-        width, height, fmt = inspect(data)  # decodes it fully: the content decides, not the header
+    try:  # decodes it fully: the content decides, not the header
+        width, height, fmt = inspect(data, ctx.settings.max_upload_pixels)
+    except TooManyPixels as exc:
+        raise ServiceError(413, f"the picture is {exc} (max_upload_pixels)") from None
     except UnreadableImage as exc:
         raise ServiceError(422, f"body: not a picture this service reads ({exc})") from None
 

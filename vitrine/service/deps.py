@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from vitrine.app.context import AppContext
+from vitrine.app.queue import ADMIN_CLIENT
 from vitrine.service.errors import ServiceError
 
 bearer = HTTPBearer(auto_error=False, description="the service's admin token")
@@ -19,7 +20,10 @@ async def context(request: Request) -> AppContext:
 
 
 def client_of(request: Request) -> str:
-    """Who a job is counted against: the client's address."""
+    """Who a job is counted against: the shop owner (a request that showed the admin token), else the
+    client's address."""
+    if getattr(request.state, "admin", False):
+        return ADMIN_CLIENT
     return request.client.host if request.client else "unknown"
 
 
@@ -29,8 +33,9 @@ def is_admin_token(ctx: AppContext, given: str) -> bool:
     return bool(token) and secrets.compare_digest(given.encode(), token.encode())
 
 
-def require_admin(ctx: AppContext = Depends(context),
+def require_admin(request: Request, ctx: AppContext = Depends(context),
                   credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
     if not is_admin_token(ctx, credentials.credentials if credentials is not None else ""):
         raise ServiceError(401, "admin route: send the service's token as 'Authorization: Bearer TOKEN'",
                            headers={"WWW-Authenticate": "Bearer"})
+    request.state.admin = True

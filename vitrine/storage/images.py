@@ -38,13 +38,19 @@ class StoredImage:
     format: str
 
 
-def inspect(data: bytes) -> tuple[int, int, str]:
-    """(width, height, format) of encoded image bytes, fully decoded to catch truncated files."""
+class TooManyPixels(UnreadableImage):
+    """A picture larger than the caller's pixel bound (read from its header, before decoding)."""
+
+
+def inspect(data: bytes, max_pixels: int = MAX_PIXELS) -> tuple[int, int, str]:
+    """(width, height, format) of encoded image bytes, fully decoded to catch truncated files; a
+    picture over `max_pixels` is refused from its header, before its pixels are decoded."""
     try:
         with PILImage.open(io.BytesIO(data)) as im:
             fmt = im.format or ""
-            if im.width * im.height > MAX_PIXELS:
-                raise UnreadableImage(f"{im.width}×{im.height} exceeds {MAX_PIXELS} pixels")
+            if im.width * im.height > max_pixels:
+                raise TooManyPixels(f"{im.width}×{im.height} = {im.width * im.height:,} pixels; "
+                                    f"at most {max_pixels:,}")
             im.load()
             width, height = im.size
     except UnreadableImage:
