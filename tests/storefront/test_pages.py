@@ -128,6 +128,11 @@ def test_the_launch_form_needs_the_token_and_checks_the_price(client):
                          follow_redirects=False)
     assert queued.status_code == 303
     assert 'http-equiv="refresh"' in client.get(queued.headers["location"]).text  # no worker here: still queued
+    # the owner's launches count apart from this address's generations, which now fill its share
+    answers = [client.post("/generate", json={"prompt": "a red dress", "n": 1}).status_code for _ in range(6)]
+    assert answers[-1] == 429
+    assert client.post("/shop/launch", data={"description": "a blue coat", "token": TOKEN},
+                       follow_redirects=False).status_code == 303
 
 
 def test_the_api_docs_the_favicon_and_the_pages_metrics_need_no_network(client):
