@@ -61,6 +61,22 @@ def test_a_folder_removed_inside_mkdir_is_made_again(tmp_path, monkeypatch):
     assert removed and (tmp_path / stored.path).is_file()
 
 
+def test_listing_journals_while_another_batch_removes_their_folder_finds_none(tmp_path, monkeypatch):
+    """The folder is there when looked for and gone when listed: another process's last journal
+    ended in between (a 500 on event posts that the soak found)."""
+    import os
+    images = ImageStore(tmp_path)
+    (tmp_path / "images" / PENDING_DIR).mkdir(parents=True)
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if Path(path).name == PENDING_DIR:
+            Path(path).rmdir()
+        return real_scandir(path)
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert images.pending_journals() == []
+
+
 def test_two_processes_writing_batches_for_two_seconds_never_fail():
     script = Path(__file__).resolve().parents[2] / "scripts" / "concurrent_images.py"
     result = subprocess.run([sys.executable, str(script), "--seconds", "2"], capture_output=True, text=True,

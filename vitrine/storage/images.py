@@ -171,8 +171,13 @@ class ImageStore:
             return []
 
     def pending_journals(self) -> list[Path]:
-        folder = self.root / "images" / PENDING_DIR
-        return sorted(folder.glob("*.txt")) if folder.is_dir() else []
+        """The journals of loads under way or killed. Another process's load removes the folder when
+        its last journal goes (finish), which can fall inside the listing: then there are none."""
+        try:
+            with os.scandir(self.root / "images" / PENDING_DIR) as entries:
+                return sorted(Path(e.path) for e in entries if e.name.endswith(".txt"))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
 
     def files(self) -> list[Path]:
         """Every file under images/ except the journals (temporary files included)."""
