@@ -2,12 +2,12 @@
 are cut off after body_timeout_s without taking the in-flight bound from other requests, and a
 body past its route's bound is refused as it arrives, with or without a declared length."""
 
-import socket
 import time
 
 import httpx
 import pytest
 
+from scripts.reliability_service import stalled, status_of
 from vitrine.app.settings import Settings
 from vitrine.storefront.app import create_app
 
@@ -23,20 +23,6 @@ def server(shop, recommender_dir, tmp_path_factory):
                               max_upload_bytes=50_000))
     with live_server(app) as port:
         yield port
-
-
-def stalled(port: int, path: str = "/events") -> socket.socket:
-    """A client that declares a 100-byte body, sends one byte of it and stops."""
-    s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-              "Content-Length: 100\r\n\r\n{".encode())
-    return s
-
-
-def status_of(s: socket.socket, seconds: float = 5) -> int:
-    s.settimeout(seconds)
-    head = s.recv(200).decode("latin-1")
-    return int(head.split()[1])
 
 
 def test_stalled_bodies_hold_no_slot_and_are_cut_off(server):
