@@ -7,7 +7,7 @@ similar items, an event (a view, cart or purchase; one in five from a new shoppe
 then a generation job of one small picture. Two refits are queued (at a third and at two thirds of
 the run) and the worker is killed at half time. Reported: requests and answers by status (429 and
 503 are the service's own bounds at work; any 5xx else is an error), p50 / p99 per kind, the
-server's resident memory at the start and the end, the jobs done and failed, the errors the
+server's resident memory at the start and the end, the jobs done and failed (and why), the errors the
 server and the worker logged (their output goes to --logs), the first answers of each error kind,
 and `vitrine store check` afterwards.
 
@@ -170,13 +170,15 @@ class Soak:
         for t in threads:
             t.join()
         rss_end = rss_mb(server.pid)
-        jobs = Counter()
+        jobs, failures = Counter(), Counter()
         deadline = time.time() + self.args.drain
         with httpx.Client(base_url=self.base, timeout=30) as client:
             for url in self.jobs:  # the jobs still open finish (a refit takes a while); lapsed leases are retaken
-                while (status := client.get(url).json()["status"]) in ("queued", "running") and time.time() < deadline:
+                while (job := client.get(url).json())["status"] in ("queued", "running") and time.time() < deadline:
                     time.sleep(1)
-                jobs[status] += 1
+                jobs[job["status"]] += 1
+                if job["status"] == "failed":  # each way a job failed, once, with how often
+                    failures[f"{job['kind']}: {job.get('error')}"] += 1
         server.send_signal(signal.SIGINT)
         self.worker.send_signal(signal.SIGINT)
         for process in (server, self.worker):
@@ -195,7 +197,8 @@ class Soak:
             "latency_ms": {kind: {"n": len(v), "p50": 1000 * statistics.median(v),
                                   "p99": 1000 * sorted(v)[int(0.99 * (len(v) - 1))]}
                            for kind, v in sorted(self.latency.items())},
-            "rss_mb": {"start": rss_start, "end": rss_end}, "jobs": dict(jobs), "chaos": events,
+            "rss_mb": {"start": rss_start, "end": rss_end}, "jobs": dict(jobs), "job_failures": dict(failures),
+            "chaos": events,
             "error_samples": dict(self.samples), "logged_errors": logged, "store_check_problems": check.problems,
         }
 
@@ -228,7 +231,8 @@ def markdown(result: dict) -> str:
             f"{result['logged_errors']['worker']['tracebacks']}. "
             f"`vitrine store check` afterwards: {result['store_check_problems']} problems.\n\n{table.markdown()}\n"
             + "".join(f"\n- {status}: {sample}" for status, samples in result["error_samples"].items()
-                      for sample in samples))
+                      for sample in samples)
+            + "".join(f"\n- failed job ×{n}: {why}" for why, n in result.get("job_failures", {}).items()))
 
 
 def write_section(result: dict, doc: Path) -> None:
@@ -259,7 +263,7 @@ def main() -> None:
         write_section(result, Path(args.doc))
         print(f"→ {args.out}, {args.doc}")
     logged = sum(process["tracebacks"] for process in result["logged_errors"].values())
-    sys.exit(1 if result["errors"] or logged or result["store_check_problems"] else 0)
+    sys.exit(1 if result["errors"] or logged or result["store_check_problems"] or result["job_failures"] else 0)
 
 
 if __name__ == "__main__":

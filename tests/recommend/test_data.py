@@ -29,3 +29,16 @@ def test_segments_split_the_users_with_targets(log):
 def test_all_fold_keeps_every_event(log):
     fold = make_fold(log, "all")
     assert fold.train_events.sum() == len(log.ts) and not any(fold.targets)
+
+
+def test_events_of_a_shopper_added_during_the_read_wait_for_the_next_fit(shop, monkeypatch):
+    """The service takes events while a refit reads the log: a shopper (or item) that appears after
+    the fit read the user list is left out of that fit instead of failing it."""
+    from vitrine.recommend.data import load_log
+    everyone = shop.user_ids()
+    late = everyone[-1]
+    monkeypatch.setattr(shop, "user_ids", lambda: everyone[:-1])
+    log = load_log(shop)
+    assert late not in set(log.user_ids) and log.n_users == len(everyone) - 1
+    whole = shop.interactions()
+    assert len(log.ts) == int((whole["user_id"] != late).sum())

@@ -61,11 +61,16 @@ def load_log(store: Store) -> Log:
     item_pos = {i: k for k, i in enumerate(item_ids)}
     user, item, weight, bought, ts = [], [], [], [], []
     for users, items, events, times in store.interaction_batches():  # indices per batch: no 17 M strings at once
-        user.append(np.fromiter((user_pos[u] for u in users), np.int32, len(users)))
-        item.append(np.fromiter((item_pos[i] for i in items), np.int32, len(items)))
-        weight.append(np.fromiter((EVENT_WEIGHT.get(e, 1.0) for e in events), np.float32, len(events)))
-        bought.append(np.fromiter((e == "purchase" for e in events), bool, len(events)))
-        ts.append(times)
+        u = np.fromiter((user_pos.get(x, -1) for x in users), np.int32, len(users))
+        i = np.fromiter((item_pos.get(x, -1) for x in items), np.int32, len(items))
+        # a shopper or item added while this read runs (the service takes events during a refit) is not in
+        # the lists read before: its events count from the next fit, as its vector does
+        known = (u >= 0) & (i >= 0)
+        user.append(u[known])
+        item.append(i[known])
+        weight.append(np.fromiter((EVENT_WEIGHT.get(e, 1.0) for e in events), np.float32, len(events))[known])
+        bought.append(np.fromiter((e == "purchase" for e in events), bool, len(events))[known])
+        ts.append(times[known])
     if not ts:
         raise LookupError(f"{store.data_dir}: no interactions; simulate shoppers or import a log first")
     return Log(user_ids=user_ids, item_ids=item_ids, user=np.concatenate(user), item=np.concatenate(item),
