@@ -85,14 +85,15 @@ def median_runs(runs: list[dict]) -> dict:
         {"runs": runs, "non_2xx": sum(r["non_2xx"] for r in runs)}
 
 
-def start_server(data_dir: str, workers: int, checkout: str | None = None):
+def start_server(data_dir: str, workers: int, checkout: str | None = None, extra: tuple[str, ...] = ()):
     """`vitrine serve` on a free loopback port, once its recommender is loaded: (process, URL, client).
-    With `checkout`, the vitrine package of that folder runs instead of the installed one."""
+    With `checkout`, the vitrine package of that folder runs instead of the installed one; `extra`:
+    more flags of `vitrine serve`."""
     port = free_port()
     env = {**os.environ, **({"PYTHONPATH": checkout} if checkout else {}), "VITRINE_TOKEN": "bench-token-bench-token", "VITRINE_MAX_INFLIGHT": "1024",
            "VITRINE_GENERATIONS_PER_MINUTE": "1000"}
     server = subprocess.Popen([str(Path(sys.executable).parent / "vitrine"), "--data-dir", data_dir, "-q", "serve",
-                               "--port", str(port), "--workers", str(workers)],
+                               "--port", str(port), "--workers", str(workers), *extra],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     client = httpx.Client(base_url=base, timeout=60)

@@ -114,6 +114,21 @@ def tiny_pipeline_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def tiny_distilled_dir(tiny_pipeline_dir, tmp_path_factory):
+    """The tiny pipeline as an untrained distilled model, saved as `vitrine distill` saves one: its
+    U-Net with a guidance input, sampled by LCM, guidance range 1–6."""
+    from diffusers import UNet2DConditionModel
+
+    from vitrine.diffusion.consistency import GUIDANCE_DIM
+    from vitrine.diffusion.distill import lcm_scheduler
+    from vitrine.diffusion.pipeline import VitrinePipeline, load_pipeline
+    teacher = load_pipeline(tiny_pipeline_dir, sampler=None)
+    unet = UNet2DConditionModel.from_config({**teacher.unet.config, "time_cond_proj_dim": GUIDANCE_DIM})
+    pipe = VitrinePipeline(unet, lcm_scheduler(teacher.scheduler, 20, pixels=True), guidance_range=(1.0, 6.0))
+    return pipe.save(tmp_path_factory.mktemp("distilled"))
+
+
+@pytest.fixture(scope="session")
 def recommender_dir(log, features, tmp_path_factory):
     """A multimodal recommender fitted for one epoch on the small shop, saved."""
     import torch

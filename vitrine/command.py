@@ -182,11 +182,13 @@ SETTING_OPTIONS = {
     "index": ("--index", "how recommendations are searched: exact (default), ivf or hnsw (approximate, for "
                          "large catalogs; docs/scale.md)"),
     "model": ("--model", "text-to-image pipeline folder (default: the shop's own, DATA_DIR/models/generator, when "
-                         "`vitrine train` made one; else the shipped models/vitrine-fashion-32)"),
+                         "`vitrine train` made one; else the shipped few-step models/vitrine-fashion-32-lcm where it "
+                         "met its targets, else the shipped models/vitrine-fashion-32)"),
     "evaluator": ("--evaluator", "attribute reader that picks generated pictures (default: the shop's own, "
                                  "DATA_DIR/models/evaluator, when `vitrine evaluator train` made one; else the "
                                  "shipped models/evaluator)"),
-    "tryon_model": ("--tryon-model", "try-on model folder, its segmenter inside (default: the shipped "
+    "tryon_model": ("--tryon-model", "try-on model folder, its segmenter inside (default: the shipped few-step "
+                                     "models/vitrine-tryon-lcm where it met its targets, else the shipped "
                                      "models/vitrine-tryon)"),
 }
 

@@ -11,6 +11,10 @@ REPO = Path(__file__).resolve().parent.parent  # the checkout: shipped models an
 SHIPPED_PIPELINE = "models/vitrine-fashion-32"  # the text-to-image model every use draws with by default
 SHIPPED_EVALUATOR = "models/evaluator"          # the judge of generated pictures
 SHIPPED_TRYON = "models/vitrine-tryon"          # the try-on model, its segmenter inside
+# their few-step students (`vitrine distill`), which the interactive uses take where measured good enough
+SHIPPED_FAST_PIPELINE = "models/vitrine-fashion-32-lcm"
+SHIPPED_FAST_TRYON = "models/vitrine-tryon-lcm"
+MEASURED_FILE = "measured.json"  # in a distilled model's folder: its figures against the teacher's targets
 RECOMMENDER_DIR = "models/recommender"          # inside the data dir: a fitted recommender belongs to its store
 GENERATOR_DIR = "models/generator"              # inside the data dir: the shop's own text-to-image model
 EVALUATOR_DIR = "models/evaluator"              # inside the data dir: the judge trained on the shop's photos
@@ -30,6 +34,19 @@ def shop_or_shipped(data_dir: str | Path, inside: str, shipped: str) -> Path:
     """The shop's own model (DATA_DIR/inside) when it has one, else the shipped model."""
     own = Path(data_dir) / inside
     return own if (own / _MARKERS[inside]).is_file() else Path(default_path(shipped))
+
+
+def interactive(full: str, fast: str) -> str:
+    """The shipped model the interactive uses (service jobs, studio verbs, try-on) draw with: the
+    few-step student `fast` when it ships and its measured.json says it met every target against
+    its teacher `full`, else `full`. A file that is missing or unreadable counts as not met."""
+    import json
+    try:
+        measured = json.loads((Path(default_path(fast)) / MEASURED_FILE).read_text())
+    except (OSError, ValueError):
+        return default_path(full)
+    met = isinstance(measured, dict) and measured.get("targets_met") is True
+    return default_path(fast) if met else default_path(full)
 
 
 def model_source(model: str | Path, data_dir: str | Path) -> str:

@@ -82,3 +82,17 @@ def test_a_fit_reports_its_phases_in_order(shop, features, tmp_path):
     assert phases[0] == "read the events" and phases[-1] == "save" and any(p.startswith("fit ") for p in phases)
     training = [f for p, f in heard if p.startswith("fit ")]
     assert training == sorted(training) and training[-1] == 1.0
+
+
+def test_a_distilled_model_draws_every_use_in_its_own_few_steps(data, recommender_dir, tiny_distilled_dir):
+    ctx = AppContext(Settings(data, recommender=recommender_dir, model=tiny_distilled_dir))
+    calls = []
+    ctx.pipeline().unet.register_forward_hook(lambda *_: calls.append(1))
+    studio.generate(ctx, "a red t-shirt", n=2)
+    drawn = ctx.store.generated_images()[-1]
+    assert drawn.params["steps"] == 4 and drawn.params["sampler"] == "LCMScheduler" and len(calls) == 4
+    result, shas = studio.launch(ctx, "a navy blue striped shirt", n=2, audience=5)
+    assert len(shas) == 2 and len(calls) == 8  # the launch's 2 candidates: one batch, 4 calls
+    assert studio.generate(ctx, "a red t-shirt", n=1, steps=2)["images"] and len(calls) == 10
+    with pytest.raises(ValueError, match="between 1 and 50"):  # asked for more than its grid: one clear line
+        studio.generate(ctx, "a red t-shirt", n=1, steps=60)

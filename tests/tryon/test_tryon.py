@@ -149,3 +149,29 @@ def test_catalog_photos_and_blank_pictures_are_no_person(tryon_shop):
         with pytest.raises(LookupError, match="no person found"):
             region(labels, "top")
     assert all(not_a_person(labels) is None for labels in segmenter.labels(load_people(data).images))
+
+
+@pytest.mark.slow  # distils the small try-on model through the verb
+def test_a_distilled_try_on_model_dresses_in_four_calls_and_keeps_every_pixel_outside(tryon_shop, tmp_path, capsys):
+    import shutil
+
+    from vitrine.tryon.tryon import TryOn
+    data, model = tryon_shop
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)  # the distillation writes its caches into the shop
+    run = tmp_path / "distilled"
+    verb = ["--data-dir", str(copy), "-q", "distill", "--from", str(model), "--out", str(run)]
+    assert main(verb) == 2 and "a try-on model; distil it with --task tryon" in capsys.readouterr().err
+    assert main(verb + ["--task", "tryon", "--steps", "2", "--batch-size", "4", "--limit", "20"]) == 0
+    student = TryOn.load(run / "pipeline")
+    assert student.pipeline.distilled and student.segmenter is not None  # the garment finder comes along
+    calls = []
+    student.pipeline.unet.register_forward_hook(lambda *_: calls.append(1))
+    rng = np.random.default_rng(0)
+    picture = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    mask = np.zeros((64, 64), bool)
+    mask[20:40, 16:48] = True
+    result = student.dress(picture, "a red striped t-shirt", mask=mask, n=2)
+    assert len(calls) == 4 and len(result.pictures) == 2  # the default 4 steps, one call each for both
+    for out in result.pictures:
+        assert (out[~mask] == picture[~mask]).all() and not (out[mask] == picture[mask]).all()

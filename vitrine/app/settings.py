@@ -14,8 +14,8 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from vitrine.paths import (EVALUATOR_DIR, GENERATOR_DIR, RECOMMENDER_DIR, SHIPPED_EVALUATOR, SHIPPED_PIPELINE,
-                           SHIPPED_TRYON, default_path, shop_or_shipped)
+from vitrine.paths import (EVALUATOR_DIR, GENERATOR_DIR, RECOMMENDER_DIR, SHIPPED_EVALUATOR, SHIPPED_FAST_PIPELINE,
+                           SHIPPED_FAST_TRYON, SHIPPED_PIPELINE, SHIPPED_TRYON, interactive, shop_or_shipped)
 from vitrine.recommend.config import INDEX_KINDS
 
 TOKEN_FILE = "service-token"  # inside the data dir, when no token is configured
@@ -32,9 +32,10 @@ class Settings:
     recommender: Path | None = None  # default DATA_DIR/models/recommender
     index: str = "exact"
     # the diffusion pipeline generation jobs use, and the attribute reader launch and previews pick with:
-    # by default the shop's own (DATA_DIR/models/generator, …/evaluator) when it has them, else the shipped ones
+    # by default the shop's own (DATA_DIR/models/generator, …/evaluator) when it has them, else the shipped
+    # ones — the shipped generator's few-step student where it met its targets (paths.interactive)
     model: Path | None = None
-    tryon_model: Path = Path(default_path(SHIPPED_TRYON))  # the try-on model (and its segmenter) try-on jobs use
+    tryon_model: Path | None = None  # the try-on model (and its segmenter) try-on jobs use; likewise
     evaluator: Path | None = None
     token: str | None = None       # bearer token of the admin routes (made and saved on first start if unset)
     cors_origins: tuple[str, ...] = ()  # origins allowed to call from a browser; none by default
@@ -50,7 +51,10 @@ class Settings:
 
     def __post_init__(self):
         if self.model is None:
-            object.__setattr__(self, "model", shop_or_shipped(self.data_dir, GENERATOR_DIR, SHIPPED_PIPELINE))
+            shipped = interactive(SHIPPED_PIPELINE, SHIPPED_FAST_PIPELINE)
+            object.__setattr__(self, "model", shop_or_shipped(self.data_dir, GENERATOR_DIR, shipped))
+        if self.tryon_model is None:
+            object.__setattr__(self, "tryon_model", Path(interactive(SHIPPED_TRYON, SHIPPED_FAST_TRYON)))
         if self.evaluator is None:
             object.__setattr__(self, "evaluator", shop_or_shipped(self.data_dir, EVALUATOR_DIR, SHIPPED_EVALUATOR))
 

@@ -16,21 +16,37 @@ MAX_PICTURES = 8    # pictures per generation request
 MAX_STEPS = 100     # sampling steps per request
 
 
-def _check_sampling(prompt: str, n: int, steps: int, field: str = "prompt") -> None:
+def _check_sampling(ctx: AppContext, prompt: str, n: int, steps: int | None, field: str = "prompt") -> None:
     if not prompt or not prompt.strip():
         raise Invalid("give some text", field)
     if not 1 <= n <= MAX_PICTURES:
         raise Invalid(f"between 1 and {MAX_PICTURES}, got {n}", "n")
-    if not 1 <= steps <= MAX_STEPS:
-        raise Invalid(f"between 1 and {MAX_STEPS}, got {steps}", "steps")
+    check_steps(steps, ctx.settings.model)
 
 
-def generate(ctx: AppContext, prompt: str, n: int = 4, steps: int = 20, guidance: float = 3.0,
+def check_steps(steps: int | None, model, most: int = MAX_STEPS) -> None:
+    """Steps a request asks of `model` (None: its default): at most `most`, and at most a distilled
+    model's grid points, checked before anything is queued."""
+    from vitrine.diffusion.pipeline import step_limit
+    limit = min(most, step_limit(model))
+    if steps is not None and not 1 <= steps <= limit:
+        which = " for this distilled model" if limit < most else ""
+        raise Invalid(f"between 1 and {limit}{which}, got {steps}", "steps")
+
+
+def check_generate(ctx: AppContext, prompt: str, n: int = 4, steps: int | None = None) -> None:
+    """Before queuing a generation: the prompt, the count, the steps the model takes."""
+    _check_sampling(ctx, prompt, n, steps)
+
+
+def generate(ctx: AppContext, prompt: str, n: int = 4, steps: int | None = None, guidance: float = 3.0,
              seed: int = 0) -> dict:
-    """n pictures of the prompt from seeds seed … seed + n − 1: {"images": [sha256, …]}."""
+    """n pictures of the prompt from seeds seed … seed + n − 1: {"images": [sha256, …]}. Unset, steps
+    are the model's default (20; 4 for a distilled model)."""
     import torch
-    _check_sampling(prompt, n, steps)
+    _check_sampling(ctx, prompt, n, steps)
     pipe = ctx.pipeline()
+    steps = pipe.steps_or_default(steps, 20)
     seeds = [seed + j for j in range(n)]
     images = pipe(prompt, num_images_per_prompt=n, num_inference_steps=steps, guidance_scale=guidance,
                   generator=[torch.Generator().manual_seed(s) for s in seeds]).images
@@ -77,21 +93,23 @@ def check_new_item(store, item_id: str | None) -> None:
 
 
 def check_launch(ctx: AppContext, description: str, price: float | None = None, n: int = 4, audience: int = 100,
-                 item_id: str | None = None) -> None:
+                 item_id: str | None = None, steps: int | None = None) -> None:
     """Before any drawing: the inputs, an ID no item has yet, a fitted recommender."""
     from vitrine.studio.launch import check_launch as check_inputs
     check_inputs(description, price, n, audience)
+    check_steps(steps, ctx.settings.model)
     check_new_item(ctx.store, item_id)
     ctx.require_recommender()
 
 
 def launch(ctx: AppContext, description: str, price: float | None = None, n: int = 4, audience: int = 100,
-           seed: int = 0, steps: int = 20, item_id: str | None = None, keep_candidates: bool = True):
+           seed: int = 0, steps: int | None = None, item_id: str | None = None, keep_candidates: bool = True):
     """A product not yet made: n candidate pictures, the one showing most of the description
     kept, the shoppers most likely to buy it; with item_id, a new catalog item with that picture.
     Returns (LaunchResult, the candidates' SHA-256s — empty without keep_candidates)."""
     from vitrine.studio.launch import add_to_catalog, launch as draw
-    check_launch(ctx, description, price, n, audience, item_id)
+    check_launch(ctx, description, price, n, audience, item_id, steps)
+    steps = ctx.pipeline().steps_or_default(steps, 20)
     result = draw(ctx.pipeline(), ctx.evaluator(), ctx.require_recommender(), description, price, n=n,
                   audience=audience, seed=seed, steps=steps)
     shas = []
@@ -111,9 +129,10 @@ def launch_summary(result, shas: list[str], item_id: str | None) -> dict:
             "audience": [{"user": u, "score": round(s, 5)} for u, s in result.audience]}
 
 
-def previews(ctx: AppContext, limit: int | None = 16, n: int = 4, steps: int = 10, seed: int = 0,
+def previews(ctx: AppContext, limit: int | None = 16, n: int = 4, steps: int | None = None, seed: int = 0,
              progress: bool = False):
     """Previews for up to `limit` items with no picture (PreviewRun: items, attributes read/stated)."""
     from vitrine.studio.previews import make_previews
+    check_steps(steps, ctx.settings.model)
     return make_previews(ctx.store, ctx.pipeline(), ctx.evaluator(), str(ctx.settings.model), limit=limit, n=n,
                          steps=steps, seed=seed, progress=progress, write_lock=ctx.write_lock)

@@ -12,6 +12,7 @@ import numpy as np
 
 from vitrine.app.context import AppContext
 from vitrine.app.pictures import store_generated
+from vitrine.app.studio import check_steps
 from vitrine.errors import Invalid, NotFound
 
 MAX_SIDE = 512   # pixels a side of a person's picture
@@ -26,7 +27,7 @@ def _png(pixels: np.ndarray) -> str:
 
 def prepare(ctx: AppContext, *, picture: bytes | None = None, mask: bytes | None = None, person: int | None = None,
             description: str | None = None, item_id: str | None = None, region: str | None = None,
-            n: int = 4, steps: int = 20, seed: int = 0) -> dict:
+            n: int = 4, steps: int | None = None, seed: int = 0) -> dict:
     """A checked try-on: {picture, mask, truth (base64 PNG), description, item_id, person, n, steps, seed}."""
     from vitrine.catalog.prompts import item_prompt
     from vitrine.tryon.tryon import person_with_item, read_mask, read_picture, slot_of_category
@@ -36,8 +37,9 @@ def prepare(ctx: AppContext, *, picture: bytes | None = None, mask: bytes | None
         raise Invalid("give a garment description or a catalog item_id (one of them)", "description")
     if description is not None and not description.strip():
         raise Invalid("empty", "description")
-    if not 1 <= n <= 8 or not 1 <= steps <= MAX_STEPS:
-        raise Invalid(f"n from 1 to 8 pictures and steps from 1 to {MAX_STEPS}, got {n} and {steps}", "n")
+    if not 1 <= n <= 8:
+        raise Invalid(f"from 1 to 8 pictures, got {n}", "n")
+    check_steps(steps, ctx.settings.tryon_model, MAX_STEPS)
     truth = None
     if person is not None:
         if item_id is None:
@@ -101,9 +103,10 @@ def dress(ctx: AppContext, request: dict) -> dict:
     from vitrine.tryon.tryon import read_mask, read_picture
     picture = read_picture(base64.b64decode(request["picture"]))
     mask = read_mask(base64.b64decode(request["mask"]), picture.shape[:2])
-    result = ctx.tryon().dress(picture, request["description"], mask=mask, n=request["n"], seed=request["seed"],
-                               steps=request["steps"])
-    params = {"steps": request["steps"], "use": "tryon", "person": request.get("person"),
+    tryon = ctx.tryon()
+    steps = tryon.pipeline.steps_or_default(request["steps"], 20)
+    result = tryon.dress(picture, request["description"], mask=mask, n=request["n"], seed=request["seed"], steps=steps)
+    params = {"steps": steps, "use": "tryon", "person": request.get("person"),
               "item_id": request.get("item_id")}
     seeds = [request["seed"] + k for k in range(len(result.pictures))]
     shas = store_generated(ctx, result.pictures, request["description"], seeds, params, model=ctx.settings.tryon_model)

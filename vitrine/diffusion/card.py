@@ -62,3 +62,36 @@ def latent_line(config: dict) -> str:
 
 def write_model_card(folder: str | Path, text: str) -> Path:
     return write_text(Path(folder) / "README.md", text)
+
+
+def distilled_card(name: str, distill: dict, run: dict, command: list[str], seconds: float, steps_done: int,
+                   last_loss: float) -> str:
+    """Markdown for a `vitrine distill` student: its teacher, the distillation's recipe and command."""
+    lo, hi = distill["guidance_min"], distill["guidance_max"]
+    grid = run["timesteps"] // distill["skip"]
+    return f"""# {name} — model card
+
+A few-step student of `{distill['teacher']}` made by guided consistency distillation (LCM, Luo et
+al. 2023): it draws the teacher's {run['size']}×{run['size']} pictures in 1–8 steps of one U-Net call each,
+the classifier-free guidance scale w ∈ [{lo:g}, {hi:g}] being an input of the network.
+
+```python
+from diffusers import DiffusionPipeline
+pipe = DiffusionPipeline.from_pretrained("{name}", trust_remote_code=True)
+images = pipe("a description of an item", num_images_per_prompt=4, num_inference_steps=4,
+              guidance_scale=3.0).images
+```
+
+or `vitrine generate "a description of an item" --model {name} --steps 4`.
+
+## Distillation
+- Teacher: `{distill['teacher']}` (U-Net preset `{run['preset']}`, {run['schedule']} schedule, {run['prediction']});
+  the student is its U-Net plus a projection of w's sinusoidal features into the time embedding,
+  started from the teacher's weights with that projection at zero.
+- Each step: the teacher's guided DDIM step over k = {distill['skip']} timesteps (a grid of {grid} points),
+  the target from an EMA network (decay {distill['ema_decay']:g}), pseudo-Huber loss; sampler `LCMScheduler`.
+- {steps_done:,} of {distill['steps']:,} steps of batch {distill['batch_size']}, AdamW lr {distill['lr']:g}
+  ({distill['lr_schedule']}, {distill['warmup_steps']} warm-up steps), seed {distill['seed']}; {seconds:,.0f} s;
+  final loss (mean of the last 100 steps) {last_loss:.4f}; `loss.png` is its curve.
+- Command: `{shlex.join(command)}`; `distill.json` and `training_config.json` hold the whole config.
+"""

@@ -250,14 +250,15 @@ def cmd_generate(args) -> int:
         pipe = load_pipeline(model, sampler=None)  # errors name the model folder's file
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    sampler = args.sampler or pipe.default_sampler
     try:
-        pipe = pipe.with_sampler(args.sampler).speed_up(args.precision)
+        pipe = pipe.with_sampler(sampler).speed_up(args.precision)
     except ValueError as exc:
         raise UsageError(f"--sampler: {exc}") from None
     for text, flag in ((args.prompt, "PROMPT"), (args.negative, "--negative")):
         for note in (pipe.text_encoder.notes(text) if text else []):
             print(f"note: {flag}: {note}", file=sys.stderr)
-    steps = args.steps or (1000 if args.sampler == "ddpm" else 20)
+    steps = args.steps or pipe.default_steps(sampler)
     generators = [torch.Generator().manual_seed(args.seed + i) for i in range(args.n)]
     try:
         images = pipe(args.prompt, negative_prompt=args.negative, num_images_per_prompt=args.n,
@@ -265,7 +266,7 @@ def cmd_generate(args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     out = save_grid(images, output, columns=min(args.n, 8))
-    print(f"{args.n} images for {args.prompt!r} ({args.sampler}, {steps} steps, guidance {args.guidance}, "
+    print(f"{args.n} images for {args.prompt!r} ({sampler}, {steps} steps, guidance {args.guidance}, "
           f"seeds {args.seed}…{args.seed + args.n - 1}) by {whose(model, store_dir)}: {out}")
     return 0
 
@@ -399,6 +400,9 @@ def register(verbs, common) -> None:
                    help="keep the finished model in the run folder only (by default it becomes the shop's "
                         "autoencoder, DATA_DIR/models/autoencoder, which `vitrine train --size 64` draws through)")
 
+    from vitrine.diffusion.distill_cli import register as register_distill
+    register_distill(verbs)
+
     diffusion = verbs.group("diffusion", "look at the noise process")
     p = diffusion.add("forward", cmd_diffusion_forward, "noise one item's photo to several t; print ᾱ_t and SNR")
     p.add_argument("item_id", help="an item with a photo, e.g. fm-00000")
@@ -415,11 +419,13 @@ def register(verbs, common) -> None:
     p = verbs.add("generate", cmd_generate, "product images from a text prompt")
     p.add_argument("prompt", help='what to draw, e.g. "a red striped t-shirt"')
     p.add_argument("-n", type=count(1, 256), default=8, help="images, 1–256 (default 8)")
-    p.add_argument("--steps", type=count(1, 1000), help="sampling steps, 1–1000 (default 20; 1000 for ddpm)")
+    p.add_argument("--steps", type=count(1, 1000), help="sampling steps, 1–1000 (default 20; 1000 for ddpm; 4 for a "
+                                                        "distilled model, which takes 1 to its grid's 50)")
     p.add_argument("--guidance", type=number(0, 50), default=3.0,
                    help="classifier-free guidance scale w, 0–50 (default 3)")
-    p.add_argument("--sampler", default="dpm++sde", help="dpm++sde (default: DPM-Solver++ 2M SDE), dpm++, ddim, "
-                                                         "ddpm, unipc, euler, … or a diffusers scheduler class name")
+    p.add_argument("--sampler", help="dpm++sde (default: DPM-Solver++ 2M SDE), dpm++, ddim, ddpm, unipc, euler, … or "
+                                     "a diffusers scheduler class name; lcm, and only lcm, for a distilled model "
+                                     "(`vitrine distill`; its default)")
     p.add_argument("--negative", help="negative prompt: what the image should not look like")
     p.add_argument("--seed", type=count(0), default=0, help="seed of the first image; image i uses seed+i")
     p.add_argument("--model", help=f"saved pipeline folder (default: the shop's own, DATA_DIR/models/generator, "

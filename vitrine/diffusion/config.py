@@ -137,3 +137,54 @@ FIELD_HELP = {
 }
 FIELD_CHOICES = {"task": list(TASKS), "size": list(SIZES), "fit": list(FITS), "prompts": list(PROMPTS), "preset": UNET_PRESETS, "schedule": list(SCHEDULES) + list(ALIASES),
                  "prediction": ["epsilon", "v_prediction"], "precision": ["fp32", "bf16"]}
+
+
+GUIDANCE_LIMITS = (0.0, 20.0)  # the guidance scales a distillation may be asked to learn
+
+
+@dataclass
+class DistillConfig:
+    """A `vitrine distill` run: a few-step student of `teacher` (distill.py). The network, noise
+    schedule and training photos are the teacher's; these fields are the distillation's own."""
+    teacher: str = "models/vitrine-fashion-32"
+    task: str = "text-to-image"
+    steps: int = 4000
+    batch_size: int = 32
+    lr: float = 1e-4
+    weight_decay: float = 0.0
+    warmup_steps: int = 100
+    lr_schedule: str = "constant_with_warmup"
+    grad_clip: float = 1.0
+    ema_decay: float = 0.95          # of the target network f_θ⁻ (LCM's μ)
+    guidance_min: float = 1.0        # w ~ U[guidance_min, guidance_max] per example
+    guidance_max: float = 6.0
+    skip: int = 20                   # k: the teacher's solver steps from t to t − k (T/k grid points)
+    precision: str = "fp32"
+    seed: int = 0
+    checkpoint_every: int = 250
+    log_every: int = 10
+    threads: int = 0
+
+    def validate(self, timesteps: int = DEFAULT_T) -> None:
+        """A ValueError naming the flag of the first bad field."""
+        if self.task not in TASKS:
+            raise ValueError(f"--task: unknown {self.task!r}; choose one of {', '.join(TASKS)}")
+        for name in ("steps", "batch_size", "checkpoint_every", "log_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        lo, hi = GUIDANCE_LIMITS
+        if not lo <= self.guidance_min <= self.guidance_max <= hi:
+            raise ValueError(f"--guidance-range: give LOW,HIGH with {lo:g} ≤ LOW ≤ HIGH ≤ {hi:g}, "
+                             f"got {self.guidance_min:g},{self.guidance_max:g}")
+        if not 1 <= self.skip <= timesteps // 2 or timesteps % self.skip:
+            raise ValueError(f"--skip: a divisor of the teacher's {timesteps} timesteps between 1 and "
+                             f"{timesteps // 2}, got {self.skip}")
+        if self.lr <= 0 or not 0 < self.ema_decay < 1:
+            raise ValueError("--lr must be > 0 and --ema-decay in (0, 1)")
+        if self.precision not in ("fp32", "bf16"):
+            raise ValueError("--precision: choose fp32 or bf16")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DistillConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})

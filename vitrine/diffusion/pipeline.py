@@ -31,6 +31,8 @@ import numpy as np
 import torch
 from diffusers import DiffusionPipeline, ImagePipelineOutput
 
+from vitrine.diffusion.consistency import guidance_embedding
+
 MAX_STEPS = 1000
 MAX_IMAGES = 256
 MAX_PROMPT_CHARS = 1000
@@ -59,8 +61,12 @@ SAMPLERS = {  # short names; any other diffusers scheduler class name also works
     "euler-a": ("EulerAncestralDiscreteScheduler", TRAILING),
     "heun": ("HeunDiscreteScheduler", TRAILING),
     "pndm": ("PNDMScheduler", TRAILING),
+    # a consistency-distilled model's own sampler (`vitrine distill`): x̂_0 in one call, re-noised to the
+    # next point of the distillation's grid; clipped to the pixels' range as DDPM is
+    "lcm": ("LCMScheduler", CLIP),
 }
-DEFAULT_STEPS = {"ddpm": 1000}
+DISTILLED_SAMPLER, DISTILLED_STEPS = "lcm", 4
+DEFAULT_STEPS = {"ddpm": 1000, DISTILLED_SAMPLER: DISTILLED_STEPS}
 # The second-order SDE form of DPM-Solver++ (Lu et al. 2022; diffusers' "sde-dpmsolver++"): the same
 # multistep update plus fresh noise at each step, at the same cost per step as the ODE form "dpm++".
 # At 20 steps it came closer to DDPM-1000 on the evaluator's FID than the ODE form did
@@ -80,11 +86,38 @@ class VitrinePipeline(DiffusionPipeline):
     _optional_components = ["vae"]
     pipeline_file = PIPELINE_FILE  # what save() writes as the folder's pipeline.py
 
-    def __init__(self, unet, scheduler, vae=None):
+    def __init__(self, unet, scheduler, vae=None, guidance_range: tuple[float, float] | None = None):
+        """`guidance_range`: a distilled model's learnt guidance scales (saved in model_index.json)."""
         super().__init__()
         self.register_modules(unet=unet, scheduler=scheduler, vae=vae)
+        self.register_to_config(guidance_range=list(guidance_range) if guidance_range else None)
         self._text_encoder = None
         self._channels_last = False
+
+    # ---- what kind of model ----------------------------------------------------------------
+    @property
+    def distilled(self) -> bool:
+        """A consistency-distilled model (`vitrine distill`): guidance is an input of its U-Net, one
+        call a step, and it samples with LCM in 1–8 steps."""
+        return bool(self.unet.config.get("time_cond_proj_dim"))
+
+    @property
+    def default_sampler(self) -> str:
+        return DISTILLED_SAMPLER if self.distilled else DEFAULT_SAMPLER
+
+    def default_steps(self, sampler: str | None = None) -> int:
+        """The steps a call takes when none are asked for: 4 for a distilled model, 1000 for DDPM, else 20."""
+        return DEFAULT_STEPS.get(sampler or self.default_sampler, 20)
+
+    def steps_or_default(self, steps: int | None, full: int = 20) -> int:
+        """`steps` when given, else the model's default: 4 for a distilled model, `full` (a use's own
+        choice for the full model) otherwise."""
+        return steps if steps else (DISTILLED_STEPS if self.distilled else full)
+
+    @property
+    def max_steps(self) -> int:
+        """A distilled model draws on its distillation grid's points (LCMScheduler's original steps)."""
+        return int(self.scheduler.config.original_inference_steps) if self.distilled else MAX_STEPS
 
     # ---- text ------------------------------------------------------------------------------
     @property
@@ -114,6 +147,9 @@ class VitrinePipeline(DiffusionPipeline):
     def with_sampler(self, name: str) -> "VitrinePipeline":
         """This pipeline with its scheduler swapped for the named sampler (same noise schedule)."""
         import diffusers
+        if self.distilled != (name == DISTILLED_SAMPLER):
+            raise ValueError(f"a distilled model samples with {DISTILLED_SAMPLER} only, got {name!r}" if self.distilled
+                             else f"{DISTILLED_SAMPLER} samples a distilled model only (`vitrine distill` makes one)")
         class_name, extra = SAMPLERS.get(name, (name, {}))
         cls = getattr(diffusers, class_name, None)
         if cls is None or not hasattr(cls, "from_config") or "Scheduler" not in class_name:
@@ -122,6 +158,8 @@ class VitrinePipeline(DiffusionPipeline):
         # only the noise schedule carries over: options of the previous sampler (DDPM's clipping,
         # DPM-Solver++'s thresholding) must not leak into the next one
         schedule = {k: v for k, v in self.scheduler.config.items() if k in SCHEDULE_KEYS}
+        if self.distilled:  # the grid the model was distilled on
+            extra = {**extra, "original_inference_steps": self.scheduler.config.original_inference_steps}
         if self.vae is not None:  # latents are not confined to the pixels' [−1, 1]: no clipping of x̂_0
             takes = inspect.signature(cls.__init__).parameters
             extra = {**extra, **{k: False for k in ("clip_sample", "thresholding") if k in takes}}
@@ -129,16 +167,24 @@ class VitrinePipeline(DiffusionPipeline):
         return self
 
     # ---- sampling --------------------------------------------------------------------------
-    @staticmethod
-    def _check(prompts, negative, steps, guidance, n) -> None:
+    def _check(self, prompts, negative, steps, guidance, n) -> None:
         if not prompts or any(not isinstance(p, str) or not p.strip() for p in prompts):
             raise ValueError("prompt must be non-empty text")
         if any(len(p) > MAX_PROMPT_CHARS for p in prompts + (negative or [])):
             raise ValueError(f"prompts are limited to {MAX_PROMPT_CHARS} characters")
-        if not 1 <= steps <= MAX_STEPS:
-            raise ValueError(f"num_inference_steps must be between 1 and {MAX_STEPS}, got {steps}")
+        if not 1 <= steps <= self.max_steps:
+            which = " for this distilled model (4 is its default)" if self.distilled else ""
+            raise ValueError(f"num_inference_steps must be between 1 and {self.max_steps}{which}, got {steps}")
         if not 0 <= guidance <= 50 or not np.isfinite(guidance):
             raise ValueError(f"guidance_scale must be between 0 and 50, got {guidance}")
+        if self.distilled:
+            lo, hi = self.config.guidance_range or (guidance, guidance)
+            if not lo <= guidance <= hi:
+                raise ValueError(f"guidance_scale must be between {lo:g} and {hi:g} for this distilled model "
+                                 f"(the range it learnt), got {guidance:g}")
+            if negative is not None:
+                raise ValueError("a distilled model has guidance by the empty prompt built in: it takes no "
+                                 "negative prompt")
         if not 1 <= n * len(prompts) <= MAX_IMAGES:
             raise ValueError(f"between 1 and {MAX_IMAGES} images per call, asked for {n * len(prompts)}")
         if negative is not None and len(negative) not in (1, len(prompts)):
@@ -156,6 +202,8 @@ class VitrinePipeline(DiffusionPipeline):
         lo, hi = guidance_interval
         if not 0 <= lo <= hi <= 1:
             raise ValueError(f"guidance_interval must satisfy 0 ≤ lo ≤ hi ≤ 1, got {guidance_interval}")
+        if self.distilled and (lo, hi) != (0.0, 1.0):
+            raise ValueError("a distilled model guides at every step: guidance_interval does not apply")
         size = self.image_size
         if (height or size) != size or (width or size) != size:
             raise ValueError(f"this model makes {size}×{size} images; got height={height}, width={width}")
@@ -167,6 +215,11 @@ class VitrinePipeline(DiffusionPipeline):
         uncond_texts = ([""] * batch if negative is None else
                         [(negative * len(prompts))[i // num_images_per_prompt] for i in range(batch)])
         use_cond, use_uncond = guidance_scale != 0, guidance_scale != 1
+        guidance_input = None
+        if self.distilled:  # one call a step, the scale an input of the U-Net
+            use_cond, use_uncond = True, False
+            guidance_input = guidance_embedding(torch.full((batch,), float(guidance_scale))).to(self.device,
+                                                                                               self.unet.dtype)
         if use_cond and use_uncond:  # one encoder call for both halves of the guided batch
             states, masks = self.encode(uncond_texts + cond_texts)
         elif use_cond:
@@ -199,7 +252,7 @@ class VitrinePipeline(DiffusionPipeline):
             elif use_cond and use_uncond:  # outside the guidance interval: the conditional model alone
                 out = self._denoise(model_in, t, states[batch:], masks[batch:])
             else:
-                out = self._denoise(model_in, t, states, masks)
+                out = self._denoise(model_in, t, states, masks, guidance_input)
             x = self.scheduler.step(out, t, x, **step_kwargs).prev_sample
 
         if self.vae is not None:  # z → D(z / s)
@@ -213,12 +266,15 @@ class VitrinePipeline(DiffusionPipeline):
                 out = self.numpy_to_pil(out)
         return ImagePipelineOutput(images=out) if return_dict else (out,)
 
-    def _denoise(self, x: torch.Tensor, t, states: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        """The U-Net's ε (or v) estimate, computed in the U-Net's dtype and memory format, as float32."""
+    def _denoise(self, x: torch.Tensor, t, states: torch.Tensor, masks: torch.Tensor,
+                 guidance_input: torch.Tensor | None = None) -> torch.Tensor:
+        """The U-Net's ε (or v) estimate, computed in the U-Net's dtype and memory format, as float32;
+        a distilled model also reads the guidance scale's features."""
         x = x.to(self.unet.dtype)
         if self._channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
-        return self.unet(x, t, encoder_hidden_states=states, encoder_attention_mask=masks).sample.float()
+        return self.unet(x, t, encoder_hidden_states=states, encoder_attention_mask=masks,
+                         timestep_cond=guidance_input).sample.float()
 
     def speed_up(self, precision: str = "fp32", channels_last: bool = False, compile: bool = False,
                  freeze: bool = False) -> "VitrinePipeline":
@@ -241,12 +297,13 @@ class VitrinePipeline(DiffusionPipeline):
     # ---- saving ----------------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:
         """save_pretrained (safetensors) plus the custom-code hook for DiffusionPipeline.from_pretrained.
-        The scheduler saved is DEFAULT_SAMPLER on this noise schedule, so a plain
-        `DiffusionPipeline.from_pretrained(folder)` samples as `vitrine generate` does."""
+        The scheduler saved is the model's default sampler on its noise schedule (DEFAULT_SAMPLER, or
+        LCM for a distilled model), so a plain `DiffusionPipeline.from_pretrained(folder)` samples as
+        `vitrine generate` does."""
         folder = Path(folder)
         current = self.scheduler
         try:
-            self.with_sampler(DEFAULT_SAMPLER)
+            self.with_sampler(self.default_sampler)
             self.save_pretrained(folder, safe_serialization=True)
         finally:
             self.scheduler = current
@@ -258,10 +315,13 @@ class VitrinePipeline(DiffusionPipeline):
         return folder
 
 
-def load_pipeline(folder: str | Path, sampler: str | None = DEFAULT_SAMPLER, cls: type = VitrinePipeline):
+def load_pipeline(folder: str | Path, sampler: str | None = "default", cls: type = VitrinePipeline):
     """Load a saved pipeline: the U-Net (safetensors), the scheduler config and a latent model's
-    autoencoder (safetensors) into the installed VitrinePipeline class (or `cls`, a subclass: the try-on pipeline). No file of the folder is executed (no trust_remote_code); a folder
-    that is not a readable Vitrine pipeline is a ValueError naming the file at fault."""
+    autoencoder (safetensors) into the installed VitrinePipeline class (or `cls`, a subclass: the
+    try-on pipeline), sampling with `sampler`: "default" is the model's own (DEFAULT_SAMPLER, or LCM
+    for a distilled model), None keeps the saved scheduler. No file of the folder is executed (no
+    trust_remote_code); a folder that is not a readable Vitrine pipeline is a ValueError naming the
+    file at fault."""
     import diffusers
     from diffusers import UNet2DConditionModel
     folder = Path(folder)
@@ -294,9 +354,29 @@ def load_pipeline(folder: str | Path, sampler: str | None = DEFAULT_SAMPLER, cls
     vae = None
     if isinstance(index.get("vae"), list) and index["vae"] and index["vae"][0] is not None:
         vae = load_autoencoder(folder / "vae", unet)
-    pipe = cls(unet=unet.eval(), scheduler=scheduler, vae=vae)
+    guidance_range = index.get("guidance_range")
+    if guidance_range is not None and not (isinstance(guidance_range, list) and len(guidance_range) == 2
+                                           and all(isinstance(v, (int, float)) for v in guidance_range)):
+        raise ValueError(f"{index_file}: guidance_range must be [low, high], got {guidance_range!r}")
+    pipe = cls(unet=unet.eval(), scheduler=scheduler, vae=vae, guidance_range=guidance_range)
+    if pipe.distilled and not guidance_range:
+        raise ValueError(f"{index_file}: a distilled model without its guidance_range")
     pipe.set_progress_bar_config(disable=True)
+    if sampler == "default":
+        sampler = pipe.default_sampler
     return pipe.with_sampler(sampler) if sampler else pipe
+
+
+def step_limit(folder: str | Path) -> int:
+    """The most sampling steps a saved model takes, read from its scheduler config without loading
+    it: a distilled model's grid points (LCMScheduler's original steps), else MAX_STEPS."""
+    try:
+        config = json.loads((Path(folder) / "scheduler" / "scheduler_config.json").read_text())
+    except (OSError, ValueError):
+        return MAX_STEPS
+    if not isinstance(config, dict) or config.get("_class_name") != "LCMScheduler":
+        return MAX_STEPS
+    return int(config.get("original_inference_steps") or MAX_STEPS)
 
 
 def load_autoencoder(folder: Path, unet):

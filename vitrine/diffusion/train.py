@@ -80,7 +80,7 @@ class Trainer:
         config.validate()
         self.config, self.data, self.out_dir = config, data, Path(out_dir)
         self.latent_space = None
-        if config.autoencoder:
+        if config.autoencoder not in ("", "none"):
             from vitrine.diffusion.latents import LatentSpace
             self.latent_space = LatentSpace(config.autoencoder, config.size)
             if data.latents is None:
@@ -195,6 +195,11 @@ class Trainer:
             pred = self.forward(xt, t, encoder_hidden_states=states, encoder_attention_mask=masks).sample
         per_image = (pred.float() - target).pow(2).mean(dim=(1, 2, 3))
         loss = (self.loss_weight[t] * per_image).mean()  # step 4, Min-SNR-weighted when γ > 0
+        self.update(loss)
+        return float(self.accelerator.reduce(loss.detach(), "mean"))  # the whole batch's loss
+
+    def update(self, loss: torch.Tensor) -> None:
+        """Step 5: backward, clip the gradient norm, AdamW and LR-schedule steps, the EMA update."""
         self.accelerator.backward(loss)
         self.accelerator.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
         self.optimizer.step()
@@ -202,7 +207,6 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         self.ema.step(self.accelerator.unwrap_model(self.model).parameters())
         self.step += 1
-        return float(self.accelerator.reduce(loss.detach(), "mean"))  # the whole batch's loss
 
     def run(self, until: int | None = None, progress: bool = True) -> TrainResult:
         """Train from self.step to `until` (default config.steps), checkpointing on the way."""

@@ -42,3 +42,29 @@ def mean_pairwise_distance(features: torch.Tensor) -> float:
     d = torch.cdist(features.double(), features.double())
     n = len(features)
     return float(d.sum() / (n * (n - 1)))
+
+
+def bootstrap_fids(evaluator: Evaluator, real: torch.Tensor, fakes: list[torch.Tensor], rounds: int = 200,
+                   seed: int = 0) -> np.ndarray:
+    """(rounds, len(fakes)) FIDs of the image sets `fakes` against `real`, each round resampling the
+    real set and, with one shared draw of indices, every fake set (the sets are aligned: picture i
+    of each is the same prompt and seed), so a column difference is a paired comparison.
+    Resampling with replacement repeats pictures, which lowers the spread of the features and
+    raises FID: the rounds measure FID's sampling spread and paired differences, not its level."""
+    evaluator.eval()
+    with torch.inference_mode():  # the features fid_kid's FID reads (a custom extractor gets the images as given)
+        real_f = evaluator.embed(real.float()).double()
+        fake_f = [evaluator.embed(f.float()).double() for f in fakes]
+    g = torch.Generator().manual_seed(seed)
+    out = np.empty((rounds, len(fakes)))
+    for k in range(rounds):
+        r = real_f[torch.randint(len(real_f), (len(real_f),), generator=g)]
+        pick = torch.randint(len(fake_f[0]), (len(fake_f[0]),), generator=g)
+        out[k] = [_frechet(r, f[pick]) for f in fake_f]
+    return out
+
+
+def _frechet(real_f: torch.Tensor, fake_f: torch.Tensor) -> float:
+    """torchmetrics' Fréchet distance between two feature sets' Gaussians (its own matrix square root)."""
+    from torchmetrics.image.fid import _compute_fid
+    return float(_compute_fid(real_f.mean(0), torch.cov(real_f.T), fake_f.mean(0), torch.cov(fake_f.T)))

@@ -112,7 +112,7 @@ class LaunchRequest(BaseModel):
     n: int = Field(4, ge=1, le=8, description="candidate pictures; the one showing most of the description is kept")
     audience: int = Field(100, ge=1, le=1000, description="shoppers most likely to want it")
     seed: int = Field(0, ge=0, le=2**31 - 1)
-    steps: int = Field(20, ge=1, le=100)
+    steps: int | None = Field(None, ge=1, le=100, description="sampling steps (default: the model's own, 20, or 4 for a distilled model)")
     add: bool = Field(False, description="also add it to the catalog as a new item (its picture marked generated)")
     item_id: str | None = Field(None, pattern=ID_PATTERN, description="its ID when added (default studio-HASH)")
 
@@ -121,19 +121,21 @@ class LaunchRequest(BaseModel):
 def launch(request: Request, body: LaunchRequest, ctx: AppContext = Depends(context)):
     """Queue `studio launch`: a picture from the description and the shoppers most likely to buy it."""
     item_id = studio.launch_item_id(body.description, body.seed, body.item_id) if body.add else None
-    studio.check_launch(ctx, body.description, body.price, body.n, body.audience, item_id)
+    studio.check_launch(ctx, body.description, body.price, body.n, body.audience, item_id, body.steps)
     return queue_job(ctx, request, "launch", {**body.model_dump(exclude={"add", "item_id"}), "item_id": item_id})
 
 
 class PreviewsRequest(BaseModel):
     limit: int = Field(16, ge=1, le=1000, description="items at most")
     n: int = Field(4, ge=1, le=8, description="candidates per item")
-    steps: int = Field(10, ge=1, le=100)
+    steps: int | None = Field(None, ge=1, le=100, description="sampling steps (default: the model's own, 10, or 4 "
+                                                                "for a distilled model)")
 
 
 @router.post("/previews", status_code=202, response_model=Queued)
 def previews(request: Request, body: PreviewsRequest, ctx: AppContext = Depends(context)):
     """Queue `studio previews`: generated pictures for items that have none (marked as generated)."""
+    studio.check_steps(body.steps, ctx.settings.model)
     return queue_job(ctx, request, "previews", body.model_dump())
 
 

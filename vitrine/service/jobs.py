@@ -27,7 +27,7 @@ class Queued(BaseModel):
 class GenerateRequest(BaseModel):
     prompt: Words = Field(min_length=1, max_length=500)
     n: int = Field(4, ge=1, le=studio.MAX_PICTURES, description="pictures")
-    steps: int = Field(20, ge=1, le=studio.MAX_STEPS, description="sampling steps")
+    steps: int | None = Field(None, ge=1, le=studio.MAX_STEPS, description="sampling steps (default: the model's own, 20, or 4 for a distilled model)")
     guidance: float = Field(3.0, ge=0, le=20)
     seed: int = Field(0, ge=0, le=2**31 - 1)
 
@@ -41,6 +41,7 @@ def queue_job(ctx: AppContext, request: Request, kind: str, body: dict) -> JSONR
 @router.post("/generate", status_code=202, response_model=Queued)
 def generate(request: Request, body: GenerateRequest, ctx: AppContext = Depends(context)):
     """Queue a generation; poll the returned URL."""
+    studio.check_generate(ctx, body.prompt, body.n, body.steps)
     return queue_job(ctx, request, "generate", body.model_dump())
 
 

@@ -39,7 +39,7 @@ class TryOnRequest(BaseModel):
     region: Literal["top", "bottom", "shoes"] | None = Field(None, description="what to replace, found by the "
                                                              "segmenter (default: what the description names)")
     n: int = Field(4, ge=1, le=8, description="pictures")
-    steps: int = Field(20, ge=1, le=MAX_STEPS, description="sampling steps")
+    steps: int | None = Field(None, ge=1, le=MAX_STEPS, description="sampling steps (default: the model's own, 20, or 4 for a distilled model)")
     seed: int = Field(0, ge=0, le=2**31 - 1)
 
 

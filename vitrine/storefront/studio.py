@@ -79,7 +79,7 @@ def launch_post(request: Request, description: str = Form(..., max_length=1000),
     if not description.strip() or ctx.recs is None:
         return page(request, "launch.html", status=422, description=description, price=price,
                     error="Describe the product." if ctx.recs is not None else "No fitted recommender yet.")
-    body = {"description": description.strip(), "price": value, "n": 4, "audience": 100, "seed": 0, "steps": 20,
+    body = {"description": description.strip(), "price": value, "n": 4, "audience": 100, "seed": 0, "steps": None,
             "item_id": None}
     return follow(request, "launch", body)
 

@@ -173,7 +173,7 @@ def register(verbs, common) -> None:
     p.add_argument("--price", type=number(0, MAX_PRICE), help="its price (scored against its category's median)")
     p.add_argument("-n", type=count(1, 64), default=4, help="candidate pictures to choose from (default 4)")
     p.add_argument("--audience", type=count(1, 100_000), default=100, help="shoppers to name (default 100)")
-    p.add_argument("--steps", type=count(1, 1000), default=20, help="sampling steps (default 20)")
+    p.add_argument("--steps", type=count(1, 1000), help="sampling steps (default 20; 4 for a distilled model)")
     p.add_argument("--seed", type=count(0), default=0, help="seed of the first candidate (default 0)")
     p.add_argument("--add", action="store_true", help="put it in the catalog as a new item with its generated picture")
     p.add_argument("--item-id", help="the new item's ID with --add (default: studio- and 10 hex digits of the description and seed)")
@@ -189,7 +189,7 @@ def register(verbs, common) -> None:
     p.add_argument("--max-per-prompt", type=count(1, 256), default=2,
                    help="designs kept from one prompt at most (default 2)")
     p.add_argument("--nearest", type=count(0, 100), default=3, help="closest catalog items per design (default 3)")
-    p.add_argument("--steps", type=count(1, 1000), default=10, help="sampling steps (default 10)")
+    p.add_argument("--steps", type=count(1, 1000), help="sampling steps (default 10; 4 for a distilled model)")
     p.add_argument("--seed", type=count(0), default=0, help="seed of each prompt's first picture (default 0)")
     add_setting_options(p, "model", "recommender", "index", "config")
     p.add_argument("-o", "--output", default="designs.png", help="PNG of the designs and what is closest in stock "
@@ -200,7 +200,7 @@ def register(verbs, common) -> None:
     p.add_argument("--limit", type=count(1), help="at most N items this run (default: all); run again to go on")
     p.add_argument("-n", type=count(1, 64), default=4, help="candidates per item, the evaluator keeps the one "
                    "showing the item's stated attributes (default 4)")
-    p.add_argument("--steps", type=count(1, 1000), default=10, help="sampling steps (default 10)")
+    p.add_argument("--steps", type=count(1, 1000), help="sampling steps (default 10; 4 for a distilled model)")
     p.add_argument("--seed", type=count(0), default=0, help="seed of each item's first candidate (default 0)")
     add_setting_options(p, "model", "evaluator", "config")
     p.add_argument("-o", "--output", default="previews.png", help="PNG of the first 32 previews (default previews.png)")
@@ -216,11 +216,12 @@ def register(verbs, common) -> None:
                    "its preview from (default 1: the default shop hides 21,000 photos)")
     p.add_argument("--shoppers", type=count(1, 100_000), default=500, help="test-period shoppers to design for "
                    "(default 500)")
-    p.add_argument("--design-steps", type=count(1, 1000), default=10, help="sampling steps of the previews and "
-                   "the designs (default 10)")
+    p.add_argument("--design-steps", type=count(1, 1000), help="sampling steps of the previews and "
+                   "the designs (default 10; 4 for a distilled model)")
     p.add_argument("--candidates", type=count(1, 64), default=4, help="launch pictures per new item to pick from (default 4)")
     p.add_argument("--audience", type=count(1, 100_000), default=100, help="audience per launched item (default 100)")
-    p.add_argument("--steps", type=count(1, 1000), default=20, help="sampling steps of the launches (default 20)")
+    p.add_argument("--steps", type=count(1, 1000), help="sampling steps of the launches (default 20; 4 for a "
+                                                         "distilled model)")
     p.add_argument("--seed", type=count(0), default=0, help="seed of the pictures and the shopper sample (default 0)")
     p.add_argument("--limit", type=count(1), help="only the first N hidden items and new items (default: all)")
     p.add_argument("--quick", action="store_true", help="a small recommender for the previews and launches "

@@ -116,8 +116,11 @@ def prompt_vectors(model, texts: list[str], categories: list[str], neighbours: i
 class Designer:
     """Holds the models and the candidate prompts' text vectors; `design` answers one shopper."""
 
-    def __init__(self, pipe, recs, steps: int = 10, guidance: float = 3.0, seed: int = 0, neighbours: int = 16):
-        self.pipe, self.recs, self.steps, self.guidance, self.seed = pipe, recs, steps, guidance, seed
+    def __init__(self, pipe, recs, steps: int | None = None, guidance: float = 3.0, seed: int = 0,
+                 neighbours: int = 16):
+        """Unset, steps are the model's default: 10 for the full model, 4 for a distilled one."""
+        self.pipe, self.recs, self.guidance, self.seed = pipe, recs, guidance, seed
+        self.steps = pipe.steps_or_default(steps, 10)
         self.combinations = combinations()
         self.prompts = [c.prompt() for c in self.combinations]
         self.categories = [CATEGORY_NAMES[c.category] for c in self.combinations]

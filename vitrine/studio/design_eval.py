@@ -131,7 +131,9 @@ def method_picks(designer: Designer, bank: Bank, u: np.ndarray, table: np.ndarra
 
 
 def run(store, pipe, evaluator, recs, out_dir: str | Path, shoppers: int = 500, n: int = 8, prompts: int = 8,
-        per_prompt: int = 4, max_per_prompt: int = 2, steps: int = 10, seed: int = 0, progress: bool = True) -> dict:
+        per_prompt: int = 4, max_per_prompt: int = 2, steps: int | None = None, seed: int = 0,
+        progress: bool = True) -> dict:
+    steps = pipe.steps_or_default(steps, 10)
     start = time.perf_counter()
     users = _sample_shoppers(store, recs, shoppers, seed)
     config = store.get_meta("split").get("config", {})

@@ -89,8 +89,9 @@ def top_audience(recs, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
 
 
 def launch(pipe, evaluator, recs, description: str, price: float | None = None, n: int = 4, audience: int = 100,
-           seed: int = 0, steps: int = 20, guidance: float = 3.0) -> LaunchResult:
+           seed: int = 0, steps: int | None = None, guidance: float = 3.0) -> LaunchResult:
     check_launch(description, price, n, audience)
+    steps = pipe.steps_or_default(steps, 20)
     seeds = [seed + i for i in range(n)]
     candidates = pipe(description, num_images_per_prompt=n, num_inference_steps=steps, guidance_scale=guidance,
                       generator=[torch.Generator().manual_seed(s) for s in seeds]).images

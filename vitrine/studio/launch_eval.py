@@ -77,8 +77,10 @@ def audience_quality(user_vectors: np.ndarray, vectors: np.ndarray, viewers: lis
             "items": len(precision)}
 
 
-def run(store, pipe, evaluator, out_dir: str | Path, candidates: int = 4, audience: int = 100, steps: int = 20,
-        seed: int = 0, limit: int | None = None, config: dict | None = None, progress: bool = True) -> dict:
+def run(store, pipe, evaluator, out_dir: str | Path, candidates: int = 4, audience: int = 100,
+        steps: int | None = None, seed: int = 0, limit: int | None = None, config: dict | None = None,
+        progress: bool = True) -> dict:
+    steps = pipe.steps_or_default(steps, 20)
     from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
     from vitrine.evaluate.evaluator import to_tensor
     from vitrine.recommend.config import MultimodalConfig

@@ -64,12 +64,13 @@ def prompt_of(row) -> str:
     return (row.description or row.title or row.id)[:1000]
 
 
-def make_previews(store, pipe, evaluator, model_id: str, limit: int | None = None, n: int = 4, steps: int = 10,
+def make_previews(store, pipe, evaluator, model_id: str, limit: int | None = None, n: int = 4, steps: int | None = None,
                   guidance: float = 3.0, seed: int = 0, progress: bool = True, write_lock=None) -> PreviewRun:
     """Previews for up to `limit` items with no picture, ITEMS_PER_CALL at a time: each batch drawn
     outside any transaction, then stored in one short one (under `write_lock` when given), so a
     long run never keeps other writers waiting for more than a batch's commit."""
     from contextlib import nullcontext
+    steps = pipe.steps_or_default(steps, 10)
     rows = store.items_without_picture(limit)
     shown, stated, examples = [], [], []
     params = {"use": "preview", "sampler": type(pipe.scheduler).__name__, "steps": steps, "guidance": guidance,

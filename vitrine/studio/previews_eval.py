@@ -42,8 +42,10 @@ def _without_photos(features, hidden: np.ndarray, encoder, pixels: torch.Tensor)
     return changed
 
 
-def run(store, pipe, evaluator, out_dir: str | Path, hide: float = 0.3, candidates: int = 1, steps: int = 10,
-        seed: int = 0, limit: int | None = None, config: dict | None = None, progress: bool = True) -> dict:
+def run(store, pipe, evaluator, out_dir: str | Path, hide: float = 0.3, candidates: int = 1,
+        steps: int | None = None, seed: int = 0, limit: int | None = None, config: dict | None = None,
+        progress: bool = True) -> dict:
+    steps = pipe.steps_or_default(steps, 10)
     from vitrine.catalog.attributes import CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
     from vitrine.recommend.config import MultimodalConfig
     from vitrine.recommend.evaluate import evaluate_model

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vitrine.command import UsageError, check_output, count, number, open_store
-from vitrine.paths import SHIPPED_TRYON, default_path
+from vitrine.paths import SHIPPED_FAST_TRYON, SHIPPED_TRYON, default_path, interactive
 
 SHIPPED_GARMENT_EVALUATOR = "models/evaluator-garments"  # reads garments off the people set's pictures
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
@@ -86,11 +86,13 @@ def cmd_eval_tryon(args) -> int:
 def register(verbs, common) -> None:
     from vitrine.diffusion.cli import TASK_TRAINERS
     TASK_TRAINERS["tryon"] = "vitrine.tryon.train:trainer_for"
+    from vitrine.diffusion.distill_cli import TASK_DISTILLERS
+    TASK_DISTILLERS["tryon"] = "vitrine.tryon.train:distiller_for"
     evaluation = verbs.group("eval", "measure the models", metavar="WHAT")
     p = evaluation.add("tryon", cmd_eval_tryon, "try-on against the true renders of held-out people, beside a 2D "
                        "overlay → reports/tryon")
     p.add_argument("-n", type=count(1), default=500, help="held-out people (the set's last N; default 500)")
-    p.add_argument("--steps", type=count(1, 200), default=20, help="sampling steps (default 20)")
+    p.add_argument("--steps", type=count(1, 200), help="sampling steps (default 20; 4 for a distilled model)")
     p.add_argument("--guidance", type=number(0, 50), default=3.0, help="guidance scale (default 3)")
     p.add_argument("--seed", type=count(0), default=0, help="seed of the cases and the samples (default 0)")
     p.add_argument("--compare-steps", type=count(1, 200), help="also score the model at this many steps (a row)")
@@ -112,10 +114,11 @@ def register(verbs, common) -> None:
                                   "the grid ends with the true render)")
     p.add_argument("-n", type=count(1, 16), default=4, help="pictures, 1–16 (default 4)")
     p.add_argument("--seed", type=count(0), default=0, help="seed of the first picture; picture i uses seed+i")
-    p.add_argument("--steps", type=count(1, 200), default=20, help="sampling steps (default 20)")
+    p.add_argument("--steps", type=count(1, 200), help="sampling steps (default 20; 4 for a distilled model)")
     p.add_argument("--guidance", type=number(0, 50), default=3.0, help="classifier-free guidance scale (default 3)")
-    p.add_argument("--tryon-model", default=default_path(SHIPPED_TRYON),
-                   help=f"try-on model folder, its segmenter inside (default: the shipped {SHIPPED_TRYON})")
+    p.add_argument("--tryon-model", default=interactive(SHIPPED_TRYON, SHIPPED_FAST_TRYON),
+                   help=f"try-on model folder, its segmenter inside (default: the shipped {SHIPPED_FAST_TRYON} where "
+                        f"it met its targets, else {SHIPPED_TRYON})")
     p.add_argument("-o", "--output", default="tryon.png", help="grid PNG (default tryon.png); each picture is "
                                                                 "also saved as OUTPUT-0.png …")
 

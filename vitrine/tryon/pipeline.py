@@ -5,7 +5,8 @@ pipeline's encoder, samplers, guidance and saving (diffusion/pipeline.py). One c
   1. check the inputs; pick each picture's window around its mask (window.py) → x_0, m at 32×32
   2. encode the descriptions (and ∅ for classifier-free guidance)
   3. x_T ~ N(0, I); each step the U-Net reads [x_t, m, x_0·(1−m)], guidance
-     ε̂ = ε(∅) + w·(ε(y) − ε(∅)) (or v alike), one sampler step
+     ε̂ = ε(∅) + w·(ε(y) − ε(∅)) (or v alike; a distilled model reads w and is called once), one
+     sampler step
   4. write the window back into the mask's pixels only (window.from_model): every pixel outside
      the mask is the input's exact value.
 """
@@ -17,6 +18,7 @@ import inspect
 import numpy as np
 import torch
 
+from vitrine.diffusion.consistency import guidance_embedding
 from vitrine.diffusion.pipeline import MAX_IMAGES, VitrinePipeline
 from vitrine.tryon.model import unet_input
 from vitrine.tryon.window import from_model, to_model, window_of
@@ -74,7 +76,9 @@ class TryOnPipeline(VitrinePipeline):
         batch = len(prompts)
 
         # 2. text
-        guided = guidance_scale != 1
+        guided = guidance_scale != 1 and not self.distilled  # a distilled model takes the scale as an input
+        guidance_input = (guidance_embedding(torch.full((batch,), float(guidance_scale))).to(self.device, self.unet.dtype)
+                          if self.distilled else None)
         states, token_masks = self.encode(([""] * batch if guided else []) + list(prompts))
         states = states.to(self.device, self.unet.dtype)
         known = unet_input(torch.zeros_like(x0), m, x0)[:, 3:]  # [m, x_0·(1−m)], the same every step
@@ -94,13 +98,13 @@ class TryOnPipeline(VitrinePipeline):
                 out_u, out_c = self._denoise(torch.cat([model_in, model_in]), t, states, token_masks).chunk(2)
                 out = out_u + guidance_scale * (out_c - out_u)
             else:
-                out = self._denoise(model_in, t, states, token_masks)
+                out = self._denoise(model_in, t, states, token_masks, guidance_input)
             x = self.scheduler.step(out, t, x, **step_kwargs).prev_sample
 
         # 4. back into the pictures, inside the masks only
         return [from_model(x[k].cpu(), pictures[k], masks[k], windows[k]) for k in range(batch)]
 
 
-def load_tryon(folder, sampler: str | None = "dpm++sde") -> TryOnPipeline:
+def load_tryon(folder, sampler: str | None = "default") -> TryOnPipeline:
     from vitrine.diffusion.pipeline import load_pipeline
     return load_pipeline(folder, sampler, cls=TryOnPipeline)

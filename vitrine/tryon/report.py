@@ -16,9 +16,11 @@ KNOWING = "reference: the same photo pasted into the true cut (needs the drawn b
 TARGETS = {"colour": 0.90, "category": 0.80, "seconds_per_picture": 0.5}
 
 
-def run(store, people, tryon, evaluator, n: int = 500, steps: int = 20, guidance: float = 3.0, seed: int = 0,
+def run(store, people, tryon, evaluator, n: int = 500, steps: int | None = None, guidance: float = 3.0, seed: int = 0,
         compare_steps: int | None = None, progress: bool = True) -> tuple[dict, tuple]:
-    """The figures, and beside them the pictures of the first 8 cases (cases, try-on, overlay, people)."""
+    """The figures, and beside them the pictures of the first 8 cases (cases, try-on, overlay, people);
+    unset, steps are the model's default (20, or 4 for a distilled model)."""
+    steps = tryon.pipeline.steps_or_default(steps, 20)
     from vitrine.evaluate.evaluator import accuracy, to_tensor
     from vitrine.evaluate.metrics import fid_kid
     start = time.perf_counter()

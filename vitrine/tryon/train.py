@@ -26,18 +26,9 @@ from vitrine.tryon.window import MODEL_SIZE, to_model, window_of
 OTHER_CUT_SHARE = 0.25  # of examples whose region joins another cut's (when the slot has one)
 
 
-class TryOnTrainer(Trainer):
+class TryOnExamples:
+    """Step 1–2's examples, shared by the try-on Trainer and its Distiller (diffusion/distill.py)."""
     data: TryOnData
-
-    def build_model(self, initialise: bool = False):
-        unet = build_inpaint_unet(self.config.preset, MODEL_SIZE)
-        if initialise and self.config.init_from:  # a path in the checkout (the recipe's) works from anywhere
-            init_from_text_to_image(unet, default_path(self.config.init_from))
-        return unet
-
-    def pipeline_class(self):
-        from vitrine.tryon.pipeline import TryOnPipeline
-        return TryOnPipeline
 
     def region(self, person: int, slot: int, rng: np.random.Generator) -> np.ndarray:
         """Step 1's mask on the 64×64 picture."""
@@ -49,7 +40,8 @@ class TryOnTrainer(Trainer):
             return training_mask(union.astype(np.uint8), 1, rng, box_share=0.0)
         return training_mask(labels, SLOT_LABELS[SLOTS[slot]], rng)
 
-    def batch(self):
+    def examples(self):
+        """A batch of (x_0, token states, token masks, [m, x_0·(1−m)]): windows around drawn regions."""
         cfg, data, g = self.config, self.data, self.generator
         index = torch.randint(len(data), (cfg.batch_size,), generator=g).numpy()
         # the numpy draws (mask kind, dilation) are seeded from the torch generator, so a resumed
@@ -63,11 +55,39 @@ class TryOnTrainer(Trainer):
             mask.append(m)
         x0, mask = torch.stack(x0), torch.stack(mask)
         rows = torch.from_numpy(data.examples[index, 2])
-        xt, t, states, masks, target = self.noised(x0, data.states[rows].float(), data.masks[rows])
-        model_in = unet_input(xt, mask, x0)
-        if cfg.channels_last:
+        known = unet_input(torch.zeros_like(x0), mask, x0)[:, 3:]
+        return x0, data.states[rows].float(), data.masks[rows], known
+
+
+class TryOnTrainer(TryOnExamples, Trainer):
+    def build_model(self, initialise: bool = False):
+        unet = build_inpaint_unet(self.config.preset, MODEL_SIZE)
+        if initialise and self.config.init_from:  # a path in the checkout (the recipe's) works from anywhere
+            init_from_text_to_image(unet, default_path(self.config.init_from))
+        return unet
+
+    def pipeline_class(self):
+        from vitrine.tryon.pipeline import TryOnPipeline
+        return TryOnPipeline
+
+    def batch(self):
+        x0, states, masks, known = self.examples()
+        xt, t, states, masks, target = self.noised(x0, states, masks)
+        model_in = torch.cat([xt, known], dim=1)  # model.unet_input's layout
+        if self.config.channels_last:
             model_in = model_in.contiguous(memory_format=torch.channels_last)
         return self.own_share(model_in, t, states, masks, target)
+
+
+def distiller_for(config, run, teacher, store, out, limit: int | None = None, progress: bool = True):
+    """`vitrine distill --task tryon`'s hook (registered by vitrine.tryon.cli): (distiller, data)."""
+    from vitrine.diffusion.distill import Distiller
+
+    class TryOnDistiller(TryOnExamples, Distiller):
+        pass
+
+    data = tryon_data(store, limit=limit, progress=progress)
+    return TryOnDistiller(config, run, teacher, data, out), data
 
 
 def tryon_data(store, limit: int | None = None, progress: bool = True) -> TryOnData:

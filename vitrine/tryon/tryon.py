@@ -61,7 +61,7 @@ class TryOn:
         self.pipeline, self.segmenter = pipeline, segmenter
 
     @classmethod
-    def load(cls, folder: str | Path, sampler: str | None = "dpm++sde") -> "TryOn":
+    def load(cls, folder: str | Path, sampler: str | None = "default") -> "TryOn":
         from vitrine.tryon.pipeline import load_tryon
         folder = Path(folder)
         segmenter = load_segmenter(folder / SEGMENTER_FOLDER) if (folder / SEGMENTER_FOLDER).is_dir() else None
@@ -83,13 +83,16 @@ class TryOn:
         return self.find_region(picture, slot)
 
     def dress(self, picture: np.ndarray, description: str, slot: str | None = None, mask: np.ndarray | None = None,
-              n: int = 4, seed: int = 0, steps: int = 20, guidance: float = 3.0) -> TryOnResult:
+              n: int = 4, seed: int = 0, steps: int | None = None, guidance: float = 3.0) -> TryOnResult:
+        """n pictures of `picture` wearing `description`; unset, steps are the model's default (20, or
+        4 for a distilled model)."""
         if not description or not description.strip():
             raise ValueError("the garment description is empty")
         if mask is None:
             slot = slot or slot_of_description(description)
             mask = self.region_for(picture, description, slot)
         generators = [torch.Generator().manual_seed(seed + k) for k in range(n)]
+        steps = self.pipeline.steps_or_default(steps, 20)
         pictures = self.pipeline(picture, mask, description, num_images_per_prompt=n, num_inference_steps=steps,
                                  guidance_scale=guidance, generator=generators)
         return TryOnResult(pictures, mask, slot)
