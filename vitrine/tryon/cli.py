@@ -86,7 +86,7 @@ def cmd_eval_tryon(args) -> int:
 def register(verbs, common) -> None:
     from vitrine.diffusion.cli import TASK_TRAINERS
     TASK_TRAINERS["tryon"] = "vitrine.tryon.train:trainer_for"
-    from vitrine.diffusion.distill_cli import TASK_DISTILLERS
+    from vitrine.diffusion.cli import TASK_DISTILLERS
     TASK_DISTILLERS["tryon"] = "vitrine.tryon.train:distiller_for"
     evaluation = verbs.group("eval", "measure the models", metavar="WHAT")
     p = evaluation.add("tryon", cmd_eval_tryon, "try-on against the true renders of held-out people, beside a 2D "
