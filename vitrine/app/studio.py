@@ -16,9 +16,10 @@ MAX_PICTURES = 8    # pictures per generation request
 MAX_STEPS = 100     # sampling steps per request
 
 
-def _check_sampling(ctx: AppContext, prompt: str, n: int, steps: int | None, field: str = "prompt") -> None:
+def check_generate(ctx: AppContext, prompt: str, n: int = 4, steps: int | None = None) -> None:
+    """Before queuing a generation: the prompt, the count, the steps the model takes."""
     if not prompt or not prompt.strip():
-        raise Invalid("give some text", field)
+        raise Invalid("give some text", "prompt")
     if not 1 <= n <= MAX_PICTURES:
         raise Invalid(f"between 1 and {MAX_PICTURES}, got {n}", "n")
     check_steps(steps, ctx.settings.model)
@@ -34,17 +35,12 @@ def check_steps(steps: int | None, model, most: int = MAX_STEPS) -> None:
         raise Invalid(f"between 1 and {limit}{which}, got {steps}", "steps")
 
 
-def check_generate(ctx: AppContext, prompt: str, n: int = 4, steps: int | None = None) -> None:
-    """Before queuing a generation: the prompt, the count, the steps the model takes."""
-    _check_sampling(ctx, prompt, n, steps)
-
-
 def generate(ctx: AppContext, prompt: str, n: int = 4, steps: int | None = None, guidance: float = 3.0,
              seed: int = 0) -> dict:
     """n pictures of the prompt from seeds seed … seed + n − 1: {"images": [sha256, …]}. Unset, steps
     are the model's default (20; 4 for a distilled model)."""
     import torch
-    _check_sampling(ctx, prompt, n, steps)
+    check_generate(ctx, prompt, n, steps)
     pipe = ctx.pipeline()
     steps = pipe.steps_or_default(steps, 20)
     seeds = [seed + j for j in range(n)]

@@ -124,17 +124,17 @@ def card_and_install(trainer, store, loaded, folder: Path, args, say) -> None:
             f"(--no-install keeps a run out; remove the folder to go back to the shipped model)")
 
 
-def saved_run_config(out: Path) -> dict:
-    """The config a run in `out` was started with, for --resume; a UsageError when there is no
-    checkpoint to resume or its config cannot be read."""
+def saved_run_config(out: Path, name: str = "config.json") -> dict:
+    """The config (OUT/name) a run in `out` was started with, for --resume; a UsageError when there
+    is no checkpoint to resume or its config cannot be read."""
     if not (out / "checkpoint.safetensors").is_file():
         raise UsageError(f"--resume: no checkpoint in {out}")
     try:
-        saved = json.loads((out / "config.json").read_text())
+        saved = json.loads((out / name).read_text())
     except (OSError, ValueError) as exc:
-        raise UsageError(f"{out / 'config.json'}: unreadable run config ({exc})") from None
+        raise UsageError(f"{out / name}: unreadable run config ({exc})") from None
     if not isinstance(saved, dict):
-        raise UsageError(f"{out / 'config.json'}: unreadable run config (not a JSON object)")
+        raise UsageError(f"{out / name}: unreadable run config (not a JSON object)")
     return saved
 
 
@@ -483,8 +483,10 @@ def cmd_distill(args) -> int:
     out = check_output_dir(args.out, "--out")  # made once the teacher and the flags are known good
     if args.export:
         check_output_dir(args.export, "--export")
+    command = ["vitrine", *args.argv]
     if args.resume:
-        config = saved_distill_config(out)
+        config, started = saved_distillation(out)
+        command = started or command
     else:
         teacher = args.source or (default_path(SHIPPED_TRYON) if args.task == "tryon" else
                                   str(shop_or_shipped(data_dir(args.data_dir), GENERATOR_DIR, SHIPPED_PIPELINE)))
@@ -513,10 +515,9 @@ def cmd_distill(args) -> int:
     else:
         data = store_training_data(store, run, out, args.limit, args.min_photos, not args.quiet).data
         distiller = Distiller(config, run, teacher, data, out)
-    distiller.command = ["vitrine", *args.argv]
+    distiller.command = command
     if args.resume:
         distiller.resume()
-        distiller.command = started_with(out) or distiller.command
         print(f"resumed {out} at step {distiller.step:,}")
     what = "garments on people" if config.task == "tryon" else "photos"
     print(f"distilling {teacher_folder} on {len(data):,} {what}: {json.dumps(asdict(config))}")
@@ -538,27 +539,18 @@ def cmd_distill(args) -> int:
     return 0
 
 
-def started_with(out: Path) -> list[str]:
-    """The command that started the run in `out` (from its distill.json; empty when unknown)."""
-    from vitrine.diffusion.distill import DISTILL_FILE
-    try:
-        command = json.loads((out / DISTILL_FILE).read_text()).get("command")
-    except (OSError, ValueError, AttributeError):
-        return []
-    return [str(c) for c in command] if isinstance(command, list) else []
-
-
-def saved_distill_config(out: Path):
-    """The DistillConfig a run in `out` started with, for --resume (a UsageError when there is none)."""
+def saved_distillation(out: Path):
+    """(DistillConfig, the command that started it) of the run in `out`, for --resume, from its
+    distill.json; a UsageError when there is no checkpoint or the file cannot be read."""
     from vitrine.diffusion.config import DistillConfig
     from vitrine.diffusion.distill import DISTILL_FILE
-    if not (out / "checkpoint.safetensors").is_file():
-        raise UsageError(f"--resume: no checkpoint in {out}")
+    saved = saved_run_config(out, DISTILL_FILE)
     try:
-        saved = json.loads((out / DISTILL_FILE).read_text())
-        return DistillConfig.from_dict(saved)
-    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        config = DistillConfig.from_dict(saved)
+    except TypeError as exc:
         raise UsageError(f"{out / DISTILL_FILE}: unreadable distillation config ({exc})") from None
+    command = saved.get("command")
+    return config, [str(c) for c in command] if isinstance(command, list) else []
 
 
 def register_distill(verbs) -> None:

@@ -218,8 +218,7 @@ class VitrinePipeline(DiffusionPipeline):
         guidance_input = None
         if self.distilled:  # one call a step, the scale an input of the U-Net
             use_cond, use_uncond = True, False
-            guidance_input = guidance_embedding(torch.full((batch,), float(guidance_scale))).to(self.device,
-                                                                                               self.unet.dtype)
+            guidance_input = self._guidance_input(batch, guidance_scale)
         if use_cond and use_uncond:  # one encoder call for both halves of the guided batch
             states, masks = self.encode(uncond_texts + cond_texts)
         elif use_cond:
@@ -265,6 +264,10 @@ class VitrinePipeline(DiffusionPipeline):
             if output_type == "pil":
                 out = self.numpy_to_pil(out)
         return ImagePipelineOutput(images=out) if return_dict else (out,)
+
+    def _guidance_input(self, batch: int, guidance_scale: float) -> torch.Tensor:
+        """A distilled U-Net's guidance input: the scale's features for each of `batch` pictures."""
+        return guidance_embedding(torch.full((batch,), float(guidance_scale))).to(self.device, self.unet.dtype)
 
     def _denoise(self, x: torch.Tensor, t, states: torch.Tensor, masks: torch.Tensor,
                  guidance_input: torch.Tensor | None = None) -> torch.Tensor:

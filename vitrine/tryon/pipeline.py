@@ -18,7 +18,6 @@ import inspect
 import numpy as np
 import torch
 
-from vitrine.diffusion.consistency import guidance_embedding
 from vitrine.diffusion.pipeline import MAX_IMAGES, VitrinePipeline
 from vitrine.tryon.model import unet_input
 from vitrine.tryon.window import from_model, to_model, window_of
@@ -77,8 +76,7 @@ class TryOnPipeline(VitrinePipeline):
 
         # 2. text
         guided = guidance_scale != 1 and not self.distilled  # a distilled model takes the scale as an input
-        guidance_input = (guidance_embedding(torch.full((batch,), float(guidance_scale))).to(self.device, self.unet.dtype)
-                          if self.distilled else None)
+        guidance_input = self._guidance_input(batch, guidance_scale) if self.distilled else None
         states, token_masks = self.encode(([""] * batch if guided else []) + list(prompts))
         states = states.to(self.device, self.unet.dtype)
         known = unet_input(torch.zeros_like(x0), m, x0)[:, 3:]  # [m, x_0·(1−m)], the same every step
