@@ -11,14 +11,15 @@ ROOT = Path(__file__).resolve().parent.parent / "vitrine"
 # imported by every layer and import only each other.
 BASE = {"atomic", "config", "errors", "paths", "progress", "results", "weights"}
 ORDER = ["storage", "catalog", "text", "diffusion", "evaluate", "recommend", "studio", "tryon", "app", "service",
-         "storefront"]
+         "storefront", "abtest"]
 ALLOWED = {"storage": set(), "catalog": {"storage"}, "text": set(), "diffusion": {"storage", "catalog", "text"},
            "evaluate": {"storage", "catalog", "text", "diffusion"}, "recommend": {"storage", "catalog", "text"},
            "studio": {"storage", "catalog", "text", "diffusion", "evaluate", "recommend"},
            "tryon": {"storage", "catalog", "text", "diffusion", "evaluate", "recommend", "studio"},
            "app": {"storage", "catalog", "text", "diffusion", "evaluate", "recommend", "studio", "tryon"},
            "service": {"storage", "catalog", "recommend", "app"},
-           "storefront": {"storage", "catalog", "app", "service"}}
+           "storefront": {"storage", "catalog", "app", "service"},
+           "abtest": {"storage", "catalog", "evaluate"}}
 # The CLI layer: the root's cli, command and demo modules and each package's cli.py. It may import
 # anything; nothing else may import it.
 CLI_ROOT = {"cli", "command", "demo", "__main__"}

@@ -12,7 +12,8 @@ from vitrine.command import UsageError, Verbs, flag_for
 from vitrine.errors import AppError
 
 REGISTRARS = ("vitrine.catalog.cli", "vitrine.diffusion.cli", "vitrine.evaluate.cli", "vitrine.recommend.cli",
-              "vitrine.studio.cli", "vitrine.tryon.cli", "vitrine.service.cli", "vitrine.storefront.cli", "vitrine.demo")
+              "vitrine.studio.cli", "vitrine.tryon.cli", "vitrine.service.cli", "vitrine.storefront.cli",
+              "vitrine.abtest.cli", "vitrine.demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -77,3 +77,19 @@ def test_true_preferences_are_a_distribution(world):
     prefs = log.true_preferences(0)
     assert abs(sum(prefs["category"].values()) - 1) < 1e-2
     assert set(prefs) >= {"category", "colour", "pattern", "price_sensitivity", "activity", "short_history"}
+
+
+def test_item_popularity_replays_the_simulation_s_draws():
+    from vitrine.catalog.shoppers import ShopperConfig, item_popularity, simulate
+    rng = np.random.default_rng(3)
+    n = 400
+    category, colour, pattern = rng.integers(10, size=n), rng.integers(13, size=n), rng.integers(4, size=n)
+    config = ShopperConfig(n_users=300, seed=5)
+    log = simulate(category, colour, pattern, rng.uniform(10, 100, n), config, progress=False)
+    popularity, new_items = item_popularity(config, n)
+    assert np.array_equal(new_items, log.new_items) and popularity.shape == (n,)
+    assert popularity[new_items].mean() > popularity[~np.isin(np.arange(n), new_items)].mean()
+    # views follow popularity: the more popular half of the items draws most of the views
+    views = np.bincount(log.item[log.event == 0], minlength=n)
+    earlier = item_popularity(config, n, period=5)[0]
+    assert views[earlier > np.median(earlier)].sum() > 2 * views[earlier <= np.median(earlier)].sum()

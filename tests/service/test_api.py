@@ -119,3 +119,18 @@ def test_metrics_count_requests_by_route_template(client):
     assert 'vitrine_requests_total{method="GET",route="/items/{item_id}",status="200"}' in text
     assert 'route="/items/{item_id}",status="404"' in text and "no-such-item" not in text
     assert "vitrine_request_seconds_bucket" in text and "vitrine_open_jobs" in text
+
+
+def test_an_ab_arm_s_list_comes_from_the_same_fit(client, recommender_dir):
+    from vitrine.recommend.serve import Recommendations
+    recs = Recommendations(recommender_dir)
+    user = str(recs.user_ids[3])
+    popular = client.get(f"/users/{user}/recommendations", params={"arm": "popularity", "k": 7}).json()["items"]
+    als = client.get(f"/users/{user}/recommendations", params={"arm": "als", "k": 7}).json()["items"]
+    assert len(popular) == len(als) == 7 and all(i["because"] == [] and i["title"] for i in popular + als)
+    assert [i["id"] for i in popular] != [i["id"] for i in als]
+    bad = client.get(f"/users/{user}/recommendations", params={"arm": "random"})
+    assert bad.status_code == 422 and "arm: one of multimodal, als, popularity" in bad.json()["error"]
+    capped = client.get(f"/users/{user}/recommendations", params={"arm": "als", "per_category": 2})
+    assert capped.status_code == 422 and "multimodal arm" in capped.json()["error"]
+    assert client.get("/users/nobody-at-all/recommendations", params={"arm": "als"}).status_code == 404

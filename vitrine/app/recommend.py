@@ -119,6 +119,22 @@ def live_for_shopper(ctx: AppContext, user_id: str, k: int, per_category: int | 
     return ranked(ctx, k, per_category, wanted, user_id if known else None, history, bought), mark
 
 
+def arm_list(ctx: AppContext, user_id: str, k: int, arm: str):
+    """An A/B test's baseline list for a shopper (vitrine.recommend.arms: "als", "popularity"),
+    their events since the fit counted as the multimodal arm counts them."""
+    from vitrine.recommend.arms import baseline_list
+    _check_k(k)
+    recs = ctx.require_recommender()
+    recent = ctx.since_fit(user_id)
+    if user_id not in recs.user_pos and recent is None:
+        raise NotFound(f"unknown user {user_id!r} (neither fitted nor with events since the fit)", "user_id")
+    history, bought = (recent[0], recent[1]) if recent else ({}, set())
+    try:
+        return baseline_list(recs, arm, user_id, history, bought | ctx.deleted, k)
+    except ValueError as exc:
+        raise Invalid(str(exc), "arm") from None
+
+
 def for_session(ctx: AppContext, item_ids: list[str], k: int = 20, per_category: int | None = None,
                 wanted: list[str] | None = None, skip_unknown: bool = False):
     """For a visitor with no user ID: from the items of their session, each counted once per view.

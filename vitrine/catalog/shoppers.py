@@ -120,6 +120,49 @@ def _segment_cdf(weights: np.ndarray, type_of_sorted: np.ndarray) -> np.ndarray:
     return type_of_sorted + within
 
 
+LAM_LEVELS = np.exp(np.linspace(np.log(0.25), np.log(3.0), LAMBDA_LEVELS))  # λ's 8 levels in [0.25, 3]
+
+
+def _draw_users(rng: np.random.Generator, cfg: ShopperConfig):
+    """(θ, φ, ψ, λ level index, activity, short-history flag) of every user: the first draws of a
+    simulation, in this order (item_popularity replays them to reach the items' draws)."""
+    n = cfg.n_users
+    theta = rng.dirichlet(np.full(len(CATEGORIES), cfg.category_concentration), size=n)
+    phi = rng.dirichlet(np.full(len(COLOUR_NAMES), cfg.colour_concentration), size=n)
+    psi = rng.dirichlet(np.full(len(PATTERN_NAMES), cfg.pattern_concentration), size=n)
+    lam_bucket = np.clip(np.digitize(rng.lognormal(0.0, 0.6, n), LAM_LEVELS) - 1, 0, LAMBDA_LEVELS - 1)
+    activity = rng.lognormal(0.0, 0.6, n)
+    short = rng.random(n) < cfg.short_history_fraction
+    return theta, phi, psi, lam_bucket, activity, short
+
+
+def _draw_items(rng: np.random.Generator, cfg: ShopperConfig, n_items: int):
+    """(log pop_i at period 0 without drift, the drift per period (periods, I), new item indices)."""
+    log_pop = -cfg.zipf_alpha * np.log(rng.permutation(n_items) + 1.0)
+    drift = np.cumsum(rng.normal(0.0, cfg.popularity_drift, size=(cfg.periods, n_items)), axis=0)
+    new_items = np.sort(rng.choice(n_items, size=int(round(cfg.new_item_fraction * n_items)), replace=False))
+    return log_pop, drift, new_items
+
+
+def _popularity_term(cfg: ShopperConfig, log_pop: np.ndarray, drift: np.ndarray, is_new: np.ndarray,
+                     period: int) -> np.ndarray:
+    """β·log pop_i(r), a new item's launch boost included: the popularity part of U(u, i)."""
+    return cfg.popularity_weight * (log_pop + drift[period]) + cfg.new_item_boost * is_new
+
+
+def item_popularity(config: ShopperConfig, n_items: int, period: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The popularity part of every item's utility in `period` (default: the last, the test period)
+    and the new items' indices, as the simulation with this config drew them for a catalog of
+    `n_items` (in the order it was given). The log does not store them: they are replayed from the
+    seed, so a later experiment can show these same shoppers these same items."""
+    rng = np.random.default_rng(config.seed)
+    _draw_users(rng, config)
+    log_pop, drift, new_items = _draw_items(rng, config, n_items)
+    is_new = np.zeros(n_items, dtype=bool)
+    is_new[new_items] = True
+    return _popularity_term(config, log_pop, drift, is_new, config.periods - 1 if period is None else period), new_items
+
+
 def simulate(category: np.ndarray, colour: np.ndarray, pattern: np.ndarray, price: np.ndarray,
              config: ShopperConfig = ShopperConfig(), progress: bool = True) -> ShopperLog:
     """Draw users and their event log for a catalog given as attribute-index arrays."""
@@ -131,14 +174,8 @@ def simulate(category: np.ndarray, colour: np.ndarray, pattern: np.ndarray, pric
     bar = tqdm(total=6, desc="simulate shoppers", unit="step", disable=not progress)
 
     # 1. Users' latent preferences.
-    theta = rng.dirichlet(np.full(n_cat, cfg.category_concentration), size=n_users)
-    phi = rng.dirichlet(np.full(n_col, cfg.colour_concentration), size=n_users)
-    psi = rng.dirichlet(np.full(n_pat, cfg.pattern_concentration), size=n_users)
-    lam_levels = np.exp(np.linspace(np.log(0.25), np.log(3.0), LAMBDA_LEVELS))
-    lam_bucket = np.clip(np.digitize(rng.lognormal(0.0, 0.6, n_users), lam_levels) - 1, 0, LAMBDA_LEVELS - 1)
-    lam = lam_levels[lam_bucket]
-    activity = rng.lognormal(0.0, 0.6, n_users)
-    short = rng.random(n_users) < cfg.short_history_fraction
+    theta, phi, psi, lam_bucket, activity, short = _draw_users(rng, cfg)
+    lam = LAM_LEVELS[lam_bucket]
     # Preference utility of every (user, type), type t = c·52 + k·4 + p; the category term is
     # carried by the session's category draw, so it is 0 here.
     type_util = (cfg.colour_weight * np.log(phi + cfg.preference_floor))[:, :, None] \
@@ -152,9 +189,7 @@ def simulate(category: np.ndarray, colour: np.ndarray, pattern: np.ndarray, pric
     sorted_type = item_type[order]
     median = np.array([c.median_price for c in CATEGORIES])[category]
     log_price_ratio = np.log(price / median)
-    log_pop = -cfg.zipf_alpha * np.log(rng.permutation(n_items) + 1.0)
-    drift = np.cumsum(rng.normal(0.0, cfg.popularity_drift, size=(cfg.periods, n_items)), axis=0)
-    new_items = np.sort(rng.choice(n_items, size=int(round(cfg.new_item_fraction * n_items)), replace=False))
+    log_pop, drift, new_items = _draw_items(rng, cfg, n_items)
     is_new = np.zeros(n_items, dtype=bool)
     is_new[new_items] = True
     test_period = cfg.periods - 1
@@ -163,9 +198,9 @@ def simulate(category: np.ndarray, colour: np.ndarray, pattern: np.ndarray, pric
     log_type_mass = np.full((LAMBDA_LEVELS, cfg.periods, n_cat * per_cat), -np.inf)
     for r in range(cfg.periods):
         available = ~is_new if r < test_period else np.ones(n_items, dtype=bool)
-        log_w_pop = cfg.popularity_weight * (log_pop + drift[r]) + cfg.new_item_boost * is_new
+        log_w_pop = _popularity_term(cfg, log_pop, drift, is_new, r)
         for b in range(LAMBDA_LEVELS):
-            w = np.where(available, np.exp(log_w_pop - lam_levels[b] * log_price_ratio), 0.0)[order]
+            w = np.where(available, np.exp(log_w_pop - LAM_LEVELS[b] * log_price_ratio), 0.0)[order]
             cdf[b, r] = _segment_cdf(w, sorted_type)
             mass = np.bincount(sorted_type, weights=w, minlength=n_cat * per_cat)
             with np.errstate(divide="ignore"):

@@ -58,3 +58,23 @@ class ListParam:
                 "style": "form", "explode": True,
                 "schema": {"type": "array", "maxItems": self.max_items,
                            "items": {"type": "string", "maxLength": self.max_length}}}
+
+
+@dataclass(frozen=True)
+class ChoiceParam:
+    name: str
+    default: str
+    choices: tuple[str, ...]
+    description: str = ""
+
+    def read(self, query) -> str:
+        raw = query.get(self.name)
+        if raw is None:
+            return self.default
+        if raw not in self.choices:
+            raise ServiceError(422, f"{self.name}: one of {', '.join(self.choices)}, got {raw[:40]!r}")
+        return raw
+
+    def openapi(self) -> dict:
+        return {"name": self.name, "in": "query", "required": False, "description": self.description,
+                "schema": {"type": "string", "enum": list(self.choices), "default": self.default}}

@@ -14,7 +14,9 @@ from pydantic import BaseModel, Field
 from vitrine.app import recommend
 from vitrine.app.context import AppContext
 from vitrine.service.deps import context
-from vitrine.service.query import IntParam, ListParam
+from vitrine.service.errors import ServiceError
+from vitrine.recommend.arms import ARMS
+from vitrine.service.query import ChoiceParam, IntParam, ListParam
 from vitrine.service.limits import MAX_FILTERS, MAX_K
 
 router = APIRouter(tags=["recommendations"])
@@ -66,16 +68,25 @@ def _described(ctx: AppContext, scored: list[tuple[str, float, list[str]]], cata
 K = IntParam("k", 20, 1, MAX_K, "how many")
 PER_CATEGORY = IntParam("per_category", None, 1, MAX_K, "at most this many of one category")
 CATEGORY = ListParam("category", MAX_FILTERS, description="only these categories")
+ARM = ChoiceParam("arm", "multimodal", ARMS, "which ranking: the recommender's own (default), or an A/B test's "
+                  "baseline — implicit ALS alone, or recent popularity (no re-ranking, no reasons, no filters)")
 
 
 @router.get("/users/{user_id:path}/recommendations", response_model=ForUser,
-            openapi_extra={"parameters": [K.openapi(), PER_CATEGORY.openapi(), CATEGORY.openapi()]})
+            openapi_extra={"parameters": [K.openapi(), PER_CATEGORY.openapi(), CATEGORY.openapi(), ARM.openapi()]})
 async def for_user(request: Request, user_id: str):
     """The shopper's top k (items they bought are left out), each with the history items behind
     it. Events posted since the fit count at once; a shopper new since the fit is recommended for
-    from those events alone."""
+    from those events alone. `arm` serves an A/B test's baselines from the same fit."""
     ctx, query = request.app.state.vitrine, request.query_params
-    k, per_category, wanted = K.read(query), PER_CATEGORY.read(query), CATEGORY.read(query)
+    k, per_category, wanted, arm = K.read(query), PER_CATEGORY.read(query), CATEGORY.read(query), ARM.read(query)
+    if arm != "multimodal":
+        if per_category is not None or wanted:
+            raise ServiceError(422, f"arm: the {arm} arm ranks plainly; per_category and category need the "
+                                    "multimodal arm")
+        suggestions = await run_in_threadpool(recommend.arm_list, ctx, user_id, k, arm)
+        return JSONResponse({"user": user_id, "items": _described(ctx, [(s.item_id, s.score, s.because)
+                                                                       for s in suggestions])})
     # On the event loop: the cached answer (one indexed read); a ranking, when one is needed, in a thread.
     found = recommend.shopper_list(ctx, user_id, k, per_category, wanted, rank=False)
     if found is None:

@@ -153,3 +153,16 @@ class EventQueries:
             counts = dict(conn.execute(select(part, func.count()).group_by(part)).all())
             new_counts = dict(conn.execute(select(part, func.count()).where(new_item).group_by(part)).all())
         return counts, new_counts
+
+    def remove_events_after(self, after_id: int, user_ids: list[str]) -> int:
+        """Delete these shoppers' events stored after row `after_id`, and their cached
+        recommendations (computed with those events), in one transaction; how many events."""
+        from sqlalchemy import delete
+        events, cache = schema.Interaction.__table__, schema.CachedRecommendations.__table__
+        removed = 0
+        with self.engine.begin() as conn:
+            for chunk in chunks(list(user_ids)):
+                removed += conn.execute(delete(events).where(events.c.id > after_id,
+                                                             events.c.user_id.in_(chunk))).rowcount
+                conn.execute(delete(cache).where(cache.c.user_id.in_(chunk)))
+        return removed

@@ -1,0 +1,67 @@
+"""What a simulated shopper does with one page: which tiles they look at, click, cart and buy.
+
+A position-based click model over the page's tiles in reading order (the recommendations, then
+the designs below them, as the storefront lays them out):
+
+    P(examine tile at rank r) = 1 / log2(r + 1)
+    P(click | examined)       = σ(a_click + U(u, tile) − Ū_u)
+
+U of what the tile shows (world.World; a design's look is what the evaluator reads in its
+picture), Ū_u the shopper's usual appeal. A click opens the item (a design's "like this" opens
+its closest stock item), which then goes through the simulator's own funnel on the true item:
+
+    P(cart | click) = σ(α_cart + γ·(s(u, i) − s̄_u)),   P(buy | cart) = σ(α_buy + γ·(s(u, i) − s̄_u))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vitrine.abtest.world import World
+
+CLICK_BIAS = -1.0  # a_click: a tile as appealing as the shopper's usual view, looked at, is clicked 27 % of the time
+
+
+@dataclass(frozen=True)
+class Tile:
+    item: int        # the stock item a click opens (World index)
+    appeal: float    # U(u, ·) of what the tile shows
+    design: bool = False
+
+
+@dataclass(frozen=True)
+class Reaction:
+    rank: int        # 1-based position on the page
+    item: int
+    design: bool
+    carted: bool
+    bought: bool
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def item_tiles(world: World, u: int, items: list[int]) -> list[Tile]:
+    appeal = world.appeal(u, np.asarray(items, dtype=int)) if items else []
+    return [Tile(i, float(a)) for i, a in zip(items, appeal)]
+
+
+def react(world: World, u: int, tiles: list[Tile], rng: np.random.Generator,
+          click_bias: float = CLICK_BIAS) -> list[Reaction]:
+    """The clicks on one page, each with whether it was carted and bought (draws in page order)."""
+    cfg = world.config
+    usual, usual_preference = world.appeal_reference[u], world.preference_reference[u]
+    out = []
+    for rank, tile in enumerate(tiles, start=1):
+        examined = rng.random() < 1.0 / np.log2(rank + 1)
+        clicked = rng.random() < _sigmoid(click_bias + tile.appeal - usual)
+        carted_draw, bought_draw = rng.random(), rng.random()  # drawn for every tile: arms share the stream
+        if not (examined and clicked):
+            continue
+        centred = cfg.choice_slope * (float(world.preference(u, tile.item)) - usual_preference)
+        carted = carted_draw < _sigmoid(cfg.cart_bias + centred)
+        out.append(Reaction(rank, tile.item, tile.design, carted, carted and bought_draw < _sigmoid(cfg.buy_bias + centred)))
+    return out
