@@ -69,20 +69,33 @@ def distilled_card(name: str, distill: dict, run: dict, command: list[str], seco
     """Markdown for a `vitrine distill` student: its teacher, the distillation's recipe and command."""
     lo, hi = distill["guidance_min"], distill["guidance_max"]
     grid = run["timesteps"] // distill["skip"]
-    return f"""# {name} — model card
+    if distill.get("task") == "tryon":
+        what = ("try-on pictures (a person, the garment's region and a description → the person wearing it; "
+                "every pixel outside the region put back exactly)")
+        use = f"""```python
+from diffusers import DiffusionPipeline
+pipe = DiffusionPipeline.from_pretrained("{name}", trust_remote_code=True)
+pictures = pipe(person, mask, "a red striped t-shirt", num_images_per_prompt=4, num_inference_steps=4)
+```
 
-A few-step student of `{distill['teacher']}` made by guided consistency distillation (LCM, Luo et
-al. 2023): it draws the teacher's {run['size']}×{run['size']} pictures in 1–8 steps of one U-Net call each,
-the classifier-free guidance scale w ∈ [{lo:g}, {hi:g}] being an input of the network.
-
-```python
+or `vitrine tryon me.png "a red striped t-shirt" --tryon-model {name} -o tryon.png` (docs/tryon.md)."""
+    else:
+        what = f"{run['size']}×{run['size']} pictures"
+        use = f"""```python
 from diffusers import DiffusionPipeline
 pipe = DiffusionPipeline.from_pretrained("{name}", trust_remote_code=True)
 images = pipe("a description of an item", num_images_per_prompt=4, num_inference_steps=4,
               guidance_scale=3.0).images
 ```
 
-or `vitrine generate "a description of an item" --model {name} --steps 4`.
+or `vitrine generate "a description of an item" --model {name} --steps 4`."""
+    return f"""# {name} — model card
+
+A few-step student of `{distill['teacher']}` made by guided consistency distillation (LCM, Luo et
+al. 2023): it draws the teacher's {what} in 1–8 steps of one U-Net call each, the
+classifier-free guidance scale w ∈ [{lo:g}, {hi:g}] being an input of the network.
+
+{use}
 
 ## Distillation
 - Teacher: `{distill['teacher']}` (U-Net preset `{run['preset']}`, {run['schedule']} schedule, {run['prediction']});
