@@ -25,7 +25,7 @@ def _clicks_by_rank(world, u, appeal, n_tiles=10, pages=3000, click_bias=-1.0):
 def test_clicks_fall_with_rank_as_1_over_log2_rank_plus_1(world):
     u = int(np.flatnonzero(np.isfinite(world.appeal_reference))[0])
     rates = _clicks_by_rank(world, u, appeal=0.0)
-    expected = (1 / np.log2(np.arange(1, 11) + 1)) / (1 + np.exp(1.0))
+    expected = (1 / np.log2(np.arange(1, 11) + 1)) / (1 + np.exp(1.0))  # σ(−1) with the click bias −1 given
     assert rates == pytest.approx(expected, abs=0.025)
 
 

@@ -15,9 +15,14 @@ from vitrine.paths import EVALUATOR_DIR, SHIPPED_EVALUATOR
 RUN_FILE = "run.json"  # what --cleanup needs: the store's last event row before the test, and its shoppers
 
 
+RUN_DATA = "run-data.json.gz"  # every shopper's outcome and request timing: --report-only recomputes from it
+
+
 def cmd_simulate_ab(args) -> int:
     if args.cleanup:
         return _cleanup(args)
+    if args.report_only:
+        return _report_only(args)
     from vitrine.abtest.behaviour import CLICK_BIAS
     from vitrine.abtest.experiment import ABConfig
     from vitrine.abtest.plan import ARMS, MAX_VISITS
@@ -40,7 +45,7 @@ def cmd_simulate_ab(args) -> int:
         service.close()
         raise
     from vitrine.abtest.experiment import Experiment
-    from vitrine.abtest.report import markdown, plot_lifts, summarise
+    from vitrine.abtest.report import save_run_data
     start_mark = store.last_event_id()
     # written before the first event is posted, so an interrupted test can be cleaned up as well
     run = {"url": service.url, "mark": start_mark, "shoppers": sorted({u for u, _ in shoppers}),
@@ -53,15 +58,37 @@ def cmd_simulate_ab(args) -> int:
     finally:
         service.close()
     seconds = time.perf_counter() - started
-    result = summarise(outcomes, service.requests, arms, len(world.item_ids), args.rounds, args.seed)
+    save_run_data(out / RUN_DATA, outcomes, service.requests, len(world.item_ids))
     meta = {"command": run["command"], "url": service.url, "seconds": seconds, "stopped_early": stopped_early,
-            "rounds": args.rounds, "config": {**config.__dict__, "arms": list(arms)}, "posted_events": len(experiment.posted)}
+            "config": {**config.__dict__, "arms": list(arms)}, "posted_events": len(experiment.posted)}
+    _write_report(out, outcomes, service.requests, len(world.item_ids), meta, args)
+    print(f"{len(experiment.posted):,} events posted; `vitrine simulate-ab --cleanup {out}` removes them")
+    return 0
+
+
+def _write_report(out: Path, outcomes, requests, n_items: int, meta: dict, args) -> None:
+    from vitrine.abtest.report import markdown, plot_lifts, summarise
+    meta = {**meta, "rounds": args.rounds}
+    result = summarise(outcomes, requests, tuple(meta["config"]["arms"]), n_items, args.rounds, args.seed)
     (out / "metrics.json").write_text(json.dumps({**meta, **result}, indent=2, default=float) + "\n")
     if result["lifts"]:
         plot_lifts(result, out / "lifts.png")
     (out / "report.md").write_text(markdown(result, meta))
     print((out / "report.md").read_text())
-    print(f"{len(experiment.posted):,} events posted; `vitrine simulate-ab --cleanup {out}` removes them")
+
+
+def _report_only(args) -> int:
+    """The figures again from a run's saved outcomes (no traffic), e.g. with more bootstrap rounds."""
+    from vitrine.abtest.report import load_run_data
+    folder = Path(args.report_only)
+    try:
+        previous = json.loads((folder / "metrics.json").read_text())
+        meta = {k: previous[k] for k in ("command", "url", "seconds", "stopped_early", "config", "posted_events")}
+        outcomes, requests, n_items = load_run_data(folder / RUN_DATA)
+    except (OSError, ValueError, KeyError, TypeError, EOFError):
+        raise UsageError(f"--report-only: {folder} holds no finished simulate-ab run ({RUN_DATA} and "
+                         "metrics.json)") from None
+    _write_report(folder, outcomes, requests, n_items, meta, args)
     return 0
 
 
@@ -157,8 +184,8 @@ def register(verbs, common) -> None:
     p.add_argument("--minutes", type=number(0.1, 24 * 60), default=60.0,
                    help="no new shopper starts after this long (default 60)")
     p.add_argument("--click-bias", type=number(-10, 10), default=None,
-                   help="a_click of the click model (default -1: an examined tile as appealing as the shopper's "
-                        "usual view is clicked 27 %% of the time)")
+                   help="a_click of the click model (default -3: an examined tile as appealing as the shopper's "
+                        "usual view is clicked 4.7 %% of the time)")
     p.add_argument("--rounds", type=count(100, 100_000), default=1000, help="bootstrap rounds (default 1,000)")
     p.add_argument("--seed", type=count(0), default=0, help="seed of the split and the shoppers' draws (default 0)")
     p.add_argument("--evaluator", help="the evaluator that reads designs' pictures (default the shop's, else the "
@@ -166,5 +193,7 @@ def register(verbs, common) -> None:
     p.add_argument("--out", default="reports/ab", help="report folder (default reports/ab)")
     p.add_argument("--made-by", help="the command the report names as its maker (default: this command line; a "
                                       "script that starts the service passes its own)")
+    p.add_argument("--report-only", metavar="RUN_DIR",
+                   help="instead of a test: the figures again from the run in RUN_DIR (its saved outcomes)")
     p.add_argument("--cleanup", metavar="RUN_DIR",
                    help="instead of a test: remove the events the test in RUN_DIR posted from --data-dir's store")

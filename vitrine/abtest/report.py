@@ -7,6 +7,8 @@ share of the catalog shown at least once). Shoppers are the unit of the split, s
 resamples shoppers (with replacement, within each arm; arms apart, as the split made them
 independent) and recomputes every ratio; an interval is the 2.5th–97.5th percentile of the
 rounds, a lift's interval that of (arm ÷ baseline − 1) over paired rounds of the two arms.
+Coverage is the exception: a resample repeats shoppers, so it shows fewer distinct items and its
+rounds sit below the estimate; its interval is the estimate ± 1.96 standard errors of the rounds.
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ def interval(values: np.ndarray) -> tuple[float, float]:
     return float(low), float(high)
 
 
+def normal_interval(value: float, rounds_values: np.ndarray) -> tuple[float, float]:
+    se = float(np.std(rounds_values, ddof=1))
+    return value - 1.96 * se, value + 1.96 * se
+
+
 def latency(requests: list[Request], arm: str) -> dict:
     """Per request kind: count, errors, p50 and p99 in ms (the arm's requests)."""
     out = {}
@@ -83,7 +90,8 @@ def summarise(outcomes: list[Outcome], requests: list[Request], arms: tuple[str,
                "design_clicks": sum(o.design_clicks for o in mine),
                "latency": latency(requests, arm)}
         for metric, (value, rounds_values) in boots[arm].items():
-            row[metric] = {"value": value, "interval": interval(rounds_values)}
+            row[metric] = {"value": value, "interval": (normal_interval(value, rounds_values) if metric == "coverage"
+                                                        else interval(rounds_values))}
         result["arms"][arm] = row
     for baseline in ("popularity", "als"):
         if baseline not in boots:
@@ -93,7 +101,7 @@ def summarise(outcomes: list[Outcome], requests: list[Request], arms: tuple[str,
                 continue
             for metric in LIFT_METRICS:
                 with np.errstate(divide="ignore", invalid="ignore"):  # a round without clicks: not a number
-                    value = boots[arm][metric][0] / boots[baseline][metric][0] - 1
+                    value = np.float64(boots[arm][metric][0]) / boots[baseline][metric][0] - 1
                     rounds_values = boots[arm][metric][1] / boots[baseline][metric][1] - 1
                 result["lifts"].setdefault(baseline, {}).setdefault(arm, {})[metric] = {
                     "value": float(value), "interval": interval(rounds_values)}
@@ -129,7 +137,7 @@ def plot_lifts(result: dict, path) -> None:
 NAMES = {"ctr": "CTR", "conversion": "purchases / visit", "revenue_per_visit": "revenue / visit (EUR)",
          "new_item_share": "new items' share of purchases", "coverage": "catalog coverage"}
 FORMATS = {"ctr": "{:.2%}", "conversion": "{:.3f}", "revenue_per_visit": "{:.2f}", "new_item_share": "{:.1%}",
-           "coverage": "{:.1%}"}
+           "coverage": "{:.2%}"}
 
 
 def _with_interval(cell: dict, fmt: str) -> str:
@@ -178,9 +186,36 @@ def markdown(result: dict, meta: dict) -> str:
         f"({cfg['click_bias']:+g}) are assumptions, not measurements; they scale CTR and conversion in every arm "
         "alike, but not necessarily the lifts.",
         "- Shoppers judge a design by what the shop's evaluator reads in its picture, and buy \"like this\" as its "
-        "closest stock item; real shoppers see more in a picture (and less) than three attributes.",
+        "closest stock item; real shoppers see more in a picture (and less) than three attributes. A design's tile "
+        "carries its closest item's price and popularity (what a click opens): mostly little-known items, while the "
+        "recommendations lean to popular ones, and the simulator's appeal counts popularity fully. Whether a real "
+        "shopper discounts an unfamiliar item in a picture so is what this cannot tell.",
         "- The simulated shoppers do not tire, come back for new reasons or react to prices outside their fixed "
         "sensitivity; the test covers a few visits per shopper, not retention.",
         "- It does show, through the service a shop runs, what each arm costs: the latency and errors above were met "
         "by this traffic on this machine.", ""]
     return "\n".join(lines)
+
+
+def save_run_data(path, outcomes: list[Outcome], requests: list[Request], n_items: int) -> None:
+    """Every shopper's outcome and every request's timing (gzipped JSON), so the figures can be
+    recomputed without sending the traffic again (`simulate-ab --report-only`)."""
+    import gzip
+    import json
+    from dataclasses import asdict
+
+    from vitrine.atomic import replacing
+    data = {"n_items": n_items,
+            "outcomes": [{**asdict(o), "shown": sorted(o.shown)} for o in outcomes],
+            "requests": [[r.arm, r.kind, round(r.seconds, 6), r.status] for r in requests]}
+    with replacing(path) as tmp, gzip.open(tmp, "wt") as f:
+        json.dump(data, f)
+
+
+def load_run_data(path) -> tuple[list[Outcome], list[Request], int]:
+    import gzip
+    import json
+    with gzip.open(path, "rt") as f:
+        data = json.load(f)
+    outcomes = [Outcome(**{**o, "shown": set(o["shown"])}) for o in data["outcomes"]]
+    return outcomes, [Request(*r) for r in data["requests"]], int(data["n_items"])
