@@ -10,8 +10,9 @@ one shared draw, every row's pictures; the difference of each row from the first
 same way.
 
 DDPM-1000 costs 2,000 U-Net calls a picture (~1.5 h for 1,040 pictures on 2 cores), so the
-pictures are made one prompt at a time into `--cache` (uint8, written whole or not at all) and a
-rerun picks up where the last stopped; `--minutes` stops cleanly after that long.
+pictures are made one prompt at a time into `--cache` (uint8, compressed, each file written whole
+or not at all) and a rerun picks up where the last stopped; `--minutes` stops cleanly after that
+long.
 
     python scripts/sampler_question.py [--samples 20] [--minutes M] [--out reports/generation/sampler-question]
 """
@@ -62,7 +63,7 @@ def main() -> None:
 
 
 def chunk_path(cache: str, setting, prompt: int) -> Path:
-    return Path(cache) / setting.name.replace("@", "-g") / f"{prompt:03d}.npy"
+    return Path(cache) / setting.name.replace("@", "-g") / f"{prompt:03d}.npz"
 
 
 def make_pictures(args, settings, prompts) -> bool:
@@ -84,7 +85,7 @@ def make_pictures(args, settings, prompts) -> bool:
         path = chunk_path(args.cache, setting, p)
         path.parent.mkdir(parents=True, exist_ok=True)
         with replacing(path) as tmp, open(tmp, "wb") as f:
-            np.save(f, (images.clamp(0, 1) * 255).round().to(torch.uint8).numpy())
+            np.savez_compressed(f, images=(images.clamp(0, 1) * 255).round().to(torch.uint8).numpy())
     return True
 
 
@@ -105,7 +106,7 @@ def measure(args, settings, prompts) -> dict:
               if c in evaluator.heads}
     sets = []
     for setting in settings:
-        chunks = [np.load(chunk_path(args.cache, setting, p)) for p in range(len(prompts))]
+        chunks = [np.load(chunk_path(args.cache, setting, p))["images"] for p in range(len(prompts))]
         sets.append(torch.from_numpy(np.concatenate(chunks)).float() / 255.0)
     boots = bootstrap_fids(evaluator, real, sets, rounds=args.rounds, seed=0)
     rows = []
