@@ -106,27 +106,27 @@ def _prepare(args, config):
         service = Service(args.url)
     except ValueError as exc:
         raise UsageError(f"--url: {exc}") from None
-    try:
-        health = service.check()
-    except Unreachable as exc:
+    try:  # the client is closed on any refusal below
+        try:
+            health = service.check()
+        except Unreachable as exc:
+            raise UsageError(f"--url: {exc}") from None
+        store = open_store(args)
+        try:
+            world = World.from_store(store)
+        except NoTruth as exc:
+            raise UsageError(str(exc)) from None
+        if health.get("items") not in (None, len(world.item_ids)):
+            raise UsageError(f"--url serves {health['items']:,} items but {store.data_dir} has "
+                             f"{len(world.item_ids):,}: give the --data-dir of the store the service serves")
+        try:
+            shoppers = assign(world, eligible_shoppers(store, world), config)
+        except ValueError as exc:
+            raise UsageError(f"--visits: {exc}") from None
+        read_look = _evaluator_reader(args, store) if any("designs" in a for a in config.arms) else None
+    except BaseException:
         service.close()
-        raise UsageError(f"--url: {exc}") from None
-    store = open_store(args)
-    try:
-        world = World.from_store(store, progress=not args.quiet)
-    except NoTruth as exc:
-        service.close()
-        raise UsageError(str(exc)) from None
-    if health.get("items") not in (None, len(world.item_ids)):
-        service.close()
-        raise UsageError(f"--url serves {health['items']:,} items but {store.data_dir} has {len(world.item_ids):,}: "
-                         "give the --data-dir of the store the service serves")
-    try:
-        shoppers = assign(world, eligible_shoppers(store, world), config)
-    except ValueError as exc:
-        service.close()
-        raise UsageError(f"--visits: {exc}") from None
-    read_look = _evaluator_reader(args, store) if any("designs" in a for a in config.arms) else None
+        raise
     return service, store, world, shoppers, read_look
 
 

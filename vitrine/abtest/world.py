@@ -55,7 +55,7 @@ class World:
         self.user_pos = {u: k for k, u in enumerate(self.user_ids)}
 
     @classmethod
-    def from_store(cls, store, progress: bool = False) -> "World":
+    def from_store(cls, store) -> "World":
         split = store.get_meta("split")
         if not split or "config" not in split:
             raise NoTruth(f"{store.data_dir}: no simulated shoppers (`vitrine shoppers simulate` writes them)")

@@ -93,6 +93,10 @@ def _shown(ids: list[str], cards: dict, k: int, per_category: int | None, wanted
     return chosen
 
 
+def _unknown_shopper(user_id: str) -> NotFound:
+    return NotFound(f"unknown user {user_id!r} (neither fitted nor with events since the fit)", "user_id")
+
+
 def refresh_cached(ctx: AppContext, user_id: str) -> None:
     """Recompute a shopper's cached recommendations now (after their event), so their next request
     finds them; a failure leaves it to that request."""
@@ -112,7 +116,7 @@ def live_for_shopper(ctx: AppContext, user_id: str, k: int, per_category: int | 
     recent = ctx.since_fit(user_id)
     known = user_id in recs.user_pos
     if not known and (recent is None or (require_known_items and not recent[0])):
-        raise NotFound(f"unknown user {user_id!r} (neither fitted nor with events since the fit)", "user_id")
+        raise _unknown_shopper(user_id)
     if recent is None:
         return ranked(ctx, k, per_category, wanted, user_id), ctx.fit_mark
     history, bought, mark = recent
@@ -127,7 +131,7 @@ def arm_list(ctx: AppContext, user_id: str, k: int, arm: str):
     recs = ctx.require_recommender()
     recent = ctx.since_fit(user_id)
     if user_id not in recs.user_pos and recent is None:
-        raise NotFound(f"unknown user {user_id!r} (neither fitted nor with events since the fit)", "user_id")
+        raise _unknown_shopper(user_id)
     history, bought = (recent[0], recent[1]) if recent else ({}, set())
     try:
         return baseline_list(recs, arm, user_id, history, bought | ctx.deleted, k)
