@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from vitrine.abtest.behaviour import Tile, react
+from vitrine.abtest.behaviour import NO_PICTURE_PENALTY, Tile, item_tiles, react
 from vitrine.abtest.world import World
 
 
@@ -37,6 +37,20 @@ def test_a_more_appealing_tile_is_clicked_more(world):
 def test_only_carted_clicks_are_bought_and_design_clicks_are_marked(world):
     u = int(np.flatnonzero(np.isfinite(world.appeal_reference))[0])
     rng = np.random.default_rng(1)
-    reactions = [r for _ in range(500) for r in react(world, u, [Tile(3, 50.0), Tile(4, 50.0, design=True)], rng)]
+    reactions = [r for _ in range(500) for r in react(world, u, [Tile(3, 50.0), Tile(4, 50.0, "design")], rng)]
     assert all(r.carted or not r.bought for r in reactions)
-    assert {r.design for r in reactions} == {False, True} and {r.item for r in reactions if r.design} == {4}
+    assert {r.shows for r in reactions} == {"photo", "design"}
+    assert {r.item for r in reactions if r.shows == "design"} == {4}
+
+
+def test_a_tile_appeals_by_what_it_shows(world):
+    u, i = 5, 9
+    look = (int(world.category[i]), int(world.colour[i]), int(world.pattern[i]))
+    photo, true_preview, text = item_tiles(world, u, [(i, "photo", None), (i, "preview", look), (i, "text", None)])
+    assert photo.appeal == pytest.approx(float(world.appeal(u, i)))
+    assert true_preview.appeal == pytest.approx(photo.appeal)  # a preview that shows the item is as good as its photo
+    assert text.appeal == pytest.approx(float(world.text_appeal(u, i)) - NO_PICTURE_PENALTY)
+    assert [t.shows for t in (photo, true_preview, text)] == ["photo", "preview", "text"]
+    wrong = ((look[1] + 1) % len(world.colour_term[u]),)
+    misread = item_tiles(world, u, [(i, "preview", (look[0], *wrong, look[2]))])[0]
+    assert misread.appeal != pytest.approx(photo.appeal)  # a preview in another colour appeals as that colour

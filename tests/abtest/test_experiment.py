@@ -41,7 +41,7 @@ def test_shoppers_visit_click_and_buy_through_the_service_and_their_events_can_b
     store = Store(data)
     world = World.from_store(store)
     mark, events_before = store.last_event_id(), sum(store.event_counts().values())
-    config = ABConfig(ARMS, visits=24, visits_per_shopper=3, k=8, designs=2, threads=1, click_bias=2.0)
+    config = ABConfig(ARMS, visits=24, visits_per_shopper=3, k=8, designs=2, new_in=4, threads=1, click_bias=2.0)
     shoppers = assign(world, eligible_shoppers(store, world), config)
     assert len(shoppers) == 4 * 8 and {a for _, a in shoppers} == set(ARMS)
     looks = []
@@ -57,7 +57,7 @@ def test_shoppers_visit_click_and_buy_through_the_service_and_their_events_can_b
         popular = client.get(f"/users/{shoppers[0][0]}/recommendations", params={"arm": "popularity", "k": 3})
     assert not stopped and len(outcomes) == 32 and popular.status_code == 200
     assert sum(o.visits for o in outcomes) == 96 and sum(o.failed_pages for o in outcomes) == 0
-    assert all(o.impressions == 3 * 8 for o in outcomes if o.arm != "multimodal+designs")
+    assert all(o.impressions == 3 * (8 + 4) for o in outcomes if o.arm != "multimodal+designs")
     designed = [o for o in outcomes if o.arm == "multimodal+designs"]
     assert sum(o.design_impressions for o in designed) == 8 * 3 * 2 and len(looks) == 8 * 2
     clicks = sum(o.clicks for o in outcomes)
@@ -72,7 +72,7 @@ def test_shoppers_visit_click_and_buy_through_the_service_and_their_events_can_b
         row = result["arms"][arm]
         low, high = row["ctr"]["interval"]
         assert row["shoppers"] == 8 and low <= row["ctr"]["value"] <= high
-        assert row["latency"]["recommendations"]["requests"] == 24
+        assert row["latency"]["recommendations"]["requests"] == row["latency"]["new in"]["requests"] == 24
     assert set(result["lifts"]) == {"popularity", "als"} and "multimodal" in result["lifts"]["popularity"]
     text = markdown(result, {"command": "vitrine simulate-ab", "url": "http://127.0.0.1:9", "seconds": 1.0,
                              "stopped_early": False, "rounds": 200, "config": config.__dict__})
@@ -96,3 +96,76 @@ def test_a_run_s_figures_can_be_made_again_from_its_saved_outcomes(tmp_path):
     coverage = result["arms"]["als"]["coverage"]
     # resampled shoppers repeat, so the rounds show fewer distinct items: the interval is centred on the estimate
     assert coverage["interval"][0] < coverage["value"] < coverage["interval"][1]
+
+
+def _hide_photos_and_add_previews(store, hidden, with_preview):
+    """The shop as the previews arm needs it: `hidden` items without photos, a plain generated
+    picture for those in `with_preview`."""
+    import io
+
+    from PIL import Image
+    with store.loading() as load:
+        load.detach_photos(hidden)
+        for k, item_id in enumerate(with_preview):
+            buffer = io.BytesIO()
+            Image.new("RGB", (32, 32), (k, 0, 0)).save(buffer, format="PNG")
+            load.add_generated_image(load.images.put(buffer.getvalue()), "a test preview", 0, "test", {"use": "preview"},
+                                     item_id=item_id)
+
+
+def test_the_previews_arm_shows_previews_where_the_other_shows_text(data, recommender_dir):
+    store = Store(data)
+    world = World.from_store(store)
+    arms = ("multimodal", "multimodal+previews")
+    hidden = [str(i) for i in world.item_ids[::2]]
+    _hide_photos_and_add_previews(store, hidden, hidden)
+    config = ABConfig(arms, visits=30, visits_per_shopper=3, k=8, new_in=0, threads=2, click_bias=2.0)
+    read = []
+
+    def read_look(picture: bytes):  # every preview reads as a plain black t-shirt
+        read.append(picture)
+        return 0, 0, 0
+    with TestClient(create_app(Settings(data, recommender=recommender_dir))) as client:
+        user = assign(world, eligible_shoppers(store, world), config)[0][0]
+        served = client.get(f"/users/{user}/recommendations", params={"k": 20}).json()["items"]
+        control = client.get(f"/users/{user}/recommendations", params={"k": 20, "pictures": "photos"}).json()["items"]
+        bad = client.get(f"/users/{user}/recommendations", params={"pictures": "sketches"})
+        listed = client.get("/items", params={"limit": 100}).json()["items"]
+        listed_control = client.get("/items", params={"limit": 100, "pictures": "photos"}).json()["items"]
+        service = Service("http://127.0.0.1:9")
+        service.client = client
+        experiment = Experiment(world, service, config, read_look)
+        outcomes, _ = experiment.run(assign(world, eligible_shoppers(store, world), config), progress=False)
+    previewed = [s for s in served if s["generated"]]
+    assert previewed and all(s["id"] in hidden and s["image"] for s in previewed)
+    assert [s["id"] for s in control] == [s["id"] for s in served]
+    assert all(c["image"] is None and not c["generated"] for c, s in zip(control, served) if s["generated"])
+    assert any(i["generated"] for i in listed) and not any(i["generated"] for i in listed_control)
+    assert all(i["image"] is None for i in listed_control if i["id"] in hidden)
+    assert bad.status_code == 422 and bad.json()["error"].startswith("pictures: one of previews, photos")
+    by_arm = {arm: [o for o in outcomes if o.arm == arm] for arm in arms}
+    assert sum(o.preview_impressions for o in by_arm["multimodal"]) == 0
+    assert sum(o.text_impressions for o in by_arm["multimodal"]) > 0
+    assert sum(o.text_impressions for o in by_arm["multimodal+previews"]) == 0
+    shown = sum(o.preview_impressions for o in by_arm["multimodal+previews"])
+    assert shown > 0 and len(read) == len(experiment.looks) <= shown  # each preview read once, however often shown
+    result = summarise(outcomes, service.requests, arms, len(world.item_ids), rounds=100)
+    assert set(result["arms"]["multimodal"]["photo_less"]) == {"text"}
+    assert set(result["arms"]["multimodal+previews"]["photo_less"]) == {"preview"}
+    text = markdown(result, {"command": "vitrine simulate-ab", "url": "http://127.0.0.1:9", "seconds": 1.0,
+                             "stopped_early": False, "rounds": 100, "config": config.__dict__,
+                             "without_photo": len(hidden)})
+    assert "## Items without a photo" in text and "its preview" in text and "--no-picture-penalty" in text
+
+
+def test_the_previews_arm_needs_items_without_photos_and_previews_for_them(data):
+    from vitrine.abtest.cli import _check_previews
+    from vitrine.command import UsageError
+    store = Store(data)
+    with pytest.raises(UsageError, match="every item .* has a photo"):
+        _check_previews(store)
+    _hide_photos_and_add_previews(store, ["fm-00000", "fm-00001"], [])
+    with pytest.raises(UsageError, match="none of the 2 items without a photo has a preview"):
+        _check_previews(store)
+    _hide_photos_and_add_previews(store, [], ["fm-00001"])
+    _check_previews(store)

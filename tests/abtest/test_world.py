@@ -34,6 +34,21 @@ def test_appeal_is_the_simulator_s_utility_with_the_category_term(world, shop):
     assert world.look_appeal(u, world.category[i], world.colour[i], world.pattern[i], i) == pytest.approx(expected)
 
 
+def test_text_alone_shows_what_it_names_and_expects_the_rest(world):
+    named = np.flatnonzero((world.text_colour >= 0) & (world.text_pattern >= 0))
+    assert len(named) > 0.5 * len(world.item_ids)
+    assert (world.text_colour[named] == world.colour[named]).mean() > 0.95  # the text names the true colour
+    u, i = 3, int(named[0])
+    assert world.text_appeal(u, i) == pytest.approx(world.appeal(u, i))  # nothing left unsaid: as the photo
+    silent = np.flatnonzero((world.text_pattern < 0) & (world.text_colour >= 0))
+    assert len(silent)  # titles name the colour; many texts of plain items name no pattern
+    j = int(silent[0])  # the pattern left out: the shopper's expectation over the category's patterns
+    shares = world.pattern_given_category[world.category[j]]
+    assert shares.sum() == pytest.approx(1.0)
+    known = world.appeal(u, j) - world.pattern_term[u, world.pattern[j]]
+    assert world.text_appeal(u, j) == pytest.approx(known + shares @ world.pattern_term[u])
+
+
 def test_shoppers_viewed_what_appeals_to_them_more_than_the_average_item(world):
     users = np.flatnonzero(np.isfinite(world.appeal_reference))
     everything = np.array([world.appeal(u, np.arange(len(world.item_ids))).mean() for u in users])

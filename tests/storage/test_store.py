@@ -146,3 +146,16 @@ def test_a_cart_holds_what_was_added_and_not_bought_since(built_store):
     assert store.cart("cart-tester") == [a, b] and store.cart("cart-tester", limit=1) == [a]
     assert store.cart_size("cart-tester") == 2 and store.cart_size("nobody") == 0
     assert store.purchase_counts()[a] >= 1
+
+
+def test_detached_photos_are_no_longer_the_items_pictures_and_the_catalog_changes(built_store):
+    store, catalog, _ = built_store
+    version = store.versions()[0]
+    hidden = ["fm-00001", "fm-00004"]
+    sha = store.item_pictures(hidden)["fm-00001"][0]
+    with store.loading() as load:
+        assert load.detach_photos(hidden) == 2
+    assert store.items_without_photo() == hidden
+    assert store.item_pictures(hidden) == {} and store.image_file(sha) is None  # no longer served for them
+    assert [r.id for r in store.items_without_picture()] == hidden and store.versions()[0] != version
+    assert store.count(schema.Item.__table__) == len(catalog)  # the items stay

@@ -23,7 +23,7 @@ def cmd_simulate_ab(args) -> int:
         return _cleanup(args)
     if args.report_only:
         return _report_only(args)
-    from vitrine.abtest.behaviour import CLICK_BIAS
+    from vitrine.abtest.behaviour import CLICK_BIAS, NO_PICTURE_PENALTY
     from vitrine.abtest.experiment import ABConfig
     from vitrine.abtest.plan import ARMS, MAX_VISITS
     arms = tuple(a.strip() for a in args.arms.split(",") if a.strip())
@@ -35,8 +35,9 @@ def cmd_simulate_ab(args) -> int:
         raise UsageError("--arms: each arm once")
     if not 1 <= args.visits <= MAX_VISITS:
         raise UsageError(f"--visits: between 1 and {MAX_VISITS:,} an arm, got {args.visits}")
-    config = ABConfig(arms, args.visits, args.visits_per_shopper, args.k, args.designs, args.threads,
-                        args.minutes, CLICK_BIAS if args.click_bias is None else args.click_bias, args.seed)
+    config = ABConfig(arms, args.visits, args.visits_per_shopper, args.k, args.designs, args.new_in, args.threads,
+                      args.minutes, CLICK_BIAS if args.click_bias is None else args.click_bias,
+                      NO_PICTURE_PENALTY if args.no_picture_penalty is None else args.no_picture_penalty, args.seed)
     out = check_output_dir(args.out, "--out")
     service, store, world, shoppers, read_look = _prepare(args, config)
     try:
@@ -60,7 +61,8 @@ def cmd_simulate_ab(args) -> int:
     seconds = time.perf_counter() - started
     save_run_data(out / RUN_DATA, outcomes, service.requests, len(world.item_ids))
     meta = {"command": run["command"], "url": service.url, "seconds": seconds, "stopped_early": stopped_early,
-            "config": {**config.__dict__, "arms": list(arms)}, "posted_events": len(experiment.posted)}
+            "config": {**config.__dict__, "arms": list(arms)}, "posted_events": len(experiment.posted),
+            "without_photo": len(store.items_without_photo())}
     _write_report(out, outcomes, service.requests, len(world.item_ids), meta, args)
     print(f"{len(experiment.posted):,} events posted; `vitrine simulate-ab --cleanup {out}` removes them")
     return 0
@@ -84,6 +86,7 @@ def _report_only(args) -> int:
     try:
         previous = json.loads((folder / "metrics.json").read_text())
         meta = {k: previous[k] for k in ("command", "url", "seconds", "stopped_early", "config", "posted_events")}
+        meta["without_photo"] = previous.get("without_photo", 0)
         outcomes, requests, n_items = load_run_data(folder / RUN_DATA)
     except (OSError, ValueError, KeyError, TypeError, EOFError):
         raise UsageError(f"--report-only: {folder} holds no finished simulate-ab run ({RUN_DATA} and "
@@ -123,11 +126,26 @@ def _prepare(args, config):
             shoppers = assign(world, eligible_shoppers(store, world), config)
         except ValueError as exc:
             raise UsageError(f"--visits: {exc}") from None
-        read_look = _evaluator_reader(args, store) if any("designs" in a for a in config.arms) else None
+        if "multimodal+previews" in config.arms:
+            _check_previews(store)
+        read_look = (_evaluator_reader(args, store) if any(a in config.arms for a in
+                                                             ("multimodal+designs", "multimodal+previews")) else None)
     except BaseException:
         service.close()
         raise
     return service, store, world, shoppers, read_look
+
+
+def _check_previews(store) -> None:
+    """The previews arm differs from the multimodal arm only where items without a photo have a
+    preview: refuse a test that would compare an arm with itself."""
+    without = set(store.items_without_photo())
+    if not without:
+        raise UsageError(f"--arms multimodal+previews: every item of {store.data_dir} has a photo, so this arm "
+                         "would show what the multimodal arm shows")
+    if not without.intersection(i for i, _ in store.item_previews()):
+        raise UsageError(f"--arms multimodal+previews: none of the {len(without):,} items without a photo has a "
+                         "preview (`vitrine studio previews` makes them)")
 
 
 def _evaluator_reader(args, store):
@@ -168,11 +186,13 @@ def _cleanup(args) -> int:
 
 
 def register(verbs, common) -> None:
-    from vitrine.abtest.plan import ARMS
+    from vitrine.abtest.plan import ARMS, DEFAULT_ARMS
     p = verbs.add("simulate-ab", cmd_simulate_ab,
                   "a simulated online A/B test: shoppers with known tastes visit the running service, see each "
                   "arm's home page, click and buy → reports/ab")
-    p.add_argument("--arms", default=",".join(ARMS), help=f"comma-separated (default: all of {', '.join(ARMS)})")
+    p.add_argument("--arms", default=",".join(DEFAULT_ARMS),
+                   help=f"comma-separated, of {', '.join(ARMS)} (default {','.join(DEFAULT_ARMS)}; the previews arm "
+                        "needs items without photos, and previews made for them)")
     p.add_argument("--visits", type=count(1), default=5000, help="visits per arm (default 5,000)")
     p.add_argument("--url", default="http://127.0.0.1:8000", help="the running service (loopback only; default "
                                                                   "http://127.0.0.1:8000)")
@@ -180,16 +200,21 @@ def register(verbs, common) -> None:
                    help="visits each shopper makes, one after another (default 5)")
     p.add_argument("--k", type=count(1, 100), default=12, help="recommendations a page (default 12, the storefront's)")
     p.add_argument("--designs", type=count(1, 16), default=4, help="designs a page in the designs arm (default 4)")
+    p.add_argument("--new-in", type=count(0, 100), default=12,
+                   help="items on the \"new in\" shelf below (default 12, the storefront's; 0 leaves it out)")
     p.add_argument("--threads", type=count(1, 64), default=8, help="shoppers visiting at once (default 8)")
     p.add_argument("--minutes", type=number(0.1, 24 * 60), default=60.0,
                    help="no new shopper starts after this long (default 60)")
     p.add_argument("--click-bias", type=number(-10, 10), default=None,
                    help="a_click of the click model (default -3: an examined tile as appealing as the shopper's "
                         "usual view is clicked 4.7 %% of the time)")
+    p.add_argument("--no-picture-penalty", type=number(0, 10), default=None,
+                   help="b of the click model: what a tile without a picture loses in appeal beyond what its text "
+                        "leaves unsaid (default 1: clicked about 0.37 times as often)")
     p.add_argument("--rounds", type=count(100, 100_000), default=1000, help="bootstrap rounds (default 1,000)")
     p.add_argument("--seed", type=count(0), default=0, help="seed of the split and the shoppers' draws (default 0)")
-    p.add_argument("--evaluator", help="the evaluator that reads designs' pictures (default the shop's, else the "
-                                       "shipped one)")
+    p.add_argument("--evaluator", help="the evaluator that reads designs' and previews' pictures (default the "
+                                       "shop's, else the shipped one)")
     p.add_argument("--out", default="reports/ab", help="report folder (default reports/ab)")
     p.add_argument("--made-by", help="the command the report names as its maker (default: this command line; a "
                                       "script that starts the service passes its own)")

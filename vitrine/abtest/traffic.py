@@ -92,10 +92,16 @@ class Service:
         with self._lock:
             self.requests.append(Request(arm, kind, seconds, status))
 
-    def recommendations(self, arm: str, ranking: str, user_id: str, k: int) -> list[str] | None:
+    def recommendations(self, arm: str, ranking: str, pictures: str, user_id: str, k: int) -> list[dict] | None:
+        """The listed items as the page shows them ({id, image: URL or None, generated}), or None."""
         r = self._call(arm, "recommendations", "GET", f"/users/{user_id}/recommendations",
-                       params={"k": k, "arm": ranking})
-        return [item["id"] for item in r.json()["items"]] if r is not None and r.status_code == 200 else None
+                       params={"k": k, "arm": ranking, "pictures": pictures})
+        return r.json()["items"] if r is not None and r.status_code == 200 else None
+
+    def newest(self, arm: str, pictures: str, n: int) -> list[dict] | None:
+        """The "new in" shelf: the n items launched last, as the page shows them, or None."""
+        r = self._call(arm, "new in", "GET", "/items", params={"sort": "new", "limit": n, "pictures": pictures})
+        return r.json()["items"] if r is not None and r.status_code == 200 else None
 
     def event(self, arm: str, user_id: str, item_id: str, event: str) -> bool:
         r = self._call(arm, "event", "POST", "/events", json={"user_id": user_id, "item_id": item_id, "event": event})

@@ -7,6 +7,13 @@ For shopper u and item i (c category, k colour, p pattern, π price, r the perio
     s(u, i) = w_k·log(φ_u[k] + ε) + w_p·log(ψ_u[p] + ε) − λ_u·log(π_i / median_c)   the preference part
     U(u, i) = log θ_u[c] + s(u, i) + β·log pop_i(r)                                 the whole appeal
 
+U is what a shopper sees in an item's photo. An item shown without a picture shows only its text:
+the colour and pattern its title and description name, and for one they leave out, the shopper's
+expectation over that category's items (the catalog's share of each colour, or pattern, in it):
+
+    U_text(u, i) = log θ_u[c] + E[w_k·log(φ_u[k] + ε) | text] + E[w_p·log(ψ_u[p] + ε) | text]
+                   − λ_u·log(π_i / median_c) + β·log pop_i(r)
+
 U is the simulator's view utility with the session's category draw (log θ) folded in, so items
 of every category compare on one scale; pop_i(r) is the item's latent popularity, replayed from
 the simulation's seed (catalog.shoppers.item_popularity), at the test period for what is shown
@@ -22,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vitrine.catalog.attributes import CATEGORIES, CATEGORY_NAMES, COLOUR_NAMES, PATTERN_NAMES
+from vitrine.catalog.read import read_attributes
 from vitrine.catalog.shoppers import DAY_MS, ShopperConfig, item_popularity
 
 THETA_FLOOR = 0.00005  # θ is stored to four decimals: a stored 0 counts as half the rounding step
@@ -42,6 +50,8 @@ class World:
     log_price_ratio: np.ndarray  # (I,) log(π_i / median of its category)
     popularity: np.ndarray     # (I,) β·log pop_i at the test period, new items' launch boost included
     is_new: np.ndarray         # (I,) bool: launched in the test period
+    text_colour: np.ndarray    # (I,) the colour the item's text names, −1 where it names none
+    text_pattern: np.ndarray   # (I,) likewise the pattern
     user_ids: list[str]        # shoppers with known preferences
     log_theta: np.ndarray      # (U, 10)
     colour_term: np.ndarray    # (U, 13) w_k·log(φ + ε)
@@ -53,6 +63,9 @@ class World:
     def __post_init__(self):
         self.item_pos = {str(i): k for k, i in enumerate(self.item_ids)}
         self.user_pos = {u: k for k, u in enumerate(self.user_ids)}
+        # P(colour | category), P(pattern | category): what a shopper expects where the text is silent
+        self.colour_given_category = _shares(self.category, self.colour, len(CATEGORY_NAMES), len(COLOUR_NAMES))
+        self.pattern_given_category = _shares(self.category, self.pattern, len(CATEGORY_NAMES), len(PATTERN_NAMES))
 
     @classmethod
     def from_store(cls, store) -> "World":
@@ -60,10 +73,12 @@ class World:
         if not split or "config" not in split:
             raise NoTruth(f"{store.data_dir}: no simulated shoppers (`vitrine shoppers simulate` writes them)")
         config = ShopperConfig(**split["config"])
-        rows = store.item_rows(("id", "category", "colour", "pattern", "price"), source="fashion-mnist")
+        rows = store.item_rows(("id", "category", "colour", "pattern", "price", "title", "description"),
+                               source="fashion-mnist")
         if not rows:
             raise NoTruth(f"{store.data_dir}: no Fashion-MNIST catalog, so no simulated shoppers' items")
-        ids, cats, cols, pats, prices = zip(*rows)
+        ids, cats, cols, pats, prices, titles, descriptions = zip(*rows)
+        text = [read_attributes(" ".join(t for t in pair if t)) for pair in zip(titles, descriptions)]
         category = np.array([CATEGORY_NAMES.index(c) for c in cats])
         price = np.array(prices, dtype=float)
         popularity, new_items = item_popularity(config, len(ids))
@@ -79,7 +94,9 @@ class World:
         medians = np.array([c.median_price for c in CATEGORIES])
         world = cls(config, np.array(ids, dtype=object), category,
                     np.array([COLOUR_NAMES.index(c) for c in cols]), np.array([PATTERN_NAMES.index(p) for p in pats]),
-                    price, np.log(price / medians[category]), popularity, is_new, user_ids,
+                    price, np.log(price / medians[category]), popularity, is_new,
+                    np.array([-1 if t.colour is None else t.colour for t in text]),
+                    np.array([-1 if t.pattern is None else t.pattern for t in text]), user_ids,
                     np.log(np.maximum(theta, THETA_FLOOR)),
                     config.colour_weight * np.log(phi + config.preference_floor),
                     config.pattern_weight * np.log(psi + config.preference_floor),
@@ -120,8 +137,27 @@ class World:
         """U(u, i) now (the test period's popularity)."""
         return self.log_theta[u, self.category[i]] + self.preference(u, i) + self.popularity[i]
 
+    def text_appeal(self, u: int, i: np.ndarray) -> np.ndarray:
+        """U_text(u, i): the appeal of items shown by their text alone."""
+        i = np.asarray(i)
+        colour = np.where(self.text_colour[i] >= 0, self.colour_term[u, np.maximum(self.text_colour[i], 0)],
+                          self.colour_given_category[self.category[i]] @ self.colour_term[u])
+        pattern = np.where(self.text_pattern[i] >= 0, self.pattern_term[u, np.maximum(self.text_pattern[i], 0)],
+                           self.pattern_given_category[self.category[i]] @ self.pattern_term[u])
+        return (self.log_theta[u, self.category[i]] + colour + pattern
+                - self.price_sensitivity[u] * self.log_price_ratio[i] + self.popularity[i])
+
     def look_appeal(self, u: int, category: int, colour: int, pattern: int, item: int) -> float:
         """The appeal of a picture that shows (category, colour, pattern), offered as "like this" for
         stock item `item`: the look from the picture, the price and popularity from the item."""
         return float(self.log_theta[u, category] + self.colour_term[u, colour] + self.pattern_term[u, pattern]
                      - self.price_sensitivity[u] * self.log_price_ratio[item] + self.popularity[item])
+
+
+def _shares(given: np.ndarray, value: np.ndarray, n_given: int, n_values: int) -> np.ndarray:
+    """(n_given, n_values): the share of each value among the items of each `given` class (uniform
+    for a class with no items)."""
+    counts = np.zeros((n_given, n_values))
+    np.add.at(counts, (given, value), 1)
+    totals = counts.sum(axis=1, keepdims=True)
+    return np.divide(counts, totals, out=np.full_like(counts, 1.0 / n_values), where=totals > 0)

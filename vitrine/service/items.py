@@ -16,6 +16,7 @@ from vitrine.catalog.prices import MAX_PRICE
 from vitrine.service.errors import ServiceError
 from vitrine.storage.catalog import SORTS, ItemFilter
 from vitrine.service.limits import MAX_FILTERS, MAX_PAGE
+from vitrine.service.query import ChoiceParam
 
 router = APIRouter(tags=["items"])
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -29,13 +30,27 @@ def picture_fields(pictures: dict, item_id: str) -> dict:
     return {"image": f"/images/{sha}" if sha else None, "generated": generated}
 
 
+PICTURES = ChoiceParam("pictures", "previews", ("previews", "photos"), "which pictures the items show: photos, and "
+                       "generated previews for items without one (default); or photos only, an item without one "
+                       "showing none (an A/B test's control for previews)")
+
+
+def as_shown(card: dict, previews: bool) -> dict:
+    """{"image", "generated"} of a card as the page shows it: with `previews` False, an item
+    without a photo shows no picture even where it has a generated one."""
+    generated = card.get("generated", False)
+    if generated and not previews:
+        return {"image": None, "generated": False}
+    return {"image": card.get("image"), "generated": generated}
+
+
 def _filter(values: list[str] | None, name: str) -> tuple[str, ...]:
     if values and len(values) > MAX_FILTERS:
         raise ServiceError(422, f"{name}: at most {MAX_FILTERS} values, got {len(values)}")
     return tuple(values or ())
 
 
-@router.get("/items")
+@router.get("/items", openapi_extra={"parameters": [PICTURES.openapi()]})
 async def list_items(request: Request, category: list[str] | None = Query(None, description="any of these categories"),
                      colour: list[str] | None = Query(None, description="any of these colours"),
                      pattern: list[str] | None = Query(None, description="any of these patterns"),
@@ -46,6 +61,7 @@ async def list_items(request: Request, category: list[str] | None = Query(None, 
                      limit: int = Query(24, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0, le=10_000_000)):
     """A page of items matching every filter, in the order asked for, with the total that match."""
     ctx = request.app.state.vitrine
+    previews = PICTURES.read(request.query_params) == "previews"
     filters = ItemFilter(_filter(category, "category"), _filter(colour, "colour"), _filter(pattern, "pattern"),
                          _filter(brand, "brand"), min_price, max_price)
     catalog = ctx.store.versions()[0]  # before the page: the page and its cards are at least as new as this
@@ -57,7 +73,8 @@ async def list_items(request: Request, category: list[str] | None = Query(None, 
     ids, total = page
     cards = ctx.cards.get(ids, catalog)
     return JSONResponse({"total": total, "limit": limit, "offset": offset,
-                         "items": [{name: cards[i][name] for name in LISTED} for i in ids if cards[i] is not None]})
+                         "items": [{**{name: cards[i][name] for name in LISTED}, **as_shown(cards[i], previews)}
+                                   for i in ids if cards[i] is not None]})
 
 
 @router.get("/items/{item_id:path}")

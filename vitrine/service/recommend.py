@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from vitrine.app import recommend
 from vitrine.app.context import AppContext
 from vitrine.service.deps import context
+from vitrine.service.items import PICTURES, as_shown
 from vitrine.service.errors import ServiceError
 from vitrine.recommend.arms import ARMS
 from vitrine.service.query import ChoiceParam, IntParam, ListParam
@@ -50,9 +51,11 @@ class Searched(Found):
     query: str
 
 
-def _described(ctx: AppContext, scored: list[tuple[str, float, list[str]]], catalog: str | None = None) -> list[dict]:
+def _described(ctx: AppContext, scored: list[tuple[str, float, list[str]]], catalog: str | None = None,
+               previews: bool = True) -> list[dict]:
     """Each (item, score, because) with the fields its card shows; `catalog`: the catalog version
-    read with the items (read now when not given)."""
+    read with the items (read now when not given); `previews` False: an item without a photo shows
+    no picture, even where it has a generated one."""
     if catalog is None:
         catalog = ctx.store.versions()[0]
     cards = ctx.cards.get([i for i, _, _ in scored], catalog)
@@ -61,7 +64,7 @@ def _described(ctx: AppContext, scored: list[tuple[str, float, list[str]]], cata
         card = cards[item_id] or {}
         described.append({"id": item_id, "score": round(score, 5), "title": card.get("title"),
                           "category": card.get("category"), "price": card.get("price"), "because": because,
-                          "image": card.get("image"), "generated": card.get("generated", False)})
+                          **as_shown(card, previews)})
     return described
 
 
@@ -73,27 +76,30 @@ ARM = ChoiceParam("arm", "multimodal", ARMS, "which ranking: the recommender's o
 
 
 @router.get("/users/{user_id:path}/recommendations", response_model=ForUser,
-            openapi_extra={"parameters": [K.openapi(), PER_CATEGORY.openapi(), CATEGORY.openapi(), ARM.openapi()]})
+            openapi_extra={"parameters": [K.openapi(), PER_CATEGORY.openapi(), CATEGORY.openapi(), ARM.openapi(),
+                                          PICTURES.openapi()]})
 async def for_user(request: Request, user_id: str):
     """The shopper's top k (items they bought are left out), each with the history items behind
     it. Events posted since the fit count at once; a shopper new since the fit is recommended for
-    from those events alone. `arm` serves an A/B test's baselines from the same fit."""
+    from those events alone. `arm` serves an A/B test's baselines from the same fit; `pictures`
+    its control for previews."""
     ctx, query = request.app.state.vitrine, request.query_params
     k, per_category, wanted, arm = K.read(query), PER_CATEGORY.read(query), CATEGORY.read(query), ARM.read(query)
+    previews = PICTURES.read(query) == "previews"
     if arm != "multimodal":
         if per_category is not None or wanted:
             raise ServiceError(422, f"arm: the {arm} arm ranks plainly; per_category and category need the "
                                     "multimodal arm")
         suggestions = await run_in_threadpool(recommend.arm_list, ctx, user_id, k, arm)
         return JSONResponse({"user": user_id, "items": _described(ctx, [(s.item_id, s.score, s.because)
-                                                                       for s in suggestions])})
+                                                                       for s in suggestions], previews=previews)})
     # On the event loop: the cached answer (one indexed read); a ranking, when one is needed, in a thread.
     found = recommend.shopper_list(ctx, user_id, k, per_category, wanted, rank=False)
     if found is None:
         found = await run_in_threadpool(recommend.shopper_list, ctx, user_id, k, per_category, wanted)
     suggestions, catalog = found
     return JSONResponse({"user": user_id, "items": _described(ctx, [(s.item_id, s.score, s.because)
-                                                                   for s in suggestions], catalog)})
+                                                                   for s in suggestions], catalog, previews)})
 
 
 class Session(BaseModel):

@@ -84,6 +84,15 @@ class Loader:
             {"item_id": item_id, "image_sha256": sha, "position": position}
             for (item_id, sha), position in unique_links.items()])
 
+    def detach_photos(self, item_ids: list[str]) -> int:
+        """Unlink these items' photos (the items stay; the image files stay, being shared by content,
+        and are no longer served for them). Returns the links removed."""
+        table = schema.ItemImage.__table__
+        removed = sum(self.conn.execute(delete(table).where(table.c.item_id.in_(chunk))).rowcount
+                      for chunk in chunks(list(item_ids)))
+        self.catalog_changed |= removed > 0
+        return removed
+
     def item_sources(self) -> dict[str, str]:
         table = schema.Item.__table__
         return dict(self.conn.execute(select(table.c.id, table.c.source)).all())

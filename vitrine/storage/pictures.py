@@ -77,6 +77,13 @@ class PictureQueries:
         with self.engine.connect() as conn:
             return conn.execute(query).all()
 
+    def items_without_photo(self) -> list[str]:
+        """IDs of the items with no photo (whether or not they have a generated picture), sorted."""
+        items, links = schema.Item.__table__, schema.ItemImage.__table__
+        query = select(items.c.id).where(~items.c.id.in_(select(links.c.item_id))).order_by(items.c.id)
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
     def items_with_photo_path(self, item_ids: list[str]) -> list:
         """Rows (id, title, category, colour, pattern, price, path) of these items, path None
         where an item has no photo, ordered by ID."""
