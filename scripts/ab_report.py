@@ -102,6 +102,8 @@ def main() -> None:
             command = [str(Path(sys.executable).parent / "vitrine"), "--data-dir", str(copy), "simulate-ab",
                        "--url", base, "--out", args.out, "--made-by", made_by, *rest]
             status = subprocess.call(command)
+            if args.hide is not None and not status:  # the first previews, beside the report
+                shutil.copy(source / "previews.png", Path(args.out) / "previews.png")
         finally:
             client.close()
             stop_server(server)

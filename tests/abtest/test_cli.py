@@ -20,6 +20,8 @@ def _free_port() -> int:
     (["--visits", "200000"], "--visits: between 1 and 100,000"),
     (["--url", "http://10.0.0.7:8000"], "this machine only"),
     (["--url", "ftp://127.0.0.1"], "--url"),
+    (["--no-picture-penalty", "-1"], "--no-picture-penalty"),
+    (["--new-in", "101"], "--new-in"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path, capsys):
     assert main(["--data-dir", str(tmp_path / "none"), "simulate-ab", "--out", str(tmp_path / "ab"), *args]) == 2

@@ -73,7 +73,8 @@ def test_shoppers_visit_click_and_buy_through_the_service_and_their_events_can_b
         low, high = row["ctr"]["interval"]
         assert row["shoppers"] == 8 and low <= row["ctr"]["value"] <= high
         assert row["latency"]["recommendations"]["requests"] == row["latency"]["new in"]["requests"] == 24
-    assert set(result["lifts"]) == {"popularity", "als"} and "multimodal" in result["lifts"]["popularity"]
+    assert set(result["lifts"]) == {"popularity", "als", "multimodal"} and "multimodal" in result["lifts"]["popularity"]
+    assert list(result["lifts"]["multimodal"]) == ["multimodal+designs"]  # over multimodal: what adds to its page
     text = markdown(result, {"command": "vitrine simulate-ab", "url": "http://127.0.0.1:9", "seconds": 1.0,
                              "stopped_early": False, "rounds": 200, "config": config.__dict__})
     assert "| multimodal+designs |" in text and "cannot show" in text
@@ -152,6 +153,7 @@ def test_the_previews_arm_shows_previews_where_the_other_shows_text(data, recomm
     result = summarise(outcomes, service.requests, arms, len(world.item_ids), rounds=100)
     assert set(result["arms"]["multimodal"]["photo_less"]) == {"text"}
     assert set(result["arms"]["multimodal+previews"]["photo_less"]) == {"preview"}
+    assert list(result["lifts"]) == ["multimodal"] and list(result["lifts"]["multimodal"]) == ["multimodal+previews"]
     text = markdown(result, {"command": "vitrine simulate-ab", "url": "http://127.0.0.1:9", "seconds": 1.0,
                              "stopped_early": False, "rounds": 100, "config": config.__dict__,
                              "without_photo": len(hidden)})

@@ -24,6 +24,9 @@ RATIOS = {"ctr": ("clicks", "impressions"), "conversion": ("purchases", "visits"
           "revenue_per_visit": ("revenue", "visits"), "new_item_share": ("new_item_purchases", "purchases")}
 METRICS = (*RATIOS, "coverage")
 LIFT_METRICS = ("ctr", "conversion", "revenue_per_visit")
+# each arm's lift is given over these, where they ran; over multimodal, only for the arms that add
+# something to its page (designs, previews)
+BASELINES = ("popularity", "als", "multimodal")
 FIELDS = ("visits", "impressions", "clicks", "purchases", "revenue", "new_item_purchases")
 OK_STATUSES = (200, 201, 202)
 
@@ -110,11 +113,11 @@ def summarise(outcomes: list[Outcome], requests: list[Request], arms: tuple[str,
             row[metric] = {"value": value, "interval": (normal_interval(value, rounds_values) if metric == "coverage"
                                                         else interval(rounds_values))}
         result["arms"][arm] = row
-    for baseline in ("popularity", "als"):
+    for baseline in BASELINES:
         if baseline not in boots:
             continue
         for arm in boots:
-            if arm == baseline:
+            if arm == baseline or (baseline == "multimodal" and not arm.startswith("multimodal+")):
                 continue
             for metric in LIFT_METRICS:
                 with np.errstate(divide="ignore", invalid="ignore"):  # a round without clicks: not a number
@@ -193,6 +196,8 @@ def markdown(result: dict, meta: dict) -> str:
         f"seeded hash of their ID, {cfg['visits_per_shopper']} visits each to {meta['url']} (the service itself "
         f"serves every arm's list: `GET /users/ID/recommendations?arm=…`), {cfg['k']} recommendations a page"
         + (f" and {cfg['designs']} designs below them in the designs arm" if any("designs" in a for a in arms) else "")
+        + (f", then the \"new in\" shelf of the {cfg['new_in']} newest items (the same in every arm)"
+           if cfg.get("new_in") else "")
         + f". Intervals: 95 % bootstrap over shoppers ({meta['rounds']} rounds).", "",
         table.markdown(), "", "## Lifts", "", lifts.markdown(), "", "![lifts with 95 % intervals](lifts.png)", "",
         *(["## Items without a photo", "",
@@ -213,11 +218,12 @@ def markdown(result: dict, meta: dict) -> str:
         "- The click model's position bias (1/log2(rank + 1)) and its click bias "
         f"({cfg['click_bias']:+g}) are assumptions, not measurements; they scale CTR and conversion in every arm "
         "alike, but not necessarily the lifts.",
-        "- Shoppers judge a design by what the shop's evaluator reads in its picture, and buy \"like this\" as its "
-        "closest stock item; real shoppers see more in a picture (and less) than three attributes. A design's tile "
-        "carries its closest item's price and popularity (what a click opens): mostly little-known items, while the "
-        "recommendations lean to popular ones, and the simulator's appeal counts popularity fully. Whether a real "
-        "shopper discounts an unfamiliar item in a picture so is what this cannot tell.",
+        *(["- Shoppers judge a design by what the shop's evaluator reads in its picture, and buy \"like this\" as its "
+           "closest stock item; real shoppers see more in a picture (and less) than three attributes. A design's tile "
+           "carries its closest item's price and popularity (what a click opens): mostly little-known items, while "
+           "the recommendations lean to popular ones, and the simulator's appeal counts popularity fully. Whether a "
+           "real shopper discounts an unfamiliar item in a picture so is what this cannot tell."]
+          if any("designs" in a for a in arms) else []),
         *([f"- A shopper sees in a generated preview what the evaluator reads in it (category, colour, pattern) and in "
            "an item without a picture what its text names, expecting the category's usual colour or pattern where "
            f"the text is silent; beyond that, a tile without a picture loses {cfg.get('no_picture_penalty', 1):g} in "
