@@ -20,6 +20,14 @@ def test_help_is_instant_and_imports_nothing_heavy():
     assert out.strip() == "[]"
 
 
+def test_queuing_a_generation_imports_neither_torch_nor_diffusers():
+    # an API process only queues generations: its first POST /generate must not wait seconds for imports
+    code = ("import sys, vitrine.app.studio, vitrine.service.jobs; "
+            "print(sorted(m for m in ('torch', 'diffusers') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_unet_preset_names_match_the_models():
     from vitrine.diffusion.config import UNET_PRESETS
     from vitrine.diffusion.models import PRESETS

@@ -10,6 +10,7 @@ from vitrine.diffusion.config import DistillConfig
 from vitrine.diffusion.consistency import consistency_output, guidance_embedding
 from vitrine.diffusion.distill import Distiller, lcm_scheduler, run_config
 from vitrine.diffusion.pipeline import load_pipeline
+from vitrine.diffusion.saved import step_limit
 
 
 def _distiller(teacher_dir, data, out, **overrides):
@@ -82,6 +83,7 @@ def test_distilled_pipeline_calls_the_unet_once_a_step(tiny_pipeline_dir, handfu
     folder = distiller.export(tmp_path / "student")
     pipe = load_pipeline(folder)
     assert pipe.distilled and type(pipe.scheduler).__name__ == "LCMScheduler" and pipe.default_steps() == 4
+    assert step_limit(folder) == pipe.max_steps == 50 and step_limit(tiny_pipeline_dir) == 1000  # read, not loaded
     calls = []
     pipe.unet.register_forward_hook(lambda *_: calls.append(1))
     images = pipe(["a red t-shirt", "a green bag"], num_images_per_prompt=2, num_inference_steps=4,

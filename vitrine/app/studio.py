@@ -9,6 +9,7 @@ import hashlib
 
 from vitrine.app.context import AppContext
 from vitrine.app.pictures import store_generated
+from vitrine.diffusion.saved import step_limit
 from vitrine.errors import Conflict, Invalid, NotFound
 
 DESIGNS = 4         # designs per request, the API's and the storefront's default
@@ -28,7 +29,6 @@ def check_generate(ctx: AppContext, prompt: str, n: int = 4, steps: int | None =
 def check_steps(steps: int | None, model, most: int = MAX_STEPS) -> None:
     """Steps a request asks of `model` (None: its default): at most `most`, and at most a distilled
     model's grid points, checked before anything is queued."""
-    from vitrine.diffusion.pipeline import step_limit
     limit = min(most, step_limit(model))
     if steps is not None and not 1 <= steps <= limit:
         which = " for this distilled model" if limit < most else ""

@@ -32,8 +32,8 @@ import torch
 from diffusers import DiffusionPipeline, ImagePipelineOutput
 
 from vitrine.diffusion.consistency import guidance_embedding
+from vitrine.diffusion.saved import MAX_STEPS
 
-MAX_STEPS = 1000
 MAX_IMAGES = 256
 MAX_PROMPT_CHARS = 1000
 # Samplers that estimate x̂_0 = (x_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t clip it to the data range [−1, 1]
@@ -368,18 +368,6 @@ def load_pipeline(folder: str | Path, sampler: str | None = "default", cls: type
     if sampler == "default":
         sampler = pipe.default_sampler
     return pipe.with_sampler(sampler) if sampler else pipe
-
-
-def step_limit(folder: str | Path) -> int:
-    """The most sampling steps a saved model takes, read from its scheduler config without loading
-    it: a distilled model's grid points (LCMScheduler's original steps), else MAX_STEPS."""
-    try:
-        config = json.loads((Path(folder) / "scheduler" / "scheduler_config.json").read_text())
-    except (OSError, ValueError):
-        return MAX_STEPS
-    if not isinstance(config, dict) or config.get("_class_name") != "LCMScheduler":
-        return MAX_STEPS
-    return int(config.get("original_inference_steps") or MAX_STEPS)
 
 
 def load_autoencoder(folder: Path, unet):
