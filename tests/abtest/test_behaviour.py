@@ -54,3 +54,5 @@ def test_a_tile_appeals_by_what_it_shows(world):
     wrong = ((look[1] + 1) % len(world.colour_term[u]),)
     misread = item_tiles(world, u, [(i, "preview", (look[0], *wrong, look[2]))])[0]
     assert misread.appeal != pytest.approx(photo.appeal)  # a preview in another colour appeals as that colour
+    with pytest.raises(ValueError, match="not 'video'"):
+        Tile(i, 1.0, "video")

@@ -49,6 +49,26 @@ def test_teacher_step_is_a_guided_ddim_step(tiny_pipeline_dir, handful, tmp_path
     assert torch.allclose(mine, expected, atol=1e-4)
 
 
+def test_a_clipped_teacher_step_is_a_thresholded_dpm_solver_pp_step(tiny_pipeline_dir, handful, tmp_path):
+    from diffusers import DPMSolverMultistepScheduler
+    distiller = _distiller(tiny_pipeline_dir, handful, tmp_path, clip_teacher=True)
+    x_t, t, w = 3 * torch.randn(2, 3, 32, 32), torch.tensor([499, 499]), torch.tensor([3.0, 3.0])  # x̂_0 out of range
+    states, masks = handful.states[:2].float(), handful.masks[:2]
+    with torch.no_grad():
+        mine = distiller.teacher_step(x_t, t, t - 20, w, states, masks, None)
+        unclipped = _distiller(tiny_pipeline_dir, handful, tmp_path / "u").teacher_step(x_t, t, t - 20, w, states,
+                                                                                      masks, None)
+        unet = distiller.teacher.unet
+        u = unet(x_t, t, encoder_hidden_states=handful.null_state.float().expand(2, -1, -1),
+                 encoder_attention_mask=handful.null_mask.expand(2, -1)).sample
+        c = unet(x_t, t, encoder_hidden_states=states, encoder_attention_mask=masks).sample
+    solver = DPMSolverMultistepScheduler.from_config(distiller.teacher.scheduler.config, algorithm_type="dpmsolver++",
+                                                     solver_order=1, thresholding=True, sample_max_value=1.0)
+    solver.set_timesteps(timesteps=[499, 479])
+    expected = solver.step(u + 3.0 * (c - u), 499, x_t).prev_sample
+    assert torch.allclose(mine, expected, atol=1e-4) and not torch.allclose(mine, unclipped, atol=1e-2)
+
+
 @pytest.mark.parametrize("prediction", ["epsilon", "v_prediction"])
 def test_consistency_output_is_what_lcm_sampling_returns(tiny_pipeline_dir, prediction):
     teacher = load_pipeline(tiny_pipeline_dir, sampler=None)

@@ -115,3 +115,12 @@ def test_latents_are_encoded_once_and_scaled(tmp_path):
     images[0, 0, 0, 0] ^= 1  # another photo set → another cache file
     space.cached_encode(images, tmp_path / "cache", progress=False)
     assert len(list((tmp_path / "cache").glob("latents-*.safetensors"))) == 2
+
+
+def test_a_latent_teacher_is_not_distilled_with_a_clipped_step(latent_run, tmp_path, capsys):
+    store, data, run = latent_run
+    out = tmp_path / "distill"
+    assert main(["--data-dir", str(data), "-q", "distill", "--from", str(run / "pipeline"), "--clip-teacher",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--clip-teacher" in err and "latent model" in err and "Traceback" not in err and not out.exists()

@@ -36,6 +36,10 @@ class Tile:
     appeal: float    # U(u, ·) of what the tile shows, any penalty for a missing picture included
     shows: str = "photo"  # one of SHOWS
 
+    def __post_init__(self):
+        if self.shows not in SHOWS:
+            raise ValueError(f"a tile shows one of {', '.join(SHOWS)}, not {self.shows!r}")
+
 
 @dataclass(frozen=True)
 class Reaction:

@@ -158,9 +158,14 @@ class Experiment:
             i = self.world.item_pos.get(item["id"])
             if i is None:
                 continue
-            look = self._look(arm, item["image"]) if item["image"] and item["generated"] else None
-            shows = "text" if item["image"] is None or (item["generated"] and look is None) else (
-                "preview" if item["generated"] else "photo")
+            look = None
+            if item["image"] is None:
+                shows = "text"
+            elif not item["generated"]:
+                shows = "photo"
+            else:
+                look = self._look(arm, item["image"])
+                shows = "text" if look is None else "preview"
             shown.append((i, shows, look))
         return shown
 

@@ -189,13 +189,14 @@ def markdown(result: dict, meta: dict) -> str:
                               Column("tiles", "impressions", "{:,}"), Column("clicks", "clicks", "{:,}"),
                               Column("CTR", "ctr_text")], photo_less)
     cfg = meta["config"]
+    with_designs = any("designs" in a for a in arms)
     lines = [
         "# Does it sell? A simulated A/B test through the running service", "",
         f"`{meta['command']}` ({meta['seconds']:.0f} s{', stopped by --minutes' if meta['stopped_early'] else ''}): "
         f"{sum(a['shoppers'] for a in arms.values()):,} simulated shoppers of the test period, each in one arm by a "
         f"seeded hash of their ID, {cfg['visits_per_shopper']} visits each to {meta['url']} (the service itself "
         f"serves every arm's list: `GET /users/ID/recommendations?arm=…`), {cfg['k']} recommendations a page"
-        + (f" and {cfg['designs']} designs below them in the designs arm" if any("designs" in a for a in arms) else "")
+        + (f" and {cfg['designs']} designs below them in the designs arm" if with_designs else "")
         + (f", then the \"new in\" shelf of the {cfg['new_in']} newest items (the same in every arm)"
            if cfg.get("new_in") else "")
         + f". Intervals: 95 % bootstrap over shoppers ({meta['rounds']} rounds).", "",
@@ -223,7 +224,7 @@ def markdown(result: dict, meta: dict) -> str:
            "carries its closest item's price and popularity (what a click opens): mostly little-known items, while "
            "the recommendations lean to popular ones, and the simulator's appeal counts popularity fully. Whether a "
            "real shopper discounts an unfamiliar item in a picture so is what this cannot tell."]
-          if any("designs" in a for a in arms) else []),
+          if with_designs else []),
         *([f"- A shopper sees in a generated preview what the evaluator reads in it (category, colour, pattern) and in "
            "an item without a picture what its text names, expecting the category's usual colour or pattern where "
            f"the text is silent; beyond that, a tile without a picture loses {cfg.get('no_picture_penalty', 1):g} in "

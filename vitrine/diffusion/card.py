@@ -69,6 +69,7 @@ def distilled_card(name: str, distill: dict, run: dict, command: list[str], seco
     """Markdown for a `vitrine distill` student: its teacher, the distillation's recipe and command."""
     lo, hi = distill["guidance_min"], distill["guidance_max"]
     grid = run["timesteps"] // distill["skip"]
+    clipped = " (x̂_0 clipped to [−1, 1])" if distill.get("clip_teacher") else ""
     if distill.get("task") == "tryon":
         what = ("try-on pictures (a person, the garment's region and a description → the person wearing it; "
                 "every pixel outside the region put back exactly)")
@@ -101,7 +102,7 @@ classifier-free guidance scale w ∈ [{lo:g}, {hi:g}] being an input of the netw
 - Teacher: `{distill['teacher']}` (U-Net preset `{run['preset']}`, {run['schedule']} schedule, {run['prediction']});
   the student is its U-Net plus a projection of w's sinusoidal features into the time embedding,
   started from the teacher's weights with that projection at zero.
-- Each step: the teacher's guided DDIM step over k = {distill['skip']} timesteps (a grid of {grid} points),
+- Each step: the teacher's guided DDIM step{clipped} over k = {distill['skip']} timesteps (a grid of {grid} points),
   the target from an EMA network (decay {distill['ema_decay']:g}), pseudo-Huber loss; sampler `LCMScheduler`.
 - {steps_done:,} of {distill['steps']:,} steps of batch {distill['batch_size']}, AdamW lr {distill['lr']:g}
   ({distill['lr_schedule']}, {distill['warmup_steps']} warm-up steps), seed {distill['seed']}; {seconds:,.0f} s;

@@ -493,7 +493,7 @@ def cmd_distill(args) -> int:
         low, high = args.guidance_range
         config = DistillConfig(teacher=str(teacher), task=args.task, steps=args.steps, batch_size=args.batch_size,
                                lr=args.lr, ema_decay=args.ema_decay, guidance_min=low, guidance_max=high,
-                               skip=args.skip, precision=args.precision, seed=args.seed,
+                               skip=args.skip, clip_teacher=args.clip_teacher, precision=args.precision, seed=args.seed,
                                checkpoint_every=args.checkpoint_every, threads=args.threads)
     teacher_folder = Path(config.teacher)
     teacher = load_teacher(teacher_folder, config.task)
@@ -501,6 +501,8 @@ def cmd_distill(args) -> int:
         config.validate(teacher.scheduler.config.num_train_timesteps)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if config.clip_teacher and teacher.vae is not None:
+        raise UsageError(f"--clip-teacher: {teacher_folder} is a latent model; its latents do not lie in [−1, 1]")
     run = run_config(config, teacher_folder, latent=teacher.vae is not None)
     store = open_store(args)
     check_output_dir(out, "--out", create=True)
@@ -574,6 +576,9 @@ def register_distill(verbs) -> None:
                                             f"(default {d.guidance_min:g},{d.guidance_max:g})")
     p.add_argument("--skip", type=count(1), default=d.skip,
                    help=f"k: timesteps the teacher's solver step spans (default {d.skip}: a 50-point grid of T = 1000)")
+    p.add_argument("--clip-teacher", action="store_true",
+                   help="clip the teacher's x̂_0 to the pixels' [−1, 1] in its solver step, as its own samplers do "
+                        "(pixel models only)")
     p.add_argument("--precision", choices=["fp32", "bf16"], default=d.precision, help="fp32 (default) or bf16 autocast")
     p.add_argument("--seed", type=count(0), default=d.seed, help="seed of every random draw (default 0)")
     p.add_argument("--checkpoint-every", type=count(1), default=d.checkpoint_every,

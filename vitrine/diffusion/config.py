@@ -159,6 +159,7 @@ class DistillConfig:
     guidance_min: float = 1.0        # w ~ U[guidance_min, guidance_max] per example
     guidance_max: float = 6.0
     skip: int = 20                   # k: the teacher's solver steps from t to t − k (T/k grid points)
+    clip_teacher: bool = False       # a pixel teacher's step clips x̂_0 to [−1, 1], as its own samplers do
     precision: str = "fp32"
     seed: int = 0
     checkpoint_every: int = 250

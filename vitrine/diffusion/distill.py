@@ -9,7 +9,9 @@ One step, for a batch of training photos x_0 with their prompts y:
   3. the teacher's guided ODE step t → s, with no gradient: its ∅ and y outputs combined as
      o = o_∅ + w·(o_y − o_∅), then DDIM, x_s = √ᾱ_s·x̂_0 + √(1−ᾱ_s)·ε̂ (DDIM is the first-order
      DPM-Solver, Lu et al. 2022 §4.1; one teacher evaluation per step keeps the run inside the
-     budget, and k = 20 is LCM's skip)
+     budget, and k = 20 is LCM's skip). With --clip-teacher (pixel models) x̂_0 is clipped to the
+     pixels' [−1, 1] and ε̂ = (x_t − √ᾱ_t·x̂_0)/√(1−ᾱ_t) re-derived from it: the first-order step
+     of DPM-Solver++ with thresholding, the ODE the teacher's own samplers follow (Lu et al. 2022b)
   4. the target f_θ⁻(x_s, s, y, w) of the EMA network θ⁻ (decay μ = --ema-decay), no gradient
   5. loss = pseudo-Huber(f_θ − f_θ⁻), clipped gradient, AdamW, the EMA update θ⁻ ← μ·θ⁻ + (1−μ)·θ
 The student starts as a copy of the teacher plus a zero-initialised projection of w into the time
@@ -119,7 +121,12 @@ class Distiller(Trainer):
         guided = out_null + w.view(-1, 1, 1, 1) * (out_cond - out_null)
         alphas = self.lcm.alphas_cumprod
         x0 = clean_estimate(guided, x_t, t, alphas, self.prediction)
-        eps = noise_estimate(guided, x_t, t, alphas, self.prediction)
+        if self.distill.clip_teacher:
+            x0 = x0.clamp(-1.0, 1.0)
+            a_t = alphas[t].float().view(-1, 1, 1, 1)
+            eps = (x_t - a_t.sqrt() * x0) / (1 - a_t).sqrt()
+        else:
+            eps = noise_estimate(guided, x_t, t, alphas, self.prediction)
         a_s = alphas[s].float().view(-1, 1, 1, 1)
         return a_s.sqrt() * x0 + (1 - a_s).sqrt() * eps
 
