@@ -58,12 +58,31 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
-    (out / "report.md").write_text(report(result, args))
+    pictures = sample_grids(args, settings, prompts, out)
+    (out / "report.md").write_text(report(result, args, pictures))
     print((out / "report.md").read_text())
 
 
 def chunk_path(cache: str, setting, prompt: int) -> Path:
     return Path(cache) / setting.name.replace("@", "-g") / f"{prompt:03d}.npz"
+
+
+def sample_grids(args, settings, prompts, out: Path, shown: int = 8, seeds: int = 2) -> list[str]:
+    """One PNG per row: the first `shown` prompts' pictures from seeds 0 … seeds − 1, the same
+    pictures of every row, so the rows can be compared by eye."""
+    import numpy as np
+    from PIL import Image
+
+    from vitrine.diffusion.grid import save_grid
+    names = []
+    for setting in settings:
+        chunks = [np.load(chunk_path(args.cache, setting, p))["images"] for p in range(shown)]
+        images = [Image.fromarray(chunks[p][j].transpose(1, 2, 0)) for j in range(seeds) for p in range(shown)]  # CHW → HWC
+        name = f"samples-{setting.name.replace('@', '-g').replace('+', 'p')}.png"
+        title = f"{setting.name}: prompts 1-{shown}, seeds 0-{seeds - 1}"  # hyphens: the grid's font has no en dash
+        save_grid(images, out / name, columns=shown, title=title)
+        names.append(name)
+    return names
 
 
 def make_pictures(args, settings, prompts) -> bool:
@@ -127,7 +146,7 @@ def measure(args, settings, prompts) -> dict:
             "rounds": args.rounds, "ceiling": ceiling, "rows": rows, "missing_label": MISSING}
 
 
-def report(result: dict, args) -> str:
+def report(result: dict, args, pictures: list[str]) -> str:
     from vitrine.results import Column, Table
     rows = [{**r, **{f"acc_{k}": v for k, v in r["accuracy"].items()},
              "interval": f"{r['fid_low']:.2f}–{r['fid_high']:.2f}",
@@ -157,7 +176,8 @@ def report(result: dict, args) -> str:
         "row), read back by the shipped evaluator (its accuracy on the matching real photos: " +
         ", ".join(f"{k} {v:.1%}" for k, v in result["ceiling"].items()) + "), eval-FID against as many real "
         f"held-out photos; intervals ± 1.96 standard errors over {result['rounds']} paired bootstrap rounds.", "",
-        table.markdown(), "", *verdicts, ""])
+        table.markdown(), "", *verdicts, "",
+        *(f"![{r['setting']}]({name})" for r, name in zip(result["rows"], pictures)), ""])
 
 
 if __name__ == "__main__":
