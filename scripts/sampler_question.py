@@ -58,7 +58,7 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
-    pictures = sample_grids(args, settings, prompts, out)
+    pictures = sample_grids(args, settings, out)
     (out / "report.md").write_text(report(result, args, pictures))
     print((out / "report.md").read_text())
 
@@ -67,7 +67,7 @@ def chunk_path(cache: str, setting, prompt: int) -> Path:
     return Path(cache) / setting.name.replace("@", "-g") / f"{prompt:03d}.npz"
 
 
-def sample_grids(args, settings, prompts, out: Path, shown: int = 8, seeds: int = 2) -> list[str]:
+def sample_grids(args, settings, out: Path, shown: int = 8, seeds: int = 2) -> list[str]:
     """One PNG per row: the first `shown` prompts' pictures from seeds 0 … seeds − 1, the same
     pictures of every row, so the rows can be compared by eye."""
     import numpy as np

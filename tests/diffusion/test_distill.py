@@ -135,6 +135,12 @@ def test_bad_config_is_refused_naming_the_flag(field, value, flag):
         DistillConfig(**{field: value}).validate()
 
 
+def test_a_clipped_teacher_step_is_refused_for_a_latent_teacher():
+    DistillConfig(clip_teacher=True).validate()
+    with pytest.raises(ValueError, match="--clip-teacher: the teacher is a latent model"):
+        DistillConfig(clip_teacher=True).validate(latent=True)
+
+
 @pytest.mark.slow  # distils through the verb
 def test_distill_verb_bad_input_then_a_run_resumed_and_drawn_with(tiny_pipeline_dir, shop, tmp_path, capsys):
     import shutil

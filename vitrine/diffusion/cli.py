@@ -498,11 +498,9 @@ def cmd_distill(args) -> int:
     teacher_folder = Path(config.teacher)
     teacher = load_teacher(teacher_folder, config.task)
     try:
-        config.validate(teacher.scheduler.config.num_train_timesteps)
+        config.validate(teacher.scheduler.config.num_train_timesteps, latent=teacher.vae is not None)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if config.clip_teacher and teacher.vae is not None:
-        raise UsageError(f"--clip-teacher: {teacher_folder} is a latent model; its latents do not lie in [−1, 1]")
     run = run_config(config, teacher_folder, latent=teacher.vae is not None)
     store = open_store(args)
     check_output_dir(out, "--out", create=True)

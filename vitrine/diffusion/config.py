@@ -166,8 +166,8 @@ class DistillConfig:
     log_every: int = 10
     threads: int = 0
 
-    def validate(self, timesteps: int = DEFAULT_T) -> None:
-        """A ValueError naming the flag of the first bad field."""
+    def validate(self, timesteps: int = DEFAULT_T, latent: bool = False) -> None:
+        """A ValueError naming the flag of the first bad field (`latent`: the teacher draws latents)."""
         if self.task not in TASKS:
             raise ValueError(f"--task: unknown {self.task!r}; choose one of {', '.join(TASKS)}")
         for name in ("steps", "batch_size", "checkpoint_every", "log_every"):
@@ -184,6 +184,8 @@ class DistillConfig:
             raise ValueError("--lr must be > 0 and --ema-decay in (0, 1)")
         if self.precision not in ("fp32", "bf16"):
             raise ValueError("--precision: choose fp32 or bf16")
+        if self.clip_teacher and latent:
+            raise ValueError("--clip-teacher: the teacher is a latent model; its latents do not lie in [−1, 1]")
 
     @classmethod
     def from_dict(cls, data: dict) -> "DistillConfig":

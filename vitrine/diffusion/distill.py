@@ -72,7 +72,7 @@ class Distiller(Trainer):
     def __init__(self, config: DistillConfig, run: TrainConfig, teacher, data, out_dir: str | Path):
         """`run` is run_config(config, …) (after diffusion.cli.store_training_data settled its latent
         space); `teacher` the loaded teacher pipeline; `data` its training photos."""
-        config.validate(teacher.scheduler.config.num_train_timesteps)
+        config.validate(teacher.scheduler.config.num_train_timesteps, latent=teacher.vae is not None)
         self.distill, self.teacher = config, teacher
         self.command: list[str] = []  # the command that started the run, kept in distill.json for the card
         teacher.unet.requires_grad_(False).eval()
