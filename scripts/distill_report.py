@@ -6,7 +6,7 @@ calls a picture) and the student at 8, 4, 2 and 1 LCM steps (one call each) at t
 Each row's eval-FID carries a bootstrap interval (images resampled, 200 rounds; the student rows'
 ratio to the teacher's is paired on the same resampled pictures).
 
-    python scripts/distill_report.py --student models/vitrine-fashion-32-lcm [--samples 8] [--out reports/distill]
+    python scripts/distill_report.py --student models/vitrine-fashion-32-lcm [--samples 20] [--out reports/distill]
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--student", required=True, help="the distilled model folder")
     parser.add_argument("--data-dir", default="vitrine-data", help="the built catalog (`make data`)")
     parser.add_argument("--prompts", type=int, default=52)
-    parser.add_argument("--samples", type=int, default=8, help="pictures per prompt (default 8)")
+    parser.add_argument("--samples", type=int, default=20, help="pictures per prompt (default 20: 1,040 a row)")
     parser.add_argument("--guidance", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=200, help="bootstrap rounds of the FID interval")
     parser.add_argument("--seed", type=int, default=0)
