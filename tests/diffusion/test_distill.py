@@ -129,10 +129,16 @@ def test_full_pipeline_saves_no_guidance_range(tiny_pipeline_dir):
 
 @pytest.mark.parametrize("field,value,flag", [("guidance_min", 7.0, "--guidance-range"), ("skip", 7, "--skip"),
                                               ("skip", 600, "--skip"), ("steps", 0, "--steps"),
-                                              ("task", "paint", "--task")])
+                                              ("task", "paint", "--task"), ("lr_schedule", "linear", "--lr-schedule")])
 def test_bad_config_is_refused_naming_the_flag(field, value, flag):
     with pytest.raises(ValueError, match=flag):
         DistillConfig(**{field: value}).validate()
+
+
+def test_a_cosine_schedule_brings_the_learning_rate_to_zero_at_the_last_step(tiny_pipeline_dir, handful, tmp_path):
+    distiller = _distiller(tiny_pipeline_dir, handful, tmp_path, lr_schedule="cosine", warmup_steps=1)
+    distiller.run(progress=False)
+    assert distiller.step == 6 and distiller.lr_scheduler.get_last_lr()[0] == pytest.approx(0.0, abs=1e-12)
 
 
 def test_a_clipped_teacher_step_is_refused_for_a_latent_teacher():
@@ -158,6 +164,7 @@ def test_distill_verb_bad_input_then_a_run_resumed_and_drawn_with(tiny_pipeline_
                         (["--from", str(tiny_pipeline_dir), "--guidance-range", "5,2"], "--guidance-range"),
                         (["--from", str(tiny_pipeline_dir), "--guidance-range", "x"], "--guidance-range"),
                         (["--from", str(tiny_pipeline_dir), "--skip", "7"], "--skip"),
+                        (["--from", str(tiny_pipeline_dir), "--lr-schedule", "linear"], "--lr-schedule"),
                         (["--resume"], "no checkpoint")):
         try:
             status = main(verb + flags)

@@ -492,7 +492,8 @@ def cmd_distill(args) -> int:
                                   str(shop_or_shipped(data_dir(args.data_dir), GENERATOR_DIR, SHIPPED_PIPELINE)))
         low, high = args.guidance_range
         config = DistillConfig(teacher=str(teacher), task=args.task, steps=args.steps, batch_size=args.batch_size,
-                               lr=args.lr, ema_decay=args.ema_decay, guidance_min=low, guidance_max=high,
+                               lr=args.lr, lr_schedule=args.lr_schedule, ema_decay=args.ema_decay,
+                               guidance_min=low, guidance_max=high,
                                skip=args.skip, clip_teacher=args.clip_teacher, precision=args.precision, seed=args.seed,
                                checkpoint_every=args.checkpoint_every, threads=args.threads)
     teacher_folder = Path(config.teacher)
@@ -554,7 +555,7 @@ def saved_distillation(out: Path):
 
 
 def register_distill(verbs) -> None:
-    from vitrine.diffusion.config import TASKS, DistillConfig
+    from vitrine.diffusion.config import DISTILL_LR_SCHEDULES, TASKS, DistillConfig
     d = DistillConfig()
     p = verbs.add("distill", cmd_distill, "a few-step student (1–8 steps, guidance built in) of a text-to-image or "
                   "try-on model, by guided consistency distillation")
@@ -567,6 +568,9 @@ def register_distill(verbs) -> None:
     p.add_argument("--batch-size", type=count(1, 4096), default=d.batch_size, help=f"examples per step "
                                                                                     f"(default {d.batch_size})")
     p.add_argument("--lr", type=number(1e-8, 1), default=d.lr, help=f"AdamW learning rate (default {d.lr:g})")
+    p.add_argument("--lr-schedule", choices=DISTILL_LR_SCHEDULES, default=d.lr_schedule,
+                   help=f"after {d.warmup_steps} warm-up steps: constant, or cosine to zero at the last step "
+                        f"(default {d.lr_schedule})")
     p.add_argument("--ema-decay", type=number(0, 0.99999), default=d.ema_decay,
                    help=f"decay of the target network (default {d.ema_decay:g})")
     p.add_argument("--guidance-range", type=guidance_range, default=(d.guidance_min, d.guidance_max),

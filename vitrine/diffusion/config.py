@@ -140,6 +140,7 @@ FIELD_CHOICES = {"task": list(TASKS), "size": list(SIZES), "fit": list(FITS), "p
 
 
 GUIDANCE_LIMITS = (0.0, 20.0)  # the guidance scales a distillation may be asked to learn
+DISTILL_LR_SCHEDULES = ("constant_with_warmup", "cosine")  # diffusers get_scheduler names; both warm up first
 
 
 @dataclass
@@ -153,7 +154,7 @@ class DistillConfig:
     lr: float = 1e-4
     weight_decay: float = 0.0
     warmup_steps: int = 100
-    lr_schedule: str = "constant_with_warmup"
+    lr_schedule: str = "constant_with_warmup"  # or "cosine": to zero at the last step
     grad_clip: float = 1.0
     ema_decay: float = 0.95          # of the target network f_θ⁻ (LCM's μ)
     guidance_min: float = 1.0        # w ~ U[guidance_min, guidance_max] per example
@@ -184,6 +185,9 @@ class DistillConfig:
             raise ValueError("--lr must be > 0 and --ema-decay in (0, 1)")
         if self.precision not in ("fp32", "bf16"):
             raise ValueError("--precision: choose fp32 or bf16")
+        if self.lr_schedule not in DISTILL_LR_SCHEDULES:
+            raise ValueError(f"--lr-schedule: choose one of {', '.join(DISTILL_LR_SCHEDULES)}, "
+                             f"got {self.lr_schedule!r}")
         if self.clip_teacher and latent:
             raise ValueError("--clip-teacher: the teacher is a latent model; its latents do not lie in [−1, 1]")
 
