@@ -19,6 +19,7 @@ def test_the_report_scores_the_model_and_the_baselines(tryon_shop, tmp_path):
     assert 0 < report["rows"]["try-on model"]["ssim"] <= 1 and report["speed"]["seconds_per_picture"] > 0
     assert (tmp_path / "report" / "tryon.png").is_file() and "CatVTON" in (tmp_path / "report" / "tryon.md").read_text()
     assert (tmp_path / "evaluator" / "evaluator.safetensors").is_file()
+    assert report["command"].startswith(f"vitrine --data-dir {data} -q eval tryon -n 12 --steps 2")  # as typed
 
 
 def test_too_many_people_is_one_clear_line(tryon_shop, tmp_path, capsys):

@@ -57,7 +57,7 @@ def _garment_evaluator(args, store, people, held_out: int):
 
 
 def cmd_eval_tryon(args) -> int:
-    import sys
+    import shlex
 
     from vitrine.tryon.data import held_out_for
     from vitrine.tryon.people_set import FOLDER, load_people
@@ -77,8 +77,8 @@ def cmd_eval_tryon(args) -> int:
     evaluator = _garment_evaluator(args, store, people, max(args.n, held_out_for(len(people.images))))
     result, pictures = run(store, people, tryon, evaluator, n=args.n, steps=args.steps, guidance=args.guidance,
                            seed=args.seed, compare_steps=args.compare_steps, progress=not args.quiet)
-    command = "vitrine eval tryon " + " ".join(sys.argv[3:]) if sys.argv[1:3] == ["eval", "tryon"] else "vitrine eval tryon"
-    path = write(result, pictures, args.out, command.strip())
+    command = "vitrine " + " ".join(shlex.quote(a) for a in args.argv)  # global flags and all, as typed
+    path = write(result, pictures, args.out, command)
     print(path.read_text())
     return 0
 
