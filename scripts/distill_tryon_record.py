@@ -76,11 +76,15 @@ def main() -> None:
     seed_reports = Path(args.seed_reports) if args.seed_reports else None
     pairs = report_pairs(Path(args.student_report), Path(args.teacher_report), seed_reports)
     per_seed = {str(student["seed"]): gap_points(student, teacher) for student, teacher in pairs}
-    gaps = {name: {key: statistics.fmean(seed[name][key] for seed in per_seed.values()) for key in figures}
-            for name, figures in next(iter(per_seed.values())).items()}
+
+    def over_seeds(statistic) -> dict:
+        """Per prompt row and figure: `statistic` of the seeds' gaps."""
+        return {name: {key: statistic([gaps_of_seed[name][key] for gaps_of_seed in per_seed.values()])
+                       for key in ("ssim_points", "colour_points")} for name in ROWS}
+
+    gaps = over_seeds(statistics.fmean)
     # the spread of the seeds' gaps: their standard error, s/√k (none from one seed)
-    spread = {name: {key: statistics.stdev(seed[name][key] for seed in per_seed.values()) / len(per_seed) ** 0.5
-                     for key in figures} for name, figures in gaps.items()} if len(per_seed) > 1 else None
+    spread = over_seeds(lambda g: statistics.stdev(g) / len(g) ** 0.5) if len(per_seed) > 1 else None
     quality_ok = all(g >= -POINTS for row in gaps.values() for g in row.values())
     student, teacher = pairs[0]
     seconds = student["speed"]["seconds_per_picture"]

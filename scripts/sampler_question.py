@@ -77,7 +77,8 @@ def sample_grids(args, settings, out: Path, shown: int = 8, seeds: int = 2) -> l
     names = []
     for setting in settings:
         chunks = [np.load(chunk_path(args.cache, setting, p))["images"] for p in range(shown)]
-        images = [Image.fromarray(chunks[p][j].transpose(1, 2, 0)) for j in range(seeds) for p in range(shown)]  # CHW → HWC
+        # the cache holds CHW arrays; PIL takes HWC
+        images = [Image.fromarray(chunks[p][j].transpose(1, 2, 0)) for j in range(seeds) for p in range(shown)]
         name = f"samples-{setting.name.replace('@', '-g').replace('+', 'p')}.png"
         title = f"{setting.name}: prompts 1-{shown}, seeds 0-{seeds - 1}"  # hyphens: the grid's font has no en dash
         save_grid(images, out / name, columns=shown, title=title)

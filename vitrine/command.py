@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,6 +32,12 @@ def flag_for(args, field: str | None) -> str | None:
                 return action.metavar or action.dest.upper()
             return max(action.option_strings, key=len)  # `--output` of `-o/--output`
     return "--" + field.replace("_", "-")
+
+
+def typed_command(args) -> str:
+    """The command line that ran this verb, global flags and all, quoted as a shell reads it (for a
+    report to say how it was made)."""
+    return "vitrine " + shlex.join(args.argv)
 
 
 def count(minimum: int = 1, maximum: int | None = None) -> Callable[[str], int]:

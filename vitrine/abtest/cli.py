@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 import json
-import shlex
-import sys
 import time
 from pathlib import Path
 
-from vitrine.command import UsageError, check_output_dir, count, number, open_store
+from vitrine.command import UsageError, check_output_dir, count, number, open_store, typed_command
 from vitrine.paths import EVALUATOR_DIR, SHIPPED_EVALUATOR
 
 RUN_FILE = "run.json"  # what --cleanup needs: the store's last event row before the test, and its shoppers
@@ -50,7 +48,7 @@ def cmd_simulate_ab(args) -> int:
     start_mark = store.last_event_id()
     # written before the first event is posted, so an interrupted test can be cleaned up as well
     run = {"url": service.url, "mark": start_mark, "shoppers": sorted({u for u, _ in shoppers}),
-           "config": config.__dict__, "command": args.made_by or _command()}
+           "config": config.__dict__, "command": args.made_by or typed_command(args)}
     (out / RUN_FILE).write_text(json.dumps(run) + "\n")
     experiment = Experiment(world, service, config, read_look)
     started = time.perf_counter()
@@ -93,10 +91,6 @@ def _report_only(args) -> int:
                          "metrics.json)") from None
     _write_report(folder, outcomes, requests, n_items, meta, args)
     return 0
-
-
-def _command() -> str:
-    return "vitrine " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
 def _prepare(args, config):

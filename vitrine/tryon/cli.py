@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vitrine.command import UsageError, check_output, count, number, open_store
+from vitrine.command import UsageError, check_output, count, number, open_store, typed_command
 from vitrine.paths import SHIPPED_FAST_TRYON, SHIPPED_TRYON, default_path, interactive
 
 SHIPPED_GARMENT_EVALUATOR = "models/evaluator-garments"  # reads garments off the people set's pictures
@@ -57,8 +57,6 @@ def _garment_evaluator(args, store, people, held_out: int):
 
 
 def cmd_eval_tryon(args) -> int:
-    import shlex
-
     from vitrine.tryon.data import held_out_for
     from vitrine.tryon.people_set import FOLDER, load_people
     from vitrine.tryon.report import run, write
@@ -77,8 +75,7 @@ def cmd_eval_tryon(args) -> int:
     evaluator = _garment_evaluator(args, store, people, max(args.n, held_out_for(len(people.images))))
     result, pictures = run(store, people, tryon, evaluator, n=args.n, steps=args.steps, guidance=args.guidance,
                            seed=args.seed, compare_steps=args.compare_steps, progress=not args.quiet)
-    command = "vitrine " + " ".join(shlex.quote(a) for a in args.argv)  # global flags and all, as typed
-    path = write(result, pictures, args.out, command)
+    path = write(result, pictures, args.out, typed_command(args))
     print(path.read_text())
     return 0
 
