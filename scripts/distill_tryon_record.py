@@ -40,10 +40,7 @@ def report_pairs(student_report: Path, teacher_report: Path, seed_reports: Path 
             paths.append((folder / "tryon.json", teacher / "tryon.json"))
     pairs = []
     for s_path, t_path in paths:
-        try:
-            student, teacher = json.loads(s_path.read_text()), json.loads(t_path.read_text())
-        except (OSError, ValueError) as exc:
-            raise SystemExit(f"unreadable report: {exc}") from None
+        student, teacher = read_report(s_path), read_report(t_path)
         for key in ("n", "seed", "guidance"):
             if student[key] != teacher[key]:
                 raise SystemExit(f"{s_path} and {t_path} differ in {key}: {student[key]} vs {teacher[key]}")
@@ -52,6 +49,13 @@ def report_pairs(student_report: Path, teacher_report: Path, seed_reports: Path 
     if len(set(seeds)) != len(seeds):
         raise SystemExit(f"two report pairs share a seed: {seeds}")
     return pairs
+
+
+def read_report(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"{path}: unreadable report ({exc})") from None
 
 
 def gap_points(student: dict, teacher: dict) -> dict:
@@ -73,6 +77,8 @@ def main() -> None:
                         help="folder of student-S/ and teacher-S/ report pairs at further seeds ('' for none)")
     args = parser.parse_args()
     from vitrine.paths import MEASURED_FILE
+    if not Path(args.student).is_dir():
+        raise SystemExit(f"--student {args.student}: no such model folder")
     seed_reports = Path(args.seed_reports) if args.seed_reports else None
     pairs = report_pairs(Path(args.student_report), Path(args.teacher_report), seed_reports)
     per_seed = {str(student["seed"]): gap_points(student, teacher) for student, teacher in pairs}
